@@ -1,0 +1,107 @@
+import { type DeployResult, deploy } from "./deploy.ts";
+import type { DeployConfig } from "./deploy-config.ts";
+import { InputError } from "./errors.ts";
+import { type DeployPlan, describeRules, type RouteInput, route } from "./gitflow.ts";
+import { GitHubDeployments } from "./github-deployments.ts";
+import { LazyTarget } from "./lazy-target.ts";
+import { type PromotionGate, reachabilityGate } from "./reachability.ts";
+import { type Clock, type Reporter, systemClock } from "./reporter.ts";
+import { defaultRetryPolicy, type RetryPolicy } from "./retry.ts";
+
+export interface DeployRunOptions {
+  reporter: Reporter;
+  clock?: Clock;
+  retry?: RetryPolicy;
+  gate?: PromotionGate;
+}
+
+/** Routes the event, refusing when it disagrees with an environment the caller pinned. */
+export function planFor(
+  event: Omit<RouteInput, "branches">,
+  config: Pick<DeployConfig, "branches" | "expectedEnvironment">,
+) {
+  const plan = route({ ...event, branches: config.branches });
+  if (config.expectedEnvironment && config.expectedEnvironment !== plan.environment) {
+    throw new InputError(
+      "environment",
+      `The input environment is ${config.expectedEnvironment}, but ${plan.rule} deploys to ${plan.environment}.\n` +
+        `Leave environment out, or run on a ref that routes there:\n${describeRules(config.branches)
+          .map((r) => `  - ${r}`)
+          .join("\n")}`,
+    );
+  }
+  return plan;
+}
+
+/** Wires the production adapters from a validated config and runs one deploy. */
+export async function runDeploy(
+  config: DeployConfig,
+  plan: DeployPlan,
+  opts: DeployRunOptions,
+): Promise<DeployResult> {
+  const clock = opts.clock ?? systemClock;
+  const retry = opts.retry ?? defaultRetryPolicy;
+  const target = new LazyTarget("vercel", async () => {
+    const { VercelTarget } = await import("./vercel-target.ts");
+    return new VercelTarget({
+      token: config.vercel.token,
+      project: config.vercel.project,
+      teamId: config.vercel.teamId,
+      apiUrl: config.vercel.apiUrl,
+      repository: config.github.repository,
+      clock,
+      reporter: opts.reporter,
+      retry,
+    });
+  });
+  const github = new GitHubDeployments({
+    token: config.github.token,
+    apiUrl: config.github.apiUrl,
+    repository: config.github.repository,
+    clock,
+    reporter: opts.reporter,
+    retry,
+  });
+  return deploy(
+    {
+      plan,
+      sha: config.sha,
+      stagingAlias: config.stagingAlias,
+      productionUrl: config.productionUrl,
+      readyTimeoutMs: config.readyTimeoutMs,
+      pollIntervalMs: config.pollIntervalMs,
+      logUrl: config.logUrl,
+    },
+    { target, github, gate: opts.gate ?? reachabilityGate(), clock, reporter: opts.reporter },
+  );
+}
+
+/** Rows for the job summary: the plan, then the outcome. Values are plain text for the door to escape. */
+export function deploySummaryRows(
+  plan: DeployPlan,
+  result: DeployResult | null,
+  failure: string | null,
+): string[][] {
+  const rows: string[][] = [
+    ["Rule", plan.rule],
+    ["Environment", plan.environment + (plan.staged ? " (staged, promoted after checks)" : "")],
+    ["Branch", plan.branch],
+  ];
+  if (plan.version) rows.push(["Version", plan.version]);
+  if (plan.reason) rows.push(["Reason", plan.reason]);
+  if (plan.backMergeInto) rows.push(["Back-merge into", plan.backMergeInto]);
+  if (result) {
+    rows.push(["Deployment", result.deploymentId], ["URL", result.url]);
+    if (result.environmentUrl !== result.url) rows.push(["Environment URL", result.environmentUrl]);
+    if (result.previousDeploymentId) rows.push(["Previous deployment", result.previousDeploymentId]);
+    if (result.gateSummary) rows.push(["Promotion check", result.gateSummary]);
+    const t = result.timings;
+    rows.push([
+      "Timings",
+      `build ${(t.buildMs / 1000).toFixed(1)} s · total ${(t.totalMs / 1000).toFixed(1)} s`,
+    ]);
+    rows.push(["Outcome", result.promoted ? "promoted to production" : "ready"]);
+  }
+  if (failure) rows.push(["Outcome", `failed: ${failure}`]);
+  return rows;
+}

@@ -1,0 +1,166 @@
+import { CheckFailedError, errorMessage } from "./errors.ts";
+import type { DeployPlan, Environment } from "./gitflow.ts";
+import type { GitHubDeployments } from "./github-deployments.ts";
+import type { PromotionGate } from "./reachability.ts";
+import type { Clock, Reporter } from "./reporter.ts";
+import type { DeployTarget } from "./target.ts";
+import { waitReady } from "./wait-ready.ts";
+
+export interface DeployRequest {
+  plan: DeployPlan;
+  sha: string;
+  /** Stable domain for staging, pointed at each new staging build. */
+  stagingAlias?: string | undefined;
+  /** Public URL of production, recorded as the environment URL once promoted. */
+  productionUrl?: string | undefined;
+  readyTimeoutMs: number;
+  pollIntervalMs: number;
+  /** Link to the run, shown on the GitHub deployment. */
+  logUrl?: string | undefined;
+}
+
+export interface DeployDeps {
+  target: DeployTarget;
+  github: GitHubDeployments;
+  gate: PromotionGate;
+  clock: Clock;
+  reporter: Reporter;
+}
+
+export interface DeployTimings {
+  createMs: number;
+  buildMs: number;
+  checkMs: number;
+  promoteMs: number;
+  totalMs: number;
+}
+
+export interface DeployResult {
+  environment: Environment;
+  plan: DeployPlan;
+  deploymentId: string;
+  /** URL of this deployment (its own, answering HTTP). */
+  url: string;
+  /** The URL users of the environment reach: the alias or production domain when known. */
+  environmentUrl: string;
+  previousDeploymentId: string | null;
+  githubDeploymentId: number;
+  promoted: boolean;
+  gateSummary: string | null;
+  timings: DeployTimings;
+}
+
+function describe(plan: DeployPlan): string {
+  return [`garde: ${plan.rule}`, plan.version ? `v${plan.version}` : null, plan.reason]
+    .filter(Boolean)
+    .join(" · ");
+}
+
+/**
+ * One release, start to finish: record → build → wait READY → (staging) alias →
+ * (production) check the staged build, then promote → record the outcome.
+ * A failure anywhere marks the GitHub deployment failed before it is rethrown.
+ */
+export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<DeployResult> {
+  const { plan, sha } = request;
+  const { target, github, clock, reporter } = deps;
+  const t0 = clock.now();
+  const ghId = await github.ensure({
+    sha,
+    environment: plan.environment,
+    description: describe(plan),
+    payload: {
+      version: plan.version,
+      rule: plan.rule,
+      branch: plan.branch,
+      reason: plan.reason,
+      platform: target.platform,
+    },
+  });
+  const recordFailure = (message: string) =>
+    github
+      .setStatus(ghId, "failure", { description: message, logUrl: request.logUrl })
+      .catch((err) => reporter.warn(`Could not mark GitHub deployment ${ghId} failed: ${errorMessage(err)}`));
+  await github.setStatus(ghId, "in_progress", {
+    description: `Building ${sha.slice(0, 7)}`,
+    logUrl: request.logUrl,
+  });
+
+  try {
+    const created = await target.create({
+      sha,
+      branch: plan.branch,
+      environment: plan.environment,
+      staged: plan.staged,
+      meta: { gardeRule: plan.rule, ...(plan.version ? { gardeVersion: plan.version } : {}) },
+    });
+    reporter.info(`Created ${plan.environment} deployment ${created.id}: ${created.url}`);
+    const t1 = clock.now();
+    const ready = await waitReady(target, created.id, {
+      timeoutMs: request.readyTimeoutMs,
+      pollIntervalMs: request.pollIntervalMs,
+      clock,
+      reporter,
+    });
+    const t2 = clock.now();
+
+    let previousDeploymentId: string | null = null;
+    let environmentUrl = ready.url;
+    let gateSummary: string | null = null;
+    let promoted = false;
+    let t3 = t2;
+
+    if (plan.environment === "staging" && request.stagingAlias) {
+      ({ previousDeploymentId } = await target.assignAlias(ready.id, request.stagingAlias));
+      environmentUrl = `https://${request.stagingAlias}`;
+      reporter.info(`Staging alias ${request.stagingAlias} now serves ${ready.id}`);
+    }
+
+    if (plan.environment === "production") {
+      const live = await target.currentProduction();
+      previousDeploymentId = live && live.id !== ready.id ? live.id : null;
+      const verdict = await deps.gate(ready.url);
+      gateSummary = verdict.summary;
+      t3 = clock.now();
+      if (!verdict.passed) {
+        throw new CheckFailedError(
+          `Staged deployment ${ready.id} failed its checks and was not promoted: ${verdict.summary}`,
+        );
+      }
+      await target.promote(ready.id);
+      promoted = true;
+      environmentUrl = request.productionUrl ?? ready.url;
+      reporter.info(
+        `Promoted ${ready.id} to production${previousDeploymentId ? ` (was ${previousDeploymentId})` : ""}`,
+      );
+    }
+    const t4 = clock.now();
+
+    await github.setStatus(ghId, "success", {
+      environmentUrl,
+      description: promoted ? `Promoted ${ready.id}` : `Ready: ${ready.id}`,
+      logUrl: request.logUrl,
+    });
+    return {
+      environment: plan.environment,
+      plan,
+      deploymentId: ready.id,
+      url: ready.url,
+      environmentUrl,
+      previousDeploymentId,
+      githubDeploymentId: ghId,
+      promoted,
+      gateSummary,
+      timings: {
+        createMs: t1 - t0,
+        buildMs: t2 - t1,
+        checkMs: t3 - t2,
+        promoteMs: t4 - t3,
+        totalMs: clock.now() - t0,
+      },
+    };
+  } catch (err) {
+    await recordFailure(errorMessage(err));
+    throw err;
+  }
+}

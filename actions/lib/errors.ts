@@ -1,0 +1,59 @@
+/**
+ * Error kinds garde distinguishes, each tied to an exit code the doors use:
+ * 0 done, 1 a check or verification failed, 2 bad input or configuration.
+ * Callers branch on the kind through the static predicates, never on message text.
+ */
+
+/** Bad input or configuration: the message names the field and the fix. Exit 2. */
+export class InputError extends Error {
+  override readonly name = "InputError";
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.field = field;
+  }
+  static is(err: unknown): err is InputError {
+    return err instanceof InputError;
+  }
+}
+
+/** A platform call failed after its retries. Exit 1. */
+export class PlatformError extends Error {
+  override readonly name = "PlatformError";
+  readonly operation: string;
+  readonly status: number | undefined;
+  readonly attempts: number;
+  constructor(operation: string, detail: string, opts: { status?: number; attempts: number }) {
+    const tries = opts.attempts > 1 ? ` after ${opts.attempts} attempts` : "";
+    super(`Failed to ${operation}: ${detail}${tries}`);
+    this.operation = operation;
+    this.status = opts.status;
+    this.attempts = opts.attempts;
+  }
+  static is(err: unknown): err is PlatformError {
+    return err instanceof PlatformError;
+  }
+}
+
+/** A deployment or check reached a failed state (build ERROR, timeout, failed check). Exit 1. */
+export class CheckFailedError extends Error {
+  override readonly name = "CheckFailedError";
+  static is(err: unknown): err is CheckFailedError {
+    return err instanceof CheckFailedError;
+  }
+}
+
+/** Text of anything thrown, including strings and plain objects. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === "string") return err;
+  try {
+    return JSON.stringify(err);
+  } catch {
+    return String(err);
+  }
+}
+
+export function exitCodeFor(err: unknown): 1 | 2 {
+  return InputError.is(err) ? 2 : 1;
+}

@@ -1,0 +1,138 @@
+import { getOctokit } from "@actions/github";
+import { RequestError } from "@octokit/request-error";
+import { errorMessage } from "./errors.ts";
+import type { Environment } from "./gitflow.ts";
+import type { Clock, Reporter } from "./reporter.ts";
+import { type FailureVerdict, parseRetryAfter, type RetryPolicy, withRetry } from "./retry.ts";
+
+export type DeploymentState =
+  | "in_progress"
+  | "success"
+  | "failure"
+  | "error"
+  | "inactive"
+  | "queued"
+  | "pending";
+
+export interface GitHubDeploymentsOptions {
+  token: string;
+  /** https://api.github.com, GHES, or an emulator. */
+  apiUrl: string;
+  /** owner/name */
+  repository: string;
+  clock: Clock;
+  reporter: Reporter;
+  retry: RetryPolicy;
+  random?: () => number;
+}
+
+export interface DeploymentRecordRequest {
+  sha: string;
+  environment: Environment;
+  description: string;
+  /** Plain data kept on the record, read back by later runs (rollback finds known-good builds there). */
+  payload: Record<string, string | null>;
+}
+
+/** Secret-free description of an octokit failure, and whether trying again can help. */
+export function classifyGitHubFailure(err: unknown, now: number = Date.now()): FailureVerdict {
+  if (err instanceof RequestError) {
+    const headers = (err.response?.headers ?? {}) as Record<string, string | undefined>;
+    const retryAfterMs =
+      parseRetryAfter(headers["retry-after"], now) ??
+      (headers["x-ratelimit-remaining"] === "0" && headers["x-ratelimit-reset"]
+        ? Math.max(0, Number(headers["x-ratelimit-reset"]) * 1000 - now)
+        : undefined);
+    const rateLimited = err.status === 429 || (err.status === 403 && retryAfterMs !== undefined);
+    const data = err.response?.data as { message?: string } | undefined;
+    const detail = `HTTP ${err.status}${data?.message ? ` ${String(data.message).slice(0, 300)}` : ""}`;
+    return { retryable: rateLimited || err.status >= 500, status: err.status, retryAfterMs, detail };
+  }
+  // fetch failures (refused connection, reset) surface as plain errors with status 500 in octokit < 6; be generous.
+  return {
+    retryable: /ECONNREFUSED|ECONNRESET|fetch failed|socket/i.test(errorMessage(err)),
+    detail: errorMessage(err),
+  };
+}
+
+/** GitHub deployment records: one per environment and SHA, with statuses that carry the environment URL. */
+export class GitHubDeployments {
+  private readonly octokit: ReturnType<typeof getOctokit>;
+  private readonly owner: string;
+  private readonly repo: string;
+  private readonly opts: GitHubDeploymentsOptions;
+
+  constructor(opts: GitHubDeploymentsOptions) {
+    this.opts = opts;
+    const [owner = "", repo = ""] = opts.repository.split("/");
+    this.owner = owner;
+    this.repo = repo;
+    this.octokit = getOctokit(opts.token, {
+      baseUrl: opts.apiUrl.replace(/\/$/, ""),
+      userAgent: "garde-deploy",
+    });
+  }
+
+  private call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    return withRetry(operation, send, (err) => classifyGitHubFailure(err, this.opts.clock.now()), {
+      policy: this.opts.retry,
+      clock: this.opts.clock,
+      reporter: this.opts.reporter,
+      random: this.opts.random,
+    });
+  }
+
+  /** Reuses the record of an earlier run for the same SHA and environment, so a re-run adds no duplicate. */
+  async ensure(request: DeploymentRecordRequest): Promise<number> {
+    const where = `${this.opts.repository} ${request.environment} at ${request.sha.slice(0, 12)}`;
+    const existing = await this.call(`list GitHub deployments of ${where}`, () =>
+      this.octokit.rest.repos.listDeployments({
+        owner: this.owner,
+        repo: this.repo,
+        sha: request.sha,
+        environment: request.environment,
+        per_page: 1,
+      }),
+    );
+    const found = existing.data[0];
+    if (found) return found.id;
+    const created = await this.call(`create a GitHub deployment for ${where}`, () =>
+      this.octokit.rest.repos.createDeployment({
+        owner: this.owner,
+        repo: this.repo,
+        ref: request.sha,
+        environment: request.environment,
+        description: request.description.slice(0, 140),
+        payload: request.payload,
+        // garde runs its own checks; GitHub must neither wait for commit statuses nor merge the default branch in.
+        required_contexts: [],
+        auto_merge: false,
+        transient_environment: request.environment === "preview",
+        production_environment: request.environment === "production",
+      }),
+    );
+    if (created.status !== 201 || !("id" in created.data)) {
+      throw new Error(`GitHub did not create the deployment for ${where}: ${JSON.stringify(created.data)}`);
+    }
+    return created.data.id;
+  }
+
+  async setStatus(
+    deploymentId: number,
+    state: DeploymentState,
+    details: { environmentUrl?: string | undefined; description: string; logUrl?: string | undefined },
+  ): Promise<void> {
+    await this.call(`mark GitHub deployment ${deploymentId} of ${this.opts.repository} ${state}`, () =>
+      this.octokit.rest.repos.createDeploymentStatus({
+        owner: this.owner,
+        repo: this.repo,
+        deployment_id: deploymentId,
+        state,
+        description: details.description.slice(0, 140),
+        ...(details.environmentUrl ? { environment_url: details.environmentUrl } : {}),
+        ...(details.logUrl ? { log_url: details.logUrl } : {}),
+        auto_inactive: true,
+      }),
+    );
+  }
+}

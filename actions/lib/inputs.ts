@@ -1,0 +1,31 @@
+import type { z } from "zod";
+import { InputError } from "./errors.ts";
+
+/**
+ * Inputs arrive as flat string maps (action inputs, CLI flags). An empty string means "not set",
+ * as it does for a GitHub Actions input left out of `with:`.
+ */
+export type RawInputs = Readonly<Record<string, string | undefined>>;
+
+export function dropEmpty(raw: RawInputs): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (value !== undefined && value.trim() !== "") out[key] = value.trim();
+  }
+  return out;
+}
+
+/**
+ * Validates inputs against a schema whose keys are the input names, and turns every issue into
+ * one line naming the input. Values are never echoed here: some inputs are secrets.
+ */
+export function parseInputs<S extends z.ZodType>(schema: S, raw: RawInputs, where: string): z.infer<S> {
+  const result = schema.safeParse(dropEmpty(raw));
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const field = issue.path.map(String).join(".") || "(inputs)";
+    return `- ${field}: ${issue.message}`;
+  });
+  const first = result.error.issues[0]?.path.map(String).join(".") || "inputs";
+  throw new InputError(first, `Invalid ${where}:\n${lines.join("\n")}`);
+}

@@ -1,0 +1,40 @@
+import type { Environment } from "./gitflow.ts";
+
+/** Lifecycle states, Vercel's vocabulary (the most detailed of the platforms garde targets). */
+export type ReadyState = "QUEUED" | "INITIALIZING" | "BUILDING" | "READY" | "ERROR" | "CANCELED" | "BLOCKED";
+
+export const FAILED_STATES: ReadonlySet<ReadyState> = new Set(["ERROR", "CANCELED", "BLOCKED"]);
+
+export interface TargetDeployment {
+  id: string;
+  /** Absolute URL that answers HTTP for this deployment alone. */
+  url: string;
+  state: ReadyState;
+  /** "production" for production builds (staged or live), null for previews. */
+  target: "production" | null;
+  /** Why the build failed, when it did. */
+  errorMessage: string | null;
+}
+
+export interface CreateDeploymentRequest {
+  sha: string;
+  branch: string;
+  environment: Environment;
+  /** Production built without taking the production domains. */
+  staged: boolean;
+  /** Plain labels recorded on the deployment (version, rule). */
+  meta: Record<string, string>;
+}
+
+/** A platform that builds a git SHA into a URL and can make a build the live production one. */
+export interface DeployTarget {
+  readonly platform: string;
+  create(request: CreateDeploymentRequest): Promise<TargetDeployment>;
+  get(id: string): Promise<TargetDeployment>;
+  /** Makes a READY production build serve the production domains; resolves once it does. */
+  promote(id: string): Promise<void>;
+  /** The deployment serving the production domains now, if any. */
+  currentProduction(): Promise<TargetDeployment | null>;
+  /** Points a stable alias (the staging domain) at a deployment; returns what it pointed at before. */
+  assignAlias(id: string, alias: string): Promise<{ previousDeploymentId: string | null }>;
+}

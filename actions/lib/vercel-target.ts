@@ -1,0 +1,225 @@
+import { VercelCore } from "@vercel/sdk/core.js";
+import { aliasesAssignAlias } from "@vercel/sdk/funcs/aliasesAssignAlias.js";
+import { deploymentsCreateDeployment } from "@vercel/sdk/funcs/deploymentsCreateDeployment.js";
+import { deploymentsGetDeployment } from "@vercel/sdk/funcs/deploymentsGetDeployment.js";
+import { projectsGetProject } from "@vercel/sdk/funcs/projectsGetProject.js";
+import { projectsRequestPromote } from "@vercel/sdk/funcs/projectsRequestPromote.js";
+import { projectsUpdateProject } from "@vercel/sdk/funcs/projectsUpdateProject.js";
+import { ConnectionError, RequestTimeoutError } from "@vercel/sdk/models/httpclienterrors.js";
+import { VercelError } from "@vercel/sdk/models/vercelerror.js";
+import { CheckFailedError, errorMessage } from "./errors.ts";
+import type { Clock, Reporter } from "./reporter.ts";
+import { type FailureVerdict, parseRetryAfter, type RetryPolicy, withRetry } from "./retry.ts";
+import type { CreateDeploymentRequest, DeployTarget, ReadyState, TargetDeployment } from "./target.ts";
+
+export interface VercelTargetOptions {
+  token: string;
+  /** Project id or name. */
+  project: string;
+  teamId?: string | undefined;
+  /** https://api.vercel.com, or an emulator. */
+  apiUrl: string;
+  /** owner/name of the GitHub repository the project builds from. */
+  repository: string;
+  clock: Clock;
+  reporter: Reporter;
+  retry: RetryPolicy;
+  random?: () => number;
+  /** How long promotion may take to reach the production domains. */
+  promoteTimeoutMs?: number;
+}
+
+type Result<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** Secret-free description of a Vercel SDK failure, and whether trying again can help. */
+export function classifyVercelFailure(err: unknown, now: number = Date.now()): FailureVerdict {
+  if (err instanceof VercelError) {
+    const status = err.statusCode;
+    const apiMessage = vercelApiMessage(err.body);
+    const detail = `HTTP ${status}${apiMessage ? ` ${apiMessage}` : ""}`;
+    const retryable = status === 429 || status >= 500;
+    return { retryable, status, detail, retryAfterMs: parseRetryAfter(err.headers.get("retry-after"), now) };
+  }
+  if (err instanceof ConnectionError || err instanceof RequestTimeoutError) {
+    return { retryable: true, detail: `${err.name}: ${err.message}` };
+  }
+  return { retryable: false, detail: errorMessage(err) };
+}
+
+/** Vercel answers errors as {"error":{"code","message"}}. */
+function vercelApiMessage(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { error?: { code?: string; message?: string } };
+    const { code, message } = parsed.error ?? {};
+    return [code, message].filter(Boolean).join(": ").slice(0, 300);
+  } catch {
+    return "";
+  }
+}
+
+/** Loopback emulators serve plain HTTP; Vercel itself only HTTPS. */
+export function deploymentUrl(host: string): string {
+  if (/^https?:\/\//.test(host)) return host;
+  const local = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/.test(host);
+  return `${local ? "http" : "https"}://${host}`;
+}
+
+function readyStateOf(value: unknown): ReadyState {
+  const known: ReadyState[] = ["QUEUED", "INITIALIZING", "BUILDING", "READY", "ERROR", "CANCELED", "BLOCKED"];
+  return known.includes(value as ReadyState) ? (value as ReadyState) : "QUEUED";
+}
+
+export class VercelTarget implements DeployTarget {
+  readonly platform = "vercel";
+  private readonly core: VercelCore;
+  private readonly opts: VercelTargetOptions;
+
+  constructor(opts: VercelTargetOptions) {
+    this.opts = opts;
+    // The SDK's own retries are off: garde's retry honours Retry-After, logs each retry and uses the injected clock.
+    this.core = new VercelCore({
+      bearerToken: opts.token,
+      serverURL: opts.apiUrl,
+      retryConfig: { strategy: "none" },
+      timeoutMs: 30_000,
+      userAgent: "garde-deploy",
+    });
+  }
+
+  private async call<T>(operation: string, send: () => Promise<Result<T>>): Promise<T> {
+    return withRetry(
+      operation,
+      async () => {
+        const result = await send();
+        if (!result.ok) throw result.error;
+        return result.value;
+      },
+      (err) => classifyVercelFailure(err, this.opts.clock.now()),
+      {
+        policy: this.opts.retry,
+        clock: this.opts.clock,
+        reporter: this.opts.reporter,
+        random: this.opts.random,
+      },
+    );
+  }
+
+  private get scope() {
+    return this.opts.teamId ? { teamId: this.opts.teamId } : {};
+  }
+
+  async create(request: CreateDeploymentRequest): Promise<TargetDeployment> {
+    const production = request.environment === "production";
+    if (production && request.staged) await this.ensureStagedProduction();
+    const [org = "", repo = ""] = this.opts.repository.split("/");
+    const created = await this.call(
+      `create a ${request.environment} deployment of ${request.sha.slice(0, 12)} for Vercel project ${this.opts.project}`,
+      () =>
+        deploymentsCreateDeployment(this.core, {
+          ...this.scope,
+          requestBody: {
+            name: this.opts.project,
+            project: this.opts.project,
+            ...(production ? { target: "production" } : {}),
+            gitSource: { type: "github", org, repo, ref: request.branch, sha: request.sha },
+            meta: {
+              githubCommitSha: request.sha,
+              githubCommitRef: request.branch,
+              githubOrg: org,
+              githubRepo: repo,
+              ...request.meta,
+            },
+          },
+        }),
+    );
+    // The API's short answer (an error during creation) has no url: read the deployment in full.
+    if (!("url" in created)) return this.get(created.id);
+    return {
+      id: created.id,
+      url: deploymentUrl(created.url),
+      state: readyStateOf(created.readyState),
+      target: created.target === "production" ? "production" : null,
+      errorMessage: null,
+    };
+  }
+
+  async get(id: string): Promise<TargetDeployment> {
+    const d = await this.call(`read deployment ${id} of Vercel project ${this.opts.project}`, () =>
+      deploymentsGetDeployment(this.core, { ...this.scope, idOrUrl: id }),
+    );
+    const errorText = "errorMessage" in d && typeof d.errorMessage === "string" ? d.errorMessage : null;
+    return {
+      id: d.id,
+      url: "url" in d ? deploymentUrl(d.url) : "",
+      state: readyStateOf(d.readyState),
+      target: d.target === "production" ? "production" : null,
+      errorMessage: errorText,
+    };
+  }
+
+  /**
+   * Staged production needs the project's "Auto-assign Custom Production Domains" off: the
+   * REST API has no per-deployment switch for it (the CLI's --skip-domain relies on the same setting).
+   */
+  private async ensureStagedProduction(): Promise<void> {
+    const project = await this.call(`read Vercel project ${this.opts.project}`, () =>
+      projectsGetProject(this.core, { ...this.scope, idOrName: this.opts.project }),
+    );
+    if (project.autoAssignCustomDomains === false) return;
+    this.opts.reporter.warn(
+      `Vercel project ${this.opts.project} assigned production domains automatically; turning that off so production deploys are staged and promoted only after checks.`,
+    );
+    await this.call(`turn off automatic production domains on Vercel project ${this.opts.project}`, () =>
+      projectsUpdateProject(this.core, {
+        ...this.scope,
+        idOrName: this.opts.project,
+        requestBody: { autoAssignCustomDomains: false },
+      }),
+    );
+  }
+
+  async promote(id: string): Promise<void> {
+    const what = `promote deployment ${id} of Vercel project ${this.opts.project} to production`;
+    const project = await this.call(`read Vercel project ${this.opts.project}`, () =>
+      projectsGetProject(this.core, { ...this.scope, idOrName: this.opts.project }),
+    );
+    if (project.targets?.production?.id === id) return;
+    await this.call(what, () =>
+      projectsRequestPromote(this.core, { ...this.scope, projectId: project.id, deploymentId: id }),
+    );
+    // Promotion is asynchronous (201/202): done when the project's production target is this deployment.
+    const deadline = this.opts.clock.now() + (this.opts.promoteTimeoutMs ?? 120_000);
+    for (let delay = 250; ; delay = Math.min(delay * 2, 5_000)) {
+      const current = await this.currentProduction();
+      if (current?.id === id) return;
+      if (this.opts.clock.now() >= deadline) {
+        throw new CheckFailedError(
+          `Failed to ${what}: the production domains still serve ${current?.id ?? "nothing"} after ${Math.round((this.opts.promoteTimeoutMs ?? 120_000) / 1000)} s`,
+        );
+      }
+      await this.opts.clock.sleep(delay);
+    }
+  }
+
+  async currentProduction(): Promise<TargetDeployment | null> {
+    const project = await this.call(`read Vercel project ${this.opts.project}`, () =>
+      projectsGetProject(this.core, { ...this.scope, idOrName: this.opts.project }),
+    );
+    const live = project.targets?.production;
+    if (!live) return null;
+    return {
+      id: live.id,
+      url: deploymentUrl(live.url),
+      state: readyStateOf(live.readyState),
+      target: "production",
+      errorMessage: null,
+    };
+  }
+
+  async assignAlias(id: string, alias: string): Promise<{ previousDeploymentId: string | null }> {
+    const assigned = await this.call(`point alias ${alias} at deployment ${id}`, () =>
+      aliasesAssignAlias(this.core, { ...this.scope, id, requestBody: { alias } }),
+    );
+    return { previousDeploymentId: assigned.oldDeploymentId ?? null };
+  }
+}

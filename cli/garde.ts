@@ -1,0 +1,135 @@
+import { parseArgs } from "node:util";
+import { parseDeployConfig } from "../actions/lib/deploy-config.ts";
+import { planFor, runDeploy } from "../actions/lib/deploy-run.ts";
+import { errorMessage, exitCodeFor, InputError } from "../actions/lib/errors.ts";
+import { branchNamesSchema, route } from "../actions/lib/gitflow.ts";
+import { parseInputs } from "../actions/lib/inputs.ts";
+import type { Reporter } from "../actions/lib/reporter.ts";
+
+const USAGE = `garde: ship web apps safely
+
+Usage:
+  garde route  --event EVENT --ref REF [--head-ref BRANCH] [--input key=value]...
+  garde deploy --event EVENT --ref REF --sha SHA [--head-ref BRANCH] [--input key=value]...
+               [--vercel-project NAME] [--repository OWNER/NAME] [--environment ENV] [--staging-alias HOST]
+               [--vercel-api-url URL] [--github-api-url URL] [--ready-timeout SECONDS] [--json]
+  Tokens come from VERCEL_TOKEN and GITHUB_TOKEN (never from flags, which shell history keeps).
+
+Exit codes: 0 done, 1 a check or deployment failed, 2 bad input.`;
+
+const stderrReporter: Reporter = {
+  info: (m) => process.stderr.write(`${m}\n`),
+  warn: (m) => process.stderr.write(`warning: ${m}\n`),
+  debug: (m) => {
+    if (process.env.GARDE_DEBUG) process.stderr.write(`debug: ${m}\n`);
+  },
+};
+
+const DEPLOY_FLAGS = [
+  "vercel-project",
+  "vercel-team-id",
+  "vercel-api-url",
+  "github-api-url",
+  "repository",
+  "sha",
+  "environment",
+  "staging-alias",
+  "production-url",
+  "ready-timeout",
+  "poll-interval",
+  "feature-prefix",
+  "release-prefix",
+  "hotfix-prefix",
+  "develop-branch",
+  "main-branch",
+] as const;
+
+function parseKeyValues(pairs: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new InputError("input", `--input takes key=value, got "${pair}"`);
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        event: { type: "string" },
+        ref: { type: "string" },
+        "head-ref": { type: "string" },
+        input: { type: "string", multiple: true, default: [] },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+        ...Object.fromEntries(DEPLOY_FLAGS.map((f) => [f, { type: "string" as const }])),
+      },
+    });
+  } catch (err) {
+    throw new InputError("arguments", `${errorMessage(err)}\n\n${USAGE}`);
+  }
+}
+
+function eventOf(values: ReturnType<typeof parse>["values"]) {
+  if (!values.event)
+    throw new InputError("event", "--event is required (push, pull_request or workflow_dispatch)");
+  if (!values.ref) throw new InputError("ref", "--ref is required (for example refs/heads/develop)");
+  return {
+    event: values.event,
+    ref: values.ref,
+    headRef: values["head-ref"],
+    inputs: parseKeyValues(values.input as string[]),
+  };
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  try {
+    const { values, positionals } = parse(argv);
+    const command = positionals[0];
+    if (values.help || !command) {
+      process.stdout.write(`${USAGE}\n`);
+      return command || values.help ? 0 : 2;
+    }
+    const flags = values as unknown as Record<string, string | undefined>;
+    if (command === "route") {
+      const branches = parseInputs(
+        branchNamesSchema,
+        {
+          feature: flags["feature-prefix"],
+          release: flags["release-prefix"],
+          hotfix: flags["hotfix-prefix"],
+          develop: flags["develop-branch"],
+          main: flags["main-branch"],
+        },
+        "branch names",
+      );
+      const plan = route({ ...eventOf(values), branches });
+      process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+      return 0;
+    }
+    if (command === "deploy") {
+      const raw: Record<string, string | undefined> = {
+        "vercel-token": env.VERCEL_TOKEN,
+        "github-token": env.GITHUB_TOKEN,
+        repository: env.GITHUB_REPOSITORY,
+        sha: env.GITHUB_SHA,
+      };
+      for (const flag of DEPLOY_FLAGS) if (flags[flag] !== undefined) raw[flag] = flags[flag];
+      const config = parseDeployConfig(raw);
+      const plan = planFor(eventOf(values), config);
+      const result = await runDeploy(config, plan, { reporter: stderrReporter });
+      if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else process.stdout.write(`${result.environment}: ${result.environmentUrl} (${result.deploymentId})\n`);
+      return 0;
+    }
+    throw new InputError("command", `Unknown command "${command}".\n\n${USAGE}`);
+  } catch (err) {
+    process.stderr.write(`garde: ${errorMessage(err)}\n`);
+    return exitCodeFor(err);
+  }
+}

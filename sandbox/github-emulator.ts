@@ -1,0 +1,197 @@
+import type { components } from "@octokit/openapi-types";
+import { type EmulatorResponse, JsonRouter } from "./http-server.ts";
+
+/** GitHub ids fit in a JS number; the OpenAPI description allows bigint for the future. */
+type Deployment = components["schemas"]["deployment"] & { id: number };
+type DeploymentStatus = components["schemas"]["deployment-status"];
+type SimpleUser = components["schemas"]["simple-user"];
+
+const STATES = ["error", "failure", "inactive", "in_progress", "queued", "pending", "success"] as const;
+
+const ghError = (status: number, message: string): EmulatorResponse => ({
+  status,
+  body: { message, documentation_url: "https://docs.github.com/rest/deployments", status: String(status) },
+});
+
+/** A stateful stand-in for the GitHub REST endpoints of deployments and deployment statuses. */
+export class GitHubEmulator {
+  readonly router = new JsonRouter();
+  readonly deployments: Deployment[] = [];
+  readonly statuses = new Map<number, DeploymentStatus[]>();
+  private nextId = 1000;
+  url = "";
+  private readonly bot: SimpleUser;
+
+  constructor(opts: { token: string }) {
+    this.bot = GitHubEmulator.user("github-actions[bot]", 41898282);
+    this.router.setAuthorizer((req) => {
+      const auth = req.headers.authorization ?? "";
+      return auth === `token ${opts.token}` || auth === `Bearer ${opts.token}`
+        ? null
+        : ghError(401, "Bad credentials");
+    });
+    this.router
+      .on("GET", "/repos/:owner/:repo/deployments", (r) => this.list(r.params, r.query))
+      .on("POST", "/repos/:owner/:repo/deployments", (r) => this.create(r.params, r.body))
+      .on("GET", "/repos/:owner/:repo/deployments/:id", (r) => this.get(r.params))
+      .on("GET", "/repos/:owner/:repo/deployments/:id/statuses", (r) => this.listStatuses(r.params))
+      .on("POST", "/repos/:owner/:repo/deployments/:id/statuses", (r) => this.createStatus(r.params, r.body));
+  }
+
+  static user(login: string, id: number): SimpleUser {
+    const base = `https://api.github.com/users/${login}`;
+    return {
+      login,
+      id,
+      node_id: `MDQ6VXNlcj${id}`,
+      avatar_url: `https://avatars.githubusercontent.com/u/${id}?v=4`,
+      gravatar_id: "",
+      url: base,
+      html_url: `https://github.com/${login}`,
+      followers_url: `${base}/followers`,
+      following_url: `${base}/following{/other_user}`,
+      gists_url: `${base}/gists{/gist_id}`,
+      starred_url: `${base}/starred{/owner}{/repo}`,
+      subscriptions_url: `${base}/subscriptions`,
+      organizations_url: `${base}/orgs`,
+      repos_url: `${base}/repos`,
+      events_url: `${base}/events{/privacy}`,
+      received_events_url: `${base}/received_events`,
+      type: "Bot",
+      site_admin: false,
+    };
+  }
+
+  async start(): Promise<string> {
+    this.url = await this.router.listen();
+    return this.url;
+  }
+
+  private repoUrl(p: Record<string, string>): string {
+    return `${this.url}/repos/${p.owner}/${p.repo}`;
+  }
+
+  private list(p: Record<string, string>, q: URLSearchParams): EmulatorResponse {
+    const repoUrl = this.repoUrl(p);
+    const perPage = Math.min(Number(q.get("per_page") ?? 30), 100);
+    const page = Number(q.get("page") ?? 1);
+    const matching = this.deployments
+      .filter((d) => d.repository_url === repoUrl)
+      .filter((d) => !q.get("sha") || d.sha === q.get("sha"))
+      .filter((d) => !q.get("ref") || d.ref === q.get("ref"))
+      .filter((d) => !q.get("environment") || d.environment === q.get("environment"))
+      .sort((a, b) => b.id - a.id);
+    return { status: 200, body: matching.slice((page - 1) * perPage, page * perPage) };
+  }
+
+  private find(p: Record<string, string>): Deployment | undefined {
+    return this.deployments.find((d) => d.id === Number(p.id) && d.repository_url === this.repoUrl(p));
+  }
+
+  private create(p: Record<string, string>, body: unknown): EmulatorResponse {
+    const b = (body ?? {}) as Record<string, unknown>;
+    if (typeof b.ref !== "string" || !b.ref)
+      return ghError(422, 'Invalid request.\n\n"ref" wasn\'t supplied.');
+    const environment = typeof b.environment === "string" ? b.environment : "production";
+    const id = this.nextId++;
+    const now = new Date().toISOString();
+    const url = `${this.repoUrl(p)}/deployments/${id}`;
+    const deployment: Deployment = {
+      url,
+      id,
+      node_id: `DE_kwDO${id}`,
+      sha: /^[0-9a-f]{40}$/.test(b.ref) ? b.ref : "0".repeat(40),
+      ref: b.ref,
+      task: typeof b.task === "string" ? b.task : "deploy",
+      payload: (b.payload as Record<string, unknown>) ?? {},
+      original_environment: environment,
+      environment,
+      description: typeof b.description === "string" ? b.description : null,
+      creator: this.bot,
+      created_at: now,
+      updated_at: now,
+      statuses_url: `${url}/statuses`,
+      repository_url: this.repoUrl(p),
+      transient_environment: b.transient_environment === true,
+      production_environment: b.production_environment === true || environment === "production",
+    };
+    this.deployments.push(deployment);
+    this.statuses.set(id, []);
+    return { status: 201, body: deployment };
+  }
+
+  private get(p: Record<string, string>): EmulatorResponse {
+    const d = this.find(p);
+    return d ? { status: 200, body: d } : ghError(404, "Not Found");
+  }
+
+  private listStatuses(p: Record<string, string>): EmulatorResponse {
+    const d = this.find(p);
+    if (!d) return ghError(404, "Not Found");
+    return { status: 200, body: [...(this.statuses.get(d.id) ?? [])].reverse() };
+  }
+
+  private addStatus(
+    d: Deployment,
+    state: DeploymentStatus["state"],
+    b: Record<string, unknown>,
+  ): DeploymentStatus {
+    const list = this.statuses.get(d.id) ?? [];
+    const id = this.nextId++;
+    const now = new Date().toISOString();
+    const status: DeploymentStatus = {
+      url: `${d.url}/statuses/${id}`,
+      id,
+      node_id: `DES_kwDO${id}`,
+      state,
+      creator: this.bot,
+      description: typeof b.description === "string" ? b.description : "",
+      environment: typeof b.environment === "string" ? b.environment : (d.environment ?? ""),
+      target_url: typeof b.target_url === "string" ? b.target_url : "",
+      created_at: now,
+      updated_at: now,
+      deployment_url: d.url,
+      repository_url: d.repository_url,
+      environment_url: typeof b.environment_url === "string" ? b.environment_url : "",
+      log_url: typeof b.log_url === "string" ? b.log_url : "",
+    };
+    list.push(status);
+    this.statuses.set(d.id, list);
+    return status;
+  }
+
+  private createStatus(p: Record<string, string>, body: unknown): EmulatorResponse {
+    const d = this.find(p);
+    if (!d) return ghError(404, "Not Found");
+    const b = (body ?? {}) as Record<string, unknown>;
+    const state = b.state as DeploymentStatus["state"];
+    if (!STATES.includes(state))
+      return ghError(422, `Invalid request.\n\n"${String(b.state)}" is not a valid state.`);
+    const status = this.addStatus(d, state, b);
+    // GitHub: auto_inactive (default true) marks prior non-transient, non-production deployments of the environment inactive.
+    if (state === "success" && b.auto_inactive !== false) {
+      for (const other of this.deployments) {
+        if (
+          other.id === d.id ||
+          other.environment !== d.environment ||
+          other.repository_url !== d.repository_url
+        )
+          continue;
+        if (other.transient_environment || other.production_environment) continue;
+        const last = this.statuses.get(other.id)?.at(-1);
+        if (last && last.state !== "inactive")
+          this.addStatus(other, "inactive", { description: "Superseded" });
+      }
+    }
+    return { status: 201, body: status };
+  }
+
+  /** The newest status of a deployment, as a test or the story reads it. */
+  latestState(id: number): string | undefined {
+    return this.statuses.get(id)?.at(-1)?.state;
+  }
+
+  async stop(): Promise<void> {
+    await this.router.close();
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * `npm start`: the GitFlow story on the embedded sandbox. A feature PR gets a preview, a merge
+ * to develop reaches staging, a release reaches production, each through the same core the
+ * deploy action runs, against emulators of Vercel and GitHub, with a sample app served for real.
+ */
+
+import type { DeployResult } from "../actions/lib/deploy.ts";
+import { parseDeployConfig } from "../actions/lib/deploy-config.ts";
+import { planFor, runDeploy } from "../actions/lib/deploy-run.ts";
+import { errorMessage } from "../actions/lib/errors.ts";
+import type { RouteInput } from "../actions/lib/gitflow.ts";
+import type { Reporter } from "../actions/lib/reporter.ts";
+import { type Sandbox, startSandbox } from "./sandbox.ts";
+
+const STAGING_ALIAS = "staging.sample-app.garde.test";
+const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+
+const reporter: Reporter = {
+  info: (m) => console.log(`    · ${m}`),
+  warn: (m) => console.log(`    ! ${m}`),
+  debug: () => {},
+};
+
+async function step(sandbox: Sandbox, title: string, sha: string, event: Omit<RouteInput, "branches">) {
+  console.log(`\n${bold(title)}`);
+  const config = parseDeployConfig(sandbox.inputs({ sha, "staging-alias": STAGING_ALIAS }));
+  const plan = planFor(event, config);
+  console.log(
+    `    ${plan.rule} → ${plan.environment}${plan.version ? ` ${plan.version}` : ""}${plan.staged ? " (staged)" : ""}`,
+  );
+  const result = await runDeploy(config, plan, { reporter });
+  const page = await fetch(result.url);
+  const body = (await page.text()).replace(/\s+/g, " ").trim().slice(0, 60);
+  console.log(
+    `    ✓ ${result.environment} ${result.deploymentId} at ${result.url} in ${(result.timings.totalMs / 1000).toFixed(2)} s`,
+  );
+  console.log(`      GET ${result.url} → ${page.status} "${body}"`);
+  if (result.gateSummary) console.log(`      checked before promotion: ${result.gateSummary}`);
+  if (result.previousDeploymentId) console.log(`      replaces ${result.previousDeploymentId}`);
+  return result;
+}
+
+function printLedger(sandbox: Sandbox, results: DeployResult[]) {
+  console.log(`\n${bold("GitHub deployments recorded")}`);
+  for (const r of results) {
+    const state = sandbox.github.latestState(r.githubDeploymentId);
+    console.log(
+      `    #${r.githubDeploymentId} ${r.environment.padEnd(10)} ${state?.padEnd(9)} ${r.environmentUrl}`,
+    );
+  }
+  const live = [...sandbox.vercel.projects.values()][0]?.productionDeploymentId;
+  console.log(
+    `    production serves ${live}; ${STAGING_ALIAS} serves ${sandbox.vercel.aliases.get(STAGING_ALIAS)}`,
+  );
+}
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  const sandbox = await startSandbox({ buildMs: 400, promoteMs: 150 });
+  console.log(bold("garde sandbox: GitFlow deploys to an emulated Vercel, recorded in an emulated GitHub"));
+  console.log(
+    `    Vercel API ${sandbox.vercel.url} · GitHub API ${sandbox.github.url} · app repo ${sandbox.app.dir}`,
+  );
+  try {
+    const { app } = sandbox;
+    const results: DeployResult[] = [];
+
+    const featureSha = app.commit(
+      "feature/signup",
+      { "public/signup.html": "<!doctype html><title>Sign up</title><h1>Sign up</h1>\n" },
+      "Add a sign-up page",
+    );
+    results.push(
+      await step(sandbox, "1. A feature PR gets a preview", featureSha, {
+        event: "pull_request",
+        ref: "refs/pull/1/merge",
+        headRef: "feature/signup",
+      }),
+    );
+
+    const developSha = app.merge("feature/signup", "develop");
+    results.push(
+      await step(sandbox, "2. The PR is merged: develop reaches staging", developSha, {
+        event: "push",
+        ref: "refs/heads/develop",
+      }),
+    );
+
+    const releaseSha = app.commit(
+      "release/1.1.0",
+      { "public/version.txt": "1.1.0\n" },
+      "Release 1.1.0",
+      "develop",
+    );
+    results.push(
+      await step(sandbox, "3. release/1.1.0 is cut: staging gets the release candidate", releaseSha, {
+        event: "push",
+        ref: "refs/heads/release/1.1.0",
+      }),
+    );
+
+    const mainSha = app.merge("release/1.1.0", "main");
+    results.push(
+      await step(
+        sandbox,
+        "4. The release is merged to main: production is staged, checked, promoted",
+        mainSha,
+        {
+          event: "push",
+          ref: "refs/heads/main",
+        },
+      ),
+    );
+
+    printLedger(sandbox, results);
+    console.log(
+      `\n${bold(`Done in ${((performance.now() - started) / 1000).toFixed(1)} s.`)} Everything started here is stopped and removed.`,
+    );
+    return 0;
+  } catch (err) {
+    console.error(`\nThe story failed: ${errorMessage(err)}`);
+    return 1;
+  } finally {
+    await sandbox.stop();
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,35 @@
+// Bundles each action's index.ts into actions/<name>/dist/index.js (ESM, one file, no node_modules at run time).
+// `node scripts/build-actions.mjs --out DIR` writes to DIR/<name>/index.js instead: the check-dist test uses it.
+import { existsSync, readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { build } from "esbuild";
+
+const root = resolve(import.meta.dirname, "..");
+const outIndex = process.argv.indexOf("--out");
+const outRoot = outIndex > 0 ? resolve(process.argv[outIndex + 1]) : null;
+
+export const actionNames = readdirSync(join(root, "actions"), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(join(root, "actions", d.name, "action.yml")))
+  .map((d) => d.name);
+
+for (const name of actionNames) {
+  await build({
+    entryPoints: [join(root, "actions", name, "index.ts")],
+    outdir: outRoot ? join(outRoot, name) : join(root, "actions", name, "dist"),
+    entryNames: "[name]",
+    chunkNames: "chunks/[name]-[hash]",
+    // Split so that code loaded on demand (the Vercel SDK) stays out of the start-up path.
+    splitting: true,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "esm",
+    minify: true,
+    legalComments: "none",
+    logLevel: "warning",
+    // Some dependencies still call require(); give the ESM bundle one.
+    banner: {
+      js: 'import { createRequire as __gardeRequire } from "node:module"; const require = __gardeRequire(import.meta.url);',
+    },
+  });
+}
