@@ -1,0 +1,83 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parseDeployConfig } from "../../../actions/lib/deploy-config.ts";
+import { planFor, runDeploy } from "../../../actions/lib/deploy-run.ts";
+import { CheckFailedError } from "../../../actions/lib/errors.ts";
+import type { PromotionGate } from "../../../actions/lib/reachability.ts";
+import { type Sandbox, startSandbox } from "../../../sandbox/sandbox.ts";
+import { fastClock, fastRetry, recordingReporter } from "../../helpers.ts";
+
+let sandbox: Sandbox;
+beforeEach(async () => {
+  sandbox = await startSandbox({ buildMs: 60, promoteMs: 30 });
+});
+afterEach(() => sandbox.stop());
+
+async function deployPush(branch: string, sha: string, opts: { gate?: PromotionGate; extra?: Record<string, string> } = {}) {
+  const config = parseDeployConfig(sandbox.inputs({ sha, "staging-alias": "staging.example.com", ...opts.extra }));
+  const plan = planFor({ event: "push", ref: `refs/heads/${branch}` }, config);
+  const reporter = recordingReporter();
+  const result = await runDeploy(config, plan, { reporter, clock: fastClock(), retry: fastRetry, gate: opts.gate });
+  return { result, reporter };
+}
+
+const liveProduction = () => [...sandbox.vercel.projects.values()][0]?.productionDeploymentId ?? null;
+
+describe("deploy pipeline on the sandbox", () => {
+  it("puts develop on staging behind the alias and records the GitHub deployment as success", async () => {
+    const sha = sandbox.app.git("rev-parse", "develop");
+    const { result } = await deployPush("develop", sha);
+    expect(result.environment).toBe("staging");
+    expect(result.environmentUrl).toBe("https://staging.example.com");
+    expect(sandbox.vercel.aliases.get("staging.example.com")).toBe(result.deploymentId);
+    expect(sandbox.github.latestState(result.githubDeploymentId)).toBe("success");
+    expect((await fetch(result.url)).status).toBe(200);
+
+    const next = sandbox.app.commit("develop", { "public/new.html": "new" }, "more");
+    const second = await deployPush("develop", next);
+    expect(second.result.previousDeploymentId).toBe(result.deploymentId);
+  });
+
+  it("stages main, checks it, then promotes it, reporting the deployment it replaced", async () => {
+    const first = await deployPush("main", sandbox.app.git("rev-parse", "main"));
+    expect(first.result.promoted).toBe(true);
+    expect(liveProduction()).toBe(first.result.deploymentId);
+    expect(first.result.gateSummary).toMatch(/answered 200/);
+
+    const sha = sandbox.app.commit("main", { "public/index.html": "<h1>v2</h1>" }, "v2", "main");
+    const second = await deployPush("main", sha);
+    expect(second.result.previousDeploymentId).toBe(first.result.deploymentId);
+    expect(liveProduction()).toBe(second.result.deploymentId);
+    expect(sandbox.github.latestState(second.result.githubDeploymentId)).toBe("success");
+  });
+
+  it("never promotes a staged build that fails its check, and records the failure", async () => {
+    const good = await deployPush("main", sandbox.app.git("rev-parse", "main"));
+    const sha = sandbox.app.commit("main", { "public/index.html": "<h1>bad</h1>" }, "bad", "main");
+    const failing: PromotionGate = async (url) => ({ passed: false, summary: `GET ${url} answered 500` });
+    const err = await deployPush("main", sha, { gate: failing }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CheckFailedError);
+    expect((err as Error).message).toMatch(/failed its checks and was not promoted: GET .* answered 500/);
+    expect(liveProduction()).toBe(good.result.deploymentId);
+    const record = sandbox.github.deployments.at(-1);
+    expect(record && sandbox.github.latestState(record.id)).toBe("failure");
+  });
+
+  it("records a failed build as a failed GitHub deployment", async () => {
+    sandbox.vercel.failNextBuild({ kind: "error", message: "Build failed: missing env DATABASE_URL" });
+    const err = await deployPush("develop", sandbox.app.git("rev-parse", "develop")).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/ended in ERROR: Build failed: missing env DATABASE_URL/);
+    const record = sandbox.github.deployments.at(-1);
+    const statuses = record ? (sandbox.github.statuses.get(record.id) ?? []) : [];
+    expect(statuses.map((s) => s.state)).toEqual(["in_progress", "failure"]);
+    expect(statuses[1]?.description).toMatch(/ended in ERROR/);
+  });
+
+  it("refuses when the pinned environment disagrees with the route, before touching any platform", async () => {
+    const config = parseDeployConfig(sandbox.inputs({ sha: "b".repeat(40), environment: "production" }));
+    expect(() => planFor({ event: "push", ref: "refs/heads/develop" }, config)).toThrow(
+      /The input environment is production, but push to develop deploys to staging/,
+    );
+    expect(sandbox.vercel.router.requests).toHaveLength(0);
+    expect(sandbox.github.router.requests).toHaveLength(0);
+  });
+});

@@ -1,0 +1,83 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { PlatformError } from "../../../actions/lib/errors.ts";
+import { GitHubDeployments } from "../../../actions/lib/github-deployments.ts";
+import { GitHubEmulator } from "../../../sandbox/github-emulator.ts";
+import { fastClock, fastRetry, recordingReporter } from "../../helpers.ts";
+
+const TOKEN = "ghs_test_token_0123456789";
+const SHA = "a".repeat(40);
+let github: GitHubEmulator;
+
+beforeEach(async () => {
+  github = new GitHubEmulator({ token: TOKEN });
+  await github.start();
+});
+afterEach(() => github.stop());
+
+function client(token = TOKEN) {
+  const clock = fastClock();
+  const reporter = recordingReporter();
+  const records = new GitHubDeployments({
+    token,
+    apiUrl: github.url,
+    repository: "acme/web",
+    clock,
+    reporter,
+    retry: fastRetry,
+    random: () => 0.5,
+  });
+  return { records, clock, reporter };
+}
+
+describe("GitHub deployment records through @actions/github", () => {
+  it("creates one deployment per environment and SHA and reuses it on a re-run", async () => {
+    const { records } = client();
+    const payload = { version: "1.2.0", rule: "push to release/X.Y.Z" };
+    const first = await records.ensure({ sha: SHA, environment: "staging", description: "d", payload });
+    const again = await records.ensure({ sha: SHA, environment: "staging", description: "d", payload });
+    const prod = await records.ensure({ sha: SHA, environment: "production", description: "d", payload });
+    expect(again).toBe(first);
+    expect(prod).not.toBe(first);
+    expect(github.deployments).toHaveLength(2);
+    expect(github.deployments[0]?.payload).toEqual(payload);
+  });
+
+  it("marks previews transient and production as production", async () => {
+    const { records } = client();
+    await records.ensure({ sha: SHA, environment: "preview", description: "d", payload: {} });
+    await records.ensure({ sha: SHA, environment: "production", description: "d", payload: {} });
+    const [preview, production] = github.deployments;
+    expect(preview).toMatchObject({ environment: "preview", transient_environment: true, production_environment: false });
+    expect(production).toMatchObject({ environment: "production", transient_environment: false, production_environment: true });
+  });
+
+  it("records in_progress then success with the environment URL", async () => {
+    const { records } = client();
+    const id = await records.ensure({ sha: SHA, environment: "staging", description: "d", payload: {} });
+    await records.setStatus(id, "in_progress", { description: "Building" });
+    await records.setStatus(id, "success", { description: "Ready", environmentUrl: "https://staging.example.com" });
+    const statuses = github.statuses.get(id) ?? [];
+    expect(statuses.map((s) => s.state)).toEqual(["in_progress", "success"]);
+    expect(statuses[1]?.environment_url).toBe("https://staging.example.com");
+  });
+
+  it("retries a rate limit and a server error, then succeeds", async () => {
+    const { records, clock } = client();
+    github.router.inject({ method: "GET", path: "/deployments", status: 429, headers: { "retry-after": "3" }, body: { message: "API rate limit exceeded" } });
+    github.router.inject({ method: "POST", path: "/deployments", status: 502, body: { message: "Server Error" } });
+    const id = await records.ensure({ sha: SHA, environment: "staging", description: "d", payload: {} });
+    expect(id).toBeGreaterThan(0);
+    expect(clock.sleeps).toHaveLength(2);
+    expect(clock.sleeps[0]).toBeGreaterThanOrEqual(3_000);
+  });
+
+  it("fails at once on bad credentials, naming what it was doing", async () => {
+    const { records, clock } = client("ghs_wrong");
+    const err = await records.ensure({ sha: SHA, environment: "staging", description: "d", payload: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PlatformError);
+    expect((err as Error).message).toBe(
+      `Failed to list GitHub deployments of acme/web staging at ${SHA.slice(0, 12)}: HTTP 401 Bad credentials`,
+    );
+    expect(clock.sleeps).toHaveLength(0);
+  });
+});
