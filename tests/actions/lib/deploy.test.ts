@@ -12,11 +12,22 @@ beforeEach(async () => {
 });
 afterEach(() => sandbox.stop());
 
-async function deployPush(branch: string, sha: string, opts: { gate?: PromotionGate; extra?: Record<string, string> } = {}) {
-  const config = parseDeployConfig(sandbox.inputs({ sha, "staging-alias": "staging.example.com", ...opts.extra }));
+async function deployPush(
+  branch: string,
+  sha: string,
+  opts: { gate?: PromotionGate; extra?: Record<string, string> } = {},
+) {
+  const config = parseDeployConfig(
+    sandbox.inputs({ sha, "staging-alias": "staging.example.com", ...opts.extra }),
+  );
   const plan = planFor({ event: "push", ref: `refs/heads/${branch}` }, config);
   const reporter = recordingReporter();
-  const result = await runDeploy(config, plan, { reporter, clock: fastClock(), retry: fastRetry, gate: opts.gate });
+  const result = await runDeploy(config, plan, {
+    reporter,
+    clock: fastClock(),
+    retry: fastRetry,
+    gate: opts.gate,
+  });
   return { result, reporter };
 }
 

@@ -81,7 +81,12 @@ describe("GitFlow routing", () => {
 
   it("takes a dispatched hotfix's version from the input when the branch carries none", () => {
     const plan = route({ event: "workflow_dispatch", ref: "refs/heads/main", inputs: { version: "v3.1.4" } });
-    expect(plan).toMatchObject({ environment: "production", staged: true, version: "3.1.4", backMergeInto: "develop" });
+    expect(plan).toMatchObject({
+      environment: "production",
+      staged: true,
+      version: "3.1.4",
+      backMergeInto: "develop",
+    });
   });
 
   it("follows configured branch names", () => {
@@ -90,27 +95,84 @@ describe("GitFlow routing", () => {
     expect(route({ event: "push", ref: "refs/heads/dev", branches }).environment).toBe("staging");
     expect(route({ event: "push", ref: "refs/heads/rel-1.2.3", branches }).version).toBe("1.2.3");
     expect(route({ event: "push", ref: "refs/heads/trunk", branches }).environment).toBe("production");
-    expect(route({ event: "workflow_dispatch", ref: "refs/heads/fix-1.0.1", branches }).backMergeInto).toBe("dev");
+    expect(route({ event: "workflow_dispatch", ref: "refs/heads/fix-1.0.1", branches }).backMergeInto).toBe(
+      "dev",
+    );
     expect(refusalOf({ event: "push", ref: "refs/heads/main", branches }).message).toContain("push to trunk");
   });
 
   describe("refuses, naming the field and listing the rules", () => {
     const cases: [string, RouteInput, string, RegExp][] = [
-      ["a branch no rule matches", { event: "push", ref: "refs/heads/experiment" }, "ref", /No rule deploys a push to "experiment"/],
+      [
+        "a branch no rule matches",
+        { event: "push", ref: "refs/heads/experiment" },
+        "ref",
+        /No rule deploys a push to "experiment"/,
+      ],
       ["a tag", { event: "push", ref: "refs/tags/v1.0.0" }, "ref", /tags are not deployed/],
       ["a ref that is not a ref", { event: "push", ref: "develop" }, "ref", /not a branch/],
-      ["a malformed branch name", { event: "push", ref: "refs/heads/feature/a..b" }, "ref", /not a well-formed/],
+      [
+        "a malformed branch name",
+        { event: "push", ref: "refs/heads/feature/a..b" },
+        "ref",
+        /not a well-formed/,
+      ],
       ["a branch with a space", { event: "push", ref: "refs/heads/feature/a b" }, "ref", /not a well-formed/],
       ["an empty feature name", { event: "push", ref: "refs/heads/feature/" }, "ref", /not a well-formed/],
-      ["a release without X.Y.Z", { event: "push", ref: "refs/heads/release/2.0" }, "ref", /release\/X\.Y\.Z/],
-      ["a hotfix without X.Y.Z", { event: "push", ref: "refs/heads/hotfix/urgent" }, "ref", /hotfix\/X\.Y\.Z/],
-      ["a PR from a non-feature branch", { event: "pull_request", ref: "refs/pull/3/merge", headRef: "bugfix/x" }, "head-ref", /pull_request from "bugfix\/x"/],
-      ["a PR without its head branch", { event: "pull_request", ref: "refs/pull/3/merge" }, "head-ref", /head branch/],
-      ["a PR with a malformed ref", { event: "pull_request", ref: "refs/heads/feature/x", headRef: "feature/x" }, "ref", /refs\/pull/],
-      ["a dispatch with neither hotfix branch nor version", { event: "workflow_dispatch", ref: "refs/heads/develop" }, "inputs.version", /hotfix/],
-      ["a dispatch with a malformed version", { event: "workflow_dispatch", ref: "refs/heads/main", inputs: { version: "2.x" } }, "inputs.version", /X\.Y\.Z/],
-      ["a dispatch whose version disagrees with its branch", { event: "workflow_dispatch", ref: "refs/heads/hotfix/1.0.1", inputs: { version: "1.0.2" } }, "inputs.version", /disagrees/],
-      ["an event that does not deploy", { event: "schedule", ref: "refs/heads/main" }, "event", /"schedule" does not deploy/],
+      [
+        "a release without X.Y.Z",
+        { event: "push", ref: "refs/heads/release/2.0" },
+        "ref",
+        /release\/X\.Y\.Z/,
+      ],
+      [
+        "a hotfix without X.Y.Z",
+        { event: "push", ref: "refs/heads/hotfix/urgent" },
+        "ref",
+        /hotfix\/X\.Y\.Z/,
+      ],
+      [
+        "a PR from a non-feature branch",
+        { event: "pull_request", ref: "refs/pull/3/merge", headRef: "bugfix/x" },
+        "head-ref",
+        /pull_request from "bugfix\/x"/,
+      ],
+      [
+        "a PR without its head branch",
+        { event: "pull_request", ref: "refs/pull/3/merge" },
+        "head-ref",
+        /head branch/,
+      ],
+      [
+        "a PR with a malformed ref",
+        { event: "pull_request", ref: "refs/heads/feature/x", headRef: "feature/x" },
+        "ref",
+        /refs\/pull/,
+      ],
+      [
+        "a dispatch with neither hotfix branch nor version",
+        { event: "workflow_dispatch", ref: "refs/heads/develop" },
+        "inputs.version",
+        /hotfix/,
+      ],
+      [
+        "a dispatch with a malformed version",
+        { event: "workflow_dispatch", ref: "refs/heads/main", inputs: { version: "2.x" } },
+        "inputs.version",
+        /X\.Y\.Z/,
+      ],
+      [
+        "a dispatch whose version disagrees with its branch",
+        { event: "workflow_dispatch", ref: "refs/heads/hotfix/1.0.1", inputs: { version: "1.0.2" } },
+        "inputs.version",
+        /disagrees/,
+      ],
+      [
+        "an event that does not deploy",
+        { event: "schedule", ref: "refs/heads/main" },
+        "event",
+        /"schedule" does not deploy/,
+      ],
     ];
     it.each(cases)("%s", (_name, input, field, message) => {
       const err = refusalOf(input);

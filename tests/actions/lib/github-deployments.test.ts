@@ -47,15 +47,26 @@ describe("GitHub deployment records through @actions/github", () => {
     await records.ensure({ sha: SHA, environment: "preview", description: "d", payload: {} });
     await records.ensure({ sha: SHA, environment: "production", description: "d", payload: {} });
     const [preview, production] = github.deployments;
-    expect(preview).toMatchObject({ environment: "preview", transient_environment: true, production_environment: false });
-    expect(production).toMatchObject({ environment: "production", transient_environment: false, production_environment: true });
+    expect(preview).toMatchObject({
+      environment: "preview",
+      transient_environment: true,
+      production_environment: false,
+    });
+    expect(production).toMatchObject({
+      environment: "production",
+      transient_environment: false,
+      production_environment: true,
+    });
   });
 
   it("records in_progress then success with the environment URL", async () => {
     const { records } = client();
     const id = await records.ensure({ sha: SHA, environment: "staging", description: "d", payload: {} });
     await records.setStatus(id, "in_progress", { description: "Building" });
-    await records.setStatus(id, "success", { description: "Ready", environmentUrl: "https://staging.example.com" });
+    await records.setStatus(id, "success", {
+      description: "Ready",
+      environmentUrl: "https://staging.example.com",
+    });
     const statuses = github.statuses.get(id) ?? [];
     expect(statuses.map((s) => s.state)).toEqual(["in_progress", "success"]);
     expect(statuses[1]?.environment_url).toBe("https://staging.example.com");
@@ -63,8 +74,19 @@ describe("GitHub deployment records through @actions/github", () => {
 
   it("retries a rate limit and a server error, then succeeds", async () => {
     const { records, clock } = client();
-    github.router.inject({ method: "GET", path: "/deployments", status: 429, headers: { "retry-after": "3" }, body: { message: "API rate limit exceeded" } });
-    github.router.inject({ method: "POST", path: "/deployments", status: 502, body: { message: "Server Error" } });
+    github.router.inject({
+      method: "GET",
+      path: "/deployments",
+      status: 429,
+      headers: { "retry-after": "3" },
+      body: { message: "API rate limit exceeded" },
+    });
+    github.router.inject({
+      method: "POST",
+      path: "/deployments",
+      status: 502,
+      body: { message: "Server Error" },
+    });
     const id = await records.ensure({ sha: SHA, environment: "staging", description: "d", payload: {} });
     expect(id).toBeGreaterThan(0);
     expect(clock.sleeps).toHaveLength(2);
@@ -73,7 +95,9 @@ describe("GitHub deployment records through @actions/github", () => {
 
   it("fails at once on bad credentials, naming what it was doing", async () => {
     const { records, clock } = client("ghs_wrong");
-    const err = await records.ensure({ sha: SHA, environment: "staging", description: "d", payload: {} }).catch((e: unknown) => e);
+    const err = await records
+      .ensure({ sha: SHA, environment: "staging", description: "d", payload: {} })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PlatformError);
     expect((err as Error).message).toBe(
       `Failed to list GitHub deployments of acme/web staging at ${SHA.slice(0, 12)}: HTTP 401 Bad credentials`,

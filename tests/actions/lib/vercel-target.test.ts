@@ -53,17 +53,31 @@ describe("Vercel deploy target through @vercel/sdk", () => {
 
   it("retries a 429 after the Retry-After the server asked for", async () => {
     const { t, clock, reporter } = target();
-    sandbox.vercel.router.inject({ method: "POST", path: "/v13/deployments", status: 429, headers: { "retry-after": "7" }, body: { error: { code: "rate_limited", message: "Too many requests" } } });
+    sandbox.vercel.router.inject({
+      method: "POST",
+      path: "/v13/deployments",
+      status: 429,
+      headers: { "retry-after": "7" },
+      body: { error: { code: "rate_limited", message: "Too many requests" } },
+    });
     const created = await t.create(request("preview"));
     expect(created.id).toMatch(/^dpl_/);
     expect(clock.sleeps[0]).toBeGreaterThanOrEqual(7_000);
     expect(clock.sleeps[0]).toBeLessThan(7_100);
-    expect(reporter.lines.join("\n")).toMatch(/HTTP 429 rate_limited: Too many requests; retrying in 7\.0 s \(attempt 2\/4\)/);
+    expect(reporter.lines.join("\n")).toMatch(
+      /HTTP 429 rate_limited: Too many requests; retrying in 7\.0 s \(attempt 2\/4\)/,
+    );
   });
 
   it("retries a 500 with backoff and then succeeds", async () => {
     const { t, clock } = target();
-    sandbox.vercel.router.inject({ method: "POST", path: "/v13/deployments", status: 500, times: 2, body: { error: { code: "internal_server_error", message: "boom" } } });
+    sandbox.vercel.router.inject({
+      method: "POST",
+      path: "/v13/deployments",
+      status: 500,
+      times: 2,
+      body: { error: { code: "internal_server_error", message: "boom" } },
+    });
     const created = await t.create(request("preview"));
     expect(created.id).toMatch(/^dpl_/);
     expect(clock.sleeps).toHaveLength(2);
@@ -91,9 +105,14 @@ describe("Vercel deploy target through @vercel/sdk", () => {
 
   it("fails with the build's state and message when the build ends in ERROR", async () => {
     const { t, clock, reporter } = target();
-    sandbox.vercel.failNextBuild({ kind: "error", message: "Command \"npm run build\" exited with 1" });
+    sandbox.vercel.failNextBuild({ kind: "error", message: 'Command "npm run build" exited with 1' });
     const created = await t.create(request("preview"));
-    const err = await waitReady(t, created.id, { timeoutMs: 30_000, pollIntervalMs: 20, clock, reporter }).catch((e: unknown) => e);
+    const err = await waitReady(t, created.id, {
+      timeoutMs: 30_000,
+      pollIntervalMs: 20,
+      clock,
+      reporter,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CheckFailedError);
     expect((err as Error).message).toBe(
       `Deployment ${created.id} on vercel ended in ERROR: Command "npm run build" exited with 1`,
@@ -104,7 +123,12 @@ describe("Vercel deploy target through @vercel/sdk", () => {
     const { t, clock, reporter } = target();
     sandbox.vercel.failNextBuild({ kind: "hang" });
     const created = await t.create(request("preview"));
-    const err = await waitReady(t, created.id, { timeoutMs: 60_000, pollIntervalMs: 5_000, clock, reporter }).catch((e: unknown) => e);
+    const err = await waitReady(t, created.id, {
+      timeoutMs: 60_000,
+      pollIntervalMs: 5_000,
+      clock,
+      reporter,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CheckFailedError);
     expect((err as Error).message).toMatch(/still (QUEUED|BUILDING) after 60 s; raise ready-timeout/);
   });

@@ -1,0 +1,94 @@
+/**
+ * Cold start of the deploy action: from spawning `node actions/deploy/dist/index.js` (with the
+ * INPUT_* variables a runner sets) to its first HTTP request reaching a local server, beside
+ * `node -e 0` spawned to exit in the same run. Goal: ≤ 1.5× node -e 0.
+ */
+import { spawn } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join, resolve } from "node:path";
+
+const root = resolve(import.meta.dirname, "..");
+const ENTRY = join(root, "actions/deploy/dist/index.js");
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+async function timeToFirstRequest(): Promise<number> {
+  return new Promise((resolveTime, reject) => {
+    let started = 0;
+    let measured = 0;
+    const server = createServer((_req, res) => {
+      measured ||= performance.now() - started;
+      // 401 is final: the action stops at once instead of retrying.
+      res.writeHead(401, { "content-type": "application/json" });
+      res.end('{"message":"Bad credentials"}');
+    });
+    server.listen(0, "127.0.0.1", () => {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      started = performance.now();
+      const child = spawn(process.execPath, [ENTRY], {
+        stdio: "ignore",
+        env: {
+          PATH: process.env.PATH,
+          GITHUB_EVENT_NAME: "push",
+          GITHUB_REF: "refs/heads/develop",
+          GITHUB_SHA: "a".repeat(40),
+          GITHUB_REPOSITORY: "bench/app",
+          "INPUT_VERCEL-TOKEN": "bench",
+          "INPUT_VERCEL-PROJECT": "app",
+          "INPUT_GITHUB-TOKEN": "bench",
+          "INPUT_GITHUB-API-URL": url,
+          "INPUT_VERCEL-API-URL": url,
+        },
+      });
+      child.on("error", reject);
+      child.on("exit", () => {
+        server.close();
+        if (measured) resolveTime(measured);
+        else reject(new Error("the action exited without making a request"));
+      });
+    });
+  });
+}
+
+async function timeNodeNoop(): Promise<number> {
+  return new Promise((resolveTime, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, ["-e", "0"], { stdio: "ignore" });
+    child.on("error", reject);
+    child.on("exit", () => resolveTime(performance.now() - started));
+  });
+}
+
+function dirBytes(dir: string): number {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .reduce((sum, d) => sum + statSync(join(d.parentPath, d.name)).size, 0);
+}
+
+export async function benchDeployColdStart(runs = 15): Promise<void> {
+  const action: number[] = [];
+  const noop: number[] = [];
+  await timeToFirstRequest(); // warm the file cache, as a runner's second step would be
+  for (let i = 0; i < runs; i++) {
+    // Interleaved, so both see the same machine load.
+    noop.push(await timeNodeNoop());
+    action.push(await timeToFirstRequest());
+  }
+  const a = median(action);
+  const n = median(noop);
+  const dist = join(root, "actions/deploy/dist");
+  console.log(`deploy action cold start → first HTTP request, median of ${runs}: ${a.toFixed(0)} ms`);
+  console.log(`node -e 0, median of ${runs}:                                  ${n.toFixed(0)} ms`);
+  console.log(`ratio: ${(a / n).toFixed(2)}× (goal ≤ 1.5×)`);
+  console.log(
+    `bundle: ${(statSync(join(dist, "index.js")).size / 1024).toFixed(0)} KiB start-up chunk, ${(dirBytes(dist) / 1024).toFixed(0)} KiB in all`,
+  );
+}

@@ -1,0 +1,5 @@
+/** `npm run bench`: every benchmark, each printing ratios against a peer measured in the same run. */
+import { benchDeployColdStart } from "./deploy-cold-start.ts";
+
+console.log("== deploy action cold start ==");
+await benchDeployColdStart();

@@ -1,0 +1,142 @@
+import { execFile } from "node:child_process";
+import { resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Sandbox, startSandbox } from "../../sandbox/sandbox.ts";
+
+const BIN = resolve(import.meta.dirname, "../../bin/garde.js");
+
+async function garde(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH ?? "", ...env },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe("garde route", () => {
+  it("prints the plan as JSON with the contract's keys", async () => {
+    const r = await garde(["route", "--event", "push", "--ref", "refs/heads/release/2.0.0"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      environment: "staging",
+      staged: false,
+      version: "2.0.0",
+      backMergeInto: null,
+    });
+  });
+
+  it("reads a pull request's head branch from --head-ref and dispatch inputs from --input", async () => {
+    const pr = await garde([
+      "route",
+      "--event",
+      "pull_request",
+      "--ref",
+      "refs/pull/7/merge",
+      "--head-ref",
+      "feature/x",
+    ]);
+    expect(JSON.parse(pr.stdout)).toMatchObject({ environment: "preview", staged: false });
+    const hotfix = await garde([
+      "route",
+      "--event",
+      "workflow_dispatch",
+      "--ref",
+      "refs/heads/main",
+      "--input",
+      "version=1.2.3",
+      "--input",
+      "reason=payments down",
+    ]);
+    expect(JSON.parse(hotfix.stdout)).toMatchObject({
+      environment: "production",
+      staged: true,
+      version: "1.2.3",
+      backMergeInto: "develop",
+      reason: "payments down",
+    });
+  });
+
+  it("refuses a ref no rule matches with exit 2 and the list of rules", async () => {
+    const r = await garde(["route", "--event", "push", "--ref", "refs/heads/wip"]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain('No rule deploys a push to "wip"');
+    expect(r.stderr).toContain("push to main → production");
+  });
+
+  it.each([
+    [["route", "--ref", "refs/heads/main"], /--event is required/],
+    [
+      ["route", "--event", "push", "--ref", "refs/heads/main", "--input", "novalue"],
+      /--input takes key=value/,
+    ],
+    [["route", "--event", "push", "--ref", "refs/heads/main", "--bogus"], /Unknown option '--bogus'/],
+    [["launch"], /Unknown command "launch"/],
+  ])("exits 2 on bad usage: %j", async (args, message) => {
+    const r = await garde(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("garde deploy", () => {
+  const CANARY = "CANARY-cli-vercel-token-77";
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ buildMs: 60, promoteMs: 30, vercelToken: CANARY });
+  });
+  afterAll(() => sandbox.stop());
+
+  const flags = () => [
+    "--vercel-project",
+    sandbox.project,
+    "--vercel-api-url",
+    sandbox.vercel.url,
+    "--github-api-url",
+    sandbox.github.url,
+    "--repository",
+    sandbox.repository,
+    "--poll-interval",
+    "0.05",
+  ];
+  const env = () => ({ VERCEL_TOKEN: CANARY, GITHUB_TOKEN: sandbox.githubToken });
+
+  it("deploys through the same core and prints the result as JSON, without the token", async () => {
+    const sha = sandbox.app.git("rev-parse", "main");
+    const r = await garde(
+      ["deploy", "--event", "push", "--ref", "refs/heads/main", "--sha", sha, "--json", ...flags()],
+      env(),
+    );
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result).toMatchObject({ environment: "production", promoted: true });
+    expect([...sandbox.vercel.projects.values()][0]?.productionDeploymentId).toBe(result.deploymentId);
+    expect(r.stdout + r.stderr).not.toContain("CANARY");
+  });
+
+  it("exits 1 when the build fails, and 2 when the token is missing", async () => {
+    const sha = sandbox.app.git("rev-parse", "develop");
+    sandbox.vercel.failNextBuild({ kind: "error", message: "Build exited with 1" });
+    const failed = await garde(
+      ["deploy", "--event", "push", "--ref", "refs/heads/develop", "--sha", sha, ...flags()],
+      env(),
+    );
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/ended in ERROR: Build exited with 1/);
+    const noToken = await garde(
+      ["deploy", "--event", "push", "--ref", "refs/heads/develop", "--sha", sha, ...flags()],
+      {
+        GITHUB_TOKEN: "x",
+      },
+    );
+    expect(noToken.code).toBe(2);
+    expect(noToken.stderr).toMatch(/vercel-token: is required/);
+  });
+});
