@@ -4,7 +4,10 @@ import { planFor, runDeploy } from "../actions/lib/deploy-run.ts";
 import { errorMessage, exitCodeFor, InputError } from "../actions/lib/errors.ts";
 import { branchNamesSchema, route } from "../actions/lib/gitflow.ts";
 import { parseInputs } from "../actions/lib/inputs.ts";
-import type { Reporter } from "../actions/lib/reporter.ts";
+import { type Reporter, systemClock } from "../actions/lib/reporter.ts";
+import { loadSmokeConfig } from "../actions/lib/smoke/load-config.ts";
+import { formatTable, smokeTableRows, summarize } from "../actions/lib/smoke/report.ts";
+import { runSmoke } from "../actions/lib/smoke/runner.ts";
 
 const USAGE = `garde: ship web apps safely
 
@@ -13,7 +16,9 @@ Usage:
   garde deploy --event EVENT --ref REF --sha SHA [--head-ref BRANCH] [--input key=value]...
                [--vercel-project NAME] [--repository OWNER/NAME] [--environment ENV] [--staging-alias HOST]
                [--vercel-api-url URL] [--github-api-url URL] [--ready-timeout SECONDS] [--json]
-  Tokens come from VERCEL_TOKEN and GITHUB_TOKEN (never from flags, which shell history keeps).
+  garde smoke  URL [--config FILE] [--json]
+  Tokens come from VERCEL_TOKEN and GITHUB_TOKEN (never from flags, which shell history keeps);
+  smoke config headers read \${NAME} from the environment.
 
 Exit codes: 0 done, 1 a check or deployment failed, 2 bad input.`;
 
@@ -66,6 +71,7 @@ function parse(argv: string[]) {
         "head-ref": { type: "string" },
         input: { type: "string", multiple: true, default: [] },
         json: { type: "boolean", default: false },
+        config: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
         ...Object.fromEntries(DEPLOY_FLAGS.map((f) => [f, { type: "string" as const }])),
       },
@@ -122,10 +128,27 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       for (const flag of DEPLOY_FLAGS) if (flags[flag] !== undefined) raw[flag] = flags[flag];
       const config = parseDeployConfig(raw);
       const plan = planFor(eventOf(values), config);
-      const result = await runDeploy(config, plan, { reporter: stderrReporter });
+      const result = await runDeploy(config, plan, { reporter: stderrReporter, env });
       if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else process.stdout.write(`${result.environment}: ${result.environmentUrl} (${result.deploymentId})\n`);
       return 0;
+    }
+    if (command === "smoke") {
+      const url = positionals[1];
+      if (!url || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+        throw new InputError(
+          "url",
+          `garde smoke needs an http(s) URL, e.g. garde smoke https://example.com${url ? `; got "${url}"` : ""}`,
+        );
+      }
+      const config = loadSmokeConfig({ path: values.config });
+      const report = await runSmoke(url, config, { clock: systemClock, reporter: stderrReporter, env });
+      if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else
+        process.stdout.write(
+          `${formatTable(smokeTableRows(report))}\n\n${report.passed ? "passed" : "FAILED"}: ${summarize(report)}\n`,
+        );
+      return report.passed ? 0 : 1;
     }
     throw new InputError("command", `Unknown command "${command}".\n\n${USAGE}`);
   } catch (err) {

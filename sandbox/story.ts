@@ -28,7 +28,7 @@ async function step(sandbox: Sandbox, title: string, sha: string, event: Omit<Ro
   console.log(
     `    ${plan.rule} → ${plan.environment}${plan.version ? ` ${plan.version}` : ""}${plan.staged ? " (staged)" : ""}`,
   );
-  const result = await runDeploy(config, plan, { reporter });
+  const result = await runDeploy(config, plan, { reporter, env: {} });
   const page = await fetch(result.url);
   const body = (await page.text()).replace(/\s+/g, " ").trim().slice(0, 60);
   console.log(

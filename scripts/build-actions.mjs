@@ -1,6 +1,6 @@
 // Bundles each action's index.ts into actions/<name>/dist/index.js (ESM, one file, no node_modules at run time).
 // `node scripts/build-actions.mjs --out DIR` writes to DIR/<name>/index.js instead: the check-dist test uses it.
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
 
@@ -13,6 +13,8 @@ export const actionNames = readdirSync(join(root, "actions"), { withFileTypes: t
   .map((d) => d.name);
 
 for (const name of actionNames) {
+  // Chunk names carry content hashes: clear old ones so dist/ holds only this build.
+  if (!outRoot) rmSync(join(root, "actions", name, "dist"), { recursive: true, force: true });
   await build({
     entryPoints: [join(root, "actions", name, "index.ts")],
     outdir: outRoot ? join(outRoot, name) : join(root, "actions", name, "dist"),

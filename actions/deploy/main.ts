@@ -1,10 +1,14 @@
 import * as core from "@actions/core";
 import { context } from "@actions/github";
-import { type DeployConfig, deployInputsSchema, parseDeployConfig } from "../lib/deploy-config.ts";
+import { deployInputsSchema, parseDeployConfig } from "../lib/deploy-config.ts";
 import { deploySummaryRows, planFor, runDeploy } from "../lib/deploy-run.ts";
-import { errorMessage, exitCodeFor } from "../lib/errors.ts";
+import { CheckFailedError, errorMessage, exitCodeFor } from "../lib/errors.ts";
 import type { DeployPlan } from "../lib/gitflow.ts";
 import type { Reporter } from "../lib/reporter.ts";
+import type { SmokeReport } from "../lib/smoke/report.ts";
+import { smokeTableRows } from "../lib/smoke/report.ts";
+import { referencedSecrets } from "../lib/smoke/secrets.ts";
+import { mask, type Rows, writeSummary } from "../shared/summary.ts";
 
 const reporter: Reporter = { info: core.info, warn: core.warning, debug: core.debug };
 
@@ -20,31 +24,20 @@ function readInputs(): Record<string, string> {
   return raw;
 }
 
-async function writeSummary(plan: DeployPlan, rows: string[][]): Promise<void> {
-  await core.summary
-    .addHeading(`garde deploy → ${plan.environment}`, 2)
-    .addTable([
-      [
-        { data: "", header: true },
-        { data: "", header: true },
-      ],
-      ...rows.map(([k, v]) => [escapeHtml(k ?? ""), escapeHtml(v ?? "")]),
-    ])
-    .write();
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+async function summarize(plan: DeployPlan, rows: Rows, smoke: SmokeReport | null): Promise<void> {
+  const sections: { title?: string; rows: Rows }[] = [{ rows: [["", ""], ...rows] }];
+  if (smoke) sections.push({ title: `Checks on ${smoke.url}`, rows: smokeTableRows(smoke) });
+  await writeSummary(`garde deploy → ${plan.environment}`, sections);
 }
 
 export async function run(): Promise<void> {
   let plan: DeployPlan | undefined;
-  let config: DeployConfig | undefined;
   try {
     const raw = readInputs();
     // Mask before anything can print them, valid or not.
-    for (const secret of [raw["vercel-token"], raw["github-token"]]) if (secret) core.setSecret(secret);
-    config = parseDeployConfig(raw);
+    mask([raw["vercel-token"], raw["github-token"]]);
+    const config = parseDeployConfig(raw);
+    mask(referencedSecrets(config.smoke, process.env));
     plan = planFor(
       {
         event: context.eventName,
@@ -55,7 +48,7 @@ export async function run(): Promise<void> {
       config,
     );
     core.info(`${plan.rule} → ${plan.environment}${plan.version ? ` ${plan.version}` : ""}`);
-    const result = await runDeploy(config, plan, { reporter });
+    const result = await runDeploy(config, plan, { reporter, env: process.env });
     core.setOutput("url", result.url);
     core.setOutput("deployment-id", result.deploymentId);
     core.setOutput("environment", result.environment);
@@ -63,11 +56,13 @@ export async function run(): Promise<void> {
     core.setOutput("environment-url", result.environmentUrl);
     core.setOutput("version", plan.version ?? "");
     core.setOutput("back-merge-into", plan.backMergeInto ?? "");
-    await writeSummary(plan, deploySummaryRows(plan, result, null));
+    await summarize(plan, deploySummaryRows(plan, result, null), result.smoke);
   } catch (err) {
     const message = errorMessage(err);
     core.setFailed(message);
     process.exitCode = exitCodeFor(err);
-    if (plan) await writeSummary(plan, deploySummaryRows(plan, null, message)).catch(() => undefined);
+    const smoke = err instanceof CheckFailedError ? (err.evidence as SmokeReport | undefined) : undefined;
+    if (plan)
+      await summarize(plan, deploySummaryRows(plan, null, message), smoke ?? null).catch(() => undefined);
   }
 }

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { type BranchNames, branchNamesSchema, ENVIRONMENTS } from "./gitflow.ts";
 import { parseInputs, type RawInputs } from "./inputs.ts";
+import type { SmokeConfig } from "./smoke/config.ts";
+import { loadSmokeConfig } from "./smoke/load-config.ts";
 
 const httpUrl = (name: string) =>
   z.string().refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), {
@@ -57,6 +59,8 @@ export const deployInputsSchema = z
       .transform(Number)
       .default(5),
     "log-url": httpUrl("log-url").optional(),
+    "smoke-config": z.string().optional(),
+    "smoke-config-inline": z.string().optional(),
     "feature-prefix": z.string().optional(),
     "release-prefix": z.string().optional(),
     "hotfix-prefix": z.string().optional(),
@@ -77,6 +81,8 @@ export interface DeployConfig {
   pollIntervalMs: number;
   logUrl: string | undefined;
   branches: BranchNames;
+  /** Checks every build must pass before it takes its alias or production. */
+  smoke: SmokeConfig;
 }
 
 export function parseDeployConfig(raw: RawInputs): DeployConfig {
@@ -108,5 +114,6 @@ export function parseDeployConfig(raw: RawInputs): DeployConfig {
     pollIntervalMs: i["poll-interval"] * 1000,
     logUrl: i["log-url"],
     branches,
+    smoke: loadSmokeConfig({ path: i["smoke-config"], inline: i["smoke-config-inline"] }),
   };
 }

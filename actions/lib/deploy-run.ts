@@ -4,15 +4,17 @@ import { InputError } from "./errors.ts";
 import { type DeployPlan, describeRules, type RouteInput, route } from "./gitflow.ts";
 import { GitHubDeployments } from "./github-deployments.ts";
 import { LazyTarget } from "./lazy-target.ts";
-import { type PromotionGate, reachabilityGate } from "./reachability.ts";
 import { type Clock, type Reporter, systemClock } from "./reporter.ts";
 import { defaultRetryPolicy, type RetryPolicy } from "./retry.ts";
+import { smokeGate } from "./smoke/gate.ts";
+import type { EnvLookup } from "./smoke/secrets.ts";
 
 export interface DeployRunOptions {
   reporter: Reporter;
   clock?: Clock;
   retry?: RetryPolicy;
-  gate?: PromotionGate;
+  /** Where the smoke config's ${NAME} header references are looked up. */
+  env: EnvLookup;
 }
 
 /** Routes the event, refusing when it disagrees with an environment the caller pinned. */
@@ -72,7 +74,13 @@ export async function runDeploy(
       pollIntervalMs: config.pollIntervalMs,
       logUrl: config.logUrl,
     },
-    { target, github, gate: opts.gate ?? reachabilityGate(), clock, reporter: opts.reporter },
+    {
+      target,
+      github,
+      gate: smokeGate(config.smoke, { clock, reporter: opts.reporter, env: opts.env }),
+      clock,
+      reporter: opts.reporter,
+    },
   );
 }
 
@@ -94,7 +102,7 @@ export function deploySummaryRows(
     rows.push(["Deployment", result.deploymentId], ["URL", result.url]);
     if (result.environmentUrl !== result.url) rows.push(["Environment URL", result.environmentUrl]);
     if (result.previousDeploymentId) rows.push(["Previous deployment", result.previousDeploymentId]);
-    if (result.gateSummary) rows.push(["Promotion check", result.gateSummary]);
+    if (result.gateSummary) rows.push(["Checks", result.gateSummary]);
     const t = result.timings;
     rows.push([
       "Timings",

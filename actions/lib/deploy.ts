@@ -1,8 +1,9 @@
 import { CheckFailedError, errorMessage } from "./errors.ts";
 import type { DeployPlan, Environment } from "./gitflow.ts";
 import type { GitHubDeployments } from "./github-deployments.ts";
-import type { PromotionGate } from "./reachability.ts";
 import type { Clock, Reporter } from "./reporter.ts";
+import type { PromotionGate } from "./smoke/gate.ts";
+import type { SmokeReport } from "./smoke/report.ts";
 import type { DeployTarget } from "./target.ts";
 import { waitReady } from "./wait-ready.ts";
 
@@ -47,6 +48,8 @@ export interface DeployResult {
   githubDeploymentId: number;
   promoted: boolean;
   gateSummary: string | null;
+  /** The checks the deployment passed before it took its alias or production. */
+  smoke: SmokeReport | null;
   timings: DeployTimings;
 }
 
@@ -104,11 +107,26 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
     });
     const t2 = clock.now();
 
+    // Checks gate everything that makes a build visible: the staging alias and production.
+    const verdict = await deps.gate(ready.url);
+    const t3 = clock.now();
+    reporter.info(`Checks on ${ready.url}: ${verdict.summary}`);
+    if (!verdict.passed) {
+      const held =
+        plan.environment === "production"
+          ? "was not promoted"
+          : plan.environment === "staging"
+            ? "did not take the staging alias"
+            : "is not usable";
+      throw new CheckFailedError(
+        `Deployment ${ready.id} failed its checks and ${held}: ${verdict.summary}`,
+        verdict.report,
+      );
+    }
+
     let previousDeploymentId: string | null = null;
     let environmentUrl = ready.url;
-    let gateSummary: string | null = null;
     let promoted = false;
-    let t3 = t2;
 
     if (plan.environment === "staging" && request.stagingAlias) {
       ({ previousDeploymentId } = await target.assignAlias(ready.id, request.stagingAlias));
@@ -119,14 +137,6 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
     if (plan.environment === "production") {
       const live = await target.currentProduction();
       previousDeploymentId = live && live.id !== ready.id ? live.id : null;
-      const verdict = await deps.gate(ready.url);
-      gateSummary = verdict.summary;
-      t3 = clock.now();
-      if (!verdict.passed) {
-        throw new CheckFailedError(
-          `Staged deployment ${ready.id} failed its checks and was not promoted: ${verdict.summary}`,
-        );
-      }
       await target.promote(ready.id);
       promoted = true;
       environmentUrl = request.productionUrl ?? ready.url;
@@ -150,7 +160,8 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
       previousDeploymentId,
       githubDeploymentId: ghId,
       promoted,
-      gateSummary,
+      gateSummary: verdict.summary,
+      smoke: verdict.report,
       timings: {
         createMs: t1 - t0,
         buildMs: t2 - t1,

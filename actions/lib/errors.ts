@@ -38,6 +38,12 @@ export class PlatformError extends Error {
 /** A deployment or check reached a failed state (build ERROR, timeout, failed check). Exit 1. */
 export class CheckFailedError extends Error {
   override readonly name = "CheckFailedError";
+  /** Structured evidence of the failure (a smoke report), for summaries. */
+  readonly evidence: unknown;
+  constructor(message: string, evidence?: unknown) {
+    super(message);
+    this.evidence = evidence;
+  }
   static is(err: unknown): err is CheckFailedError {
     return err instanceof CheckFailedError;
   }

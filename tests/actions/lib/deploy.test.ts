@@ -2,7 +2,6 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseDeployConfig } from "../../../actions/lib/deploy-config.ts";
 import { planFor, runDeploy } from "../../../actions/lib/deploy-run.ts";
 import { CheckFailedError } from "../../../actions/lib/errors.ts";
-import type { PromotionGate } from "../../../actions/lib/reachability.ts";
 import { type Sandbox, startSandbox } from "../../../sandbox/sandbox.ts";
 import { fastClock, fastRetry, recordingReporter } from "../../helpers.ts";
 
@@ -12,11 +11,7 @@ beforeEach(async () => {
 });
 afterEach(() => sandbox.stop());
 
-async function deployPush(
-  branch: string,
-  sha: string,
-  opts: { gate?: PromotionGate; extra?: Record<string, string> } = {},
-) {
+async function deployPush(branch: string, sha: string, opts: { extra?: Record<string, string> } = {}) {
   const config = parseDeployConfig(
     sandbox.inputs({ sha, "staging-alias": "staging.example.com", ...opts.extra }),
   );
@@ -26,7 +21,7 @@ async function deployPush(
     reporter,
     clock: fastClock(),
     retry: fastRetry,
-    gate: opts.gate,
+    env: {},
   });
   return { result, reporter };
 }
@@ -52,7 +47,8 @@ describe("deploy pipeline on the sandbox", () => {
     const first = await deployPush("main", sandbox.app.git("rev-parse", "main"));
     expect(first.result.promoted).toBe(true);
     expect(liveProduction()).toBe(first.result.deploymentId);
-    expect(first.result.gateSummary).toMatch(/answered 200/);
+    expect(first.result.gateSummary).toBe("1/1 checks passed");
+    expect(first.result.smoke?.checks[0]).toMatchObject({ name: "home", status: 200, passed: true });
 
     const sha = sandbox.app.commit("main", { "public/index.html": "<h1>v2</h1>" }, "v2", "main");
     const second = await deployPush("main", sha);
@@ -64,13 +60,34 @@ describe("deploy pipeline on the sandbox", () => {
   it("never promotes a staged build that fails its check, and records the failure", async () => {
     const good = await deployPush("main", sandbox.app.git("rev-parse", "main"));
     const sha = sandbox.app.commit("main", { "public/index.html": "<h1>bad</h1>" }, "bad", "main");
-    const failing: PromotionGate = async (url) => ({ passed: false, summary: `GET ${url} answered 500` });
-    const err = await deployPush("main", sha, { gate: failing }).catch((e: unknown) => e);
+    const smoke =
+      "retries: { attempts: 1 }\nchecks:\n  - name: home\n    path: /\n    expect: { bodyContains: good }\n";
+    const err = await deployPush("main", sha, { extra: { "smoke-config-inline": smoke } }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(CheckFailedError);
-    expect((err as Error).message).toMatch(/failed its checks and was not promoted: GET .* answered 500/);
+    expect((err as Error).message).toMatch(
+      /failed its checks and was not promoted: 0\/1 checks passed; first failure: home: body does not contain "good"/,
+    );
     expect(liveProduction()).toBe(good.result.deploymentId);
     const record = sandbox.github.deployments.at(-1);
     expect(record && sandbox.github.latestState(record.id)).toBe("failure");
+  });
+
+  it("keeps the staging alias on the last good build when a new one fails its checks", async () => {
+    const smoke =
+      "retries: { attempts: 1 }\nchecks:\n  - path: /healthz\n    expect: { json: [{ pointer: /status, equals: ok }] }\n";
+    const good = await deployPush("develop", sandbox.app.git("rev-parse", "develop"), {
+      extra: { "smoke-config-inline": smoke },
+    });
+    const sha = sandbox.app.commit("develop", { "public/healthz": '{"status":"degraded"}' }, "break health");
+    const err = await deployPush("develop", sha, { extra: { "smoke-config-inline": smoke } }).catch(
+      (e: unknown) => e,
+    );
+    expect((err as Error).message).toMatch(
+      /did not take the staging alias: .*JSON \/status is "degraded", expected "ok"/,
+    );
+    expect(sandbox.vercel.aliases.get("staging.example.com")).toBe(good.result.deploymentId);
   });
 
   it("records a failed build as a failed GitHub deployment", async () => {
