@@ -99,13 +99,9 @@ const check = strictObject({
   name: z.string().min(1).optional(),
   path: z.string().startsWith("/", { error: 'must start with "/", e.g. /healthz' }),
   method: z.enum(METHODS, { error: `must be one of ${METHODS.join(", ")}` }).default("GET"),
-  headers: z
-    .record(z.string(), z.string())
-    .optional()
-    .meta({
-      description:
-        "Request headers. ${NAME} is replaced by the environment variable NAME at run time, masked.",
-    }),
+  headers: z.record(z.string(), z.string()).optional().meta({
+    description: "Request headers. ${NAME} is replaced by the environment variable NAME at run time, masked.",
+  }),
   body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
   expect: expectation.default({}),
   maxLatency: duration.optional(),
