@@ -4,15 +4,17 @@
  * deploy action runs, against emulators of Vercel and GitHub, with a sample app served for real.
  */
 
-import type { DeployResult } from "../actions/lib/deploy.ts";
+import { join } from "node:path";
 import { parseDeployConfig } from "../actions/lib/deploy-config.ts";
 import { planFor, runDeploy } from "../actions/lib/deploy-run.ts";
-import { errorMessage } from "../actions/lib/errors.ts";
+import { CheckFailedError, errorMessage } from "../actions/lib/errors.ts";
 import type { RouteInput } from "../actions/lib/gitflow.ts";
 import type { Reporter } from "../actions/lib/reporter.ts";
+import { formatTable, type SmokeReport, smokeTableRows } from "../actions/lib/smoke/report.ts";
 import { type Sandbox, startSandbox } from "./sandbox.ts";
 
 const STAGING_ALIAS = "staging.sample-app.garde.test";
+const SMOKE_CONFIG = join(import.meta.dirname, "smoke.yml");
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
 const reporter: Reporter = {
@@ -22,8 +24,10 @@ const reporter: Reporter = {
 };
 
 async function step(sandbox: Sandbox, title: string, sha: string, event: Omit<RouteInput, "branches">) {
-  console.log(`\n${bold(title)}`);
-  const config = parseDeployConfig(sandbox.inputs({ sha, "staging-alias": STAGING_ALIAS }));
+  if (title) console.log(`\n${bold(title)}`);
+  const config = parseDeployConfig(
+    sandbox.inputs({ sha, "staging-alias": STAGING_ALIAS, "smoke-config": SMOKE_CONFIG }),
+  );
   const plan = planFor(event, config);
   console.log(
     `    ${plan.rule} → ${plan.environment}${plan.version ? ` ${plan.version}` : ""}${plan.staged ? " (staged)" : ""}`,
@@ -35,17 +39,20 @@ async function step(sandbox: Sandbox, title: string, sha: string, event: Omit<Ro
     `    ✓ ${result.environment} ${result.deploymentId} at ${result.url} in ${(result.timings.totalMs / 1000).toFixed(2)} s`,
   );
   console.log(`      GET ${result.url} → ${page.status} "${body}"`);
-  if (result.gateSummary) console.log(`      checked before promotion: ${result.gateSummary}`);
+  if (result.smoke) {
+    console.log(`      smoke test of ${result.url}:`);
+    console.log(formatTable(smokeTableRows(result.smoke)).replace(/^/gm, "        "));
+  }
   if (result.previousDeploymentId) console.log(`      replaces ${result.previousDeploymentId}`);
   return result;
 }
 
-function printLedger(sandbox: Sandbox, results: DeployResult[]) {
+function printLedger(sandbox: Sandbox) {
   console.log(`\n${bold("GitHub deployments recorded")}`);
-  for (const r of results) {
-    const state = sandbox.github.latestState(r.githubDeploymentId);
+  for (const d of sandbox.github.deployments) {
+    const last = sandbox.github.statuses.get(d.id)?.at(-1);
     console.log(
-      `    #${r.githubDeploymentId} ${r.environment.padEnd(10)} ${state?.padEnd(9)} ${r.environmentUrl}`,
+      `    #${d.id} ${d.environment.padEnd(10)} ${(last?.state ?? "").padEnd(9)} ${last?.environment_url || last?.description || ""}`,
     );
   }
   const live = [...sandbox.vercel.projects.values()][0]?.productionDeploymentId;
@@ -63,28 +70,23 @@ async function main(): Promise<number> {
   );
   try {
     const { app } = sandbox;
-    const results: DeployResult[] = [];
 
     const featureSha = app.commit(
       "feature/signup",
       { "public/signup.html": "<!doctype html><title>Sign up</title><h1>Sign up</h1>\n" },
       "Add a sign-up page",
     );
-    results.push(
-      await step(sandbox, "1. A feature PR gets a preview", featureSha, {
-        event: "pull_request",
-        ref: "refs/pull/1/merge",
-        headRef: "feature/signup",
-      }),
-    );
+    await step(sandbox, "1. A feature PR gets a preview", featureSha, {
+      event: "pull_request",
+      ref: "refs/pull/1/merge",
+      headRef: "feature/signup",
+    });
 
     const developSha = app.merge("feature/signup", "develop");
-    results.push(
-      await step(sandbox, "2. The PR is merged: develop reaches staging", developSha, {
-        event: "push",
-        ref: "refs/heads/develop",
-      }),
-    );
+    await step(sandbox, "2. The PR is merged: develop reaches staging", developSha, {
+      event: "push",
+      ref: "refs/heads/develop",
+    });
 
     const releaseSha = app.commit(
       "release/1.1.0",
@@ -92,27 +94,46 @@ async function main(): Promise<number> {
       "Release 1.1.0",
       "develop",
     );
-    results.push(
-      await step(sandbox, "3. release/1.1.0 is cut: staging gets the release candidate", releaseSha, {
-        event: "push",
-        ref: "refs/heads/release/1.1.0",
-      }),
-    );
+    await step(sandbox, "3. release/1.1.0 is cut: staging gets the release candidate", releaseSha, {
+      event: "push",
+      ref: "refs/heads/release/1.1.0",
+    });
 
     const mainSha = app.merge("release/1.1.0", "main");
-    results.push(
-      await step(
-        sandbox,
-        "4. The release is merged to main: production is staged, checked, promoted",
-        mainSha,
-        {
-          event: "push",
-          ref: "refs/heads/main",
-        },
-      ),
+    await step(
+      sandbox,
+      "4. The release is merged to main: production is staged, checked, promoted",
+      mainSha,
+      {
+        event: "push",
+        ref: "refs/heads/main",
+      },
     );
 
-    printLedger(sandbox, results);
+    const badSha = app.commit(
+      "main",
+      { "public/healthz": '{"status":"degraded"}\n' },
+      "Switch health to the new DB pool",
+      "main",
+    );
+    console.log(
+      `\n${bold("5. A build whose health check fails reaches main: it is checked and never promoted")}`,
+    );
+    const live = [...sandbox.vercel.projects.values()][0]?.productionDeploymentId;
+    try {
+      await step(sandbox, "", badSha, { event: "push", ref: "refs/heads/main" });
+      throw new Error("the failing build was promoted");
+    } catch (err) {
+      if (!(err instanceof CheckFailedError)) throw err;
+      console.log(`    ✗ ${err.message}`);
+      const report = err.evidence as SmokeReport | undefined;
+      if (report) console.log(formatTable(smokeTableRows(report)).replace(/^/gm, "        "));
+      const still = [...sandbox.vercel.projects.values()][0]?.productionDeploymentId;
+      console.log(`    production still serves ${still}${still === live ? " (unchanged)" : " (CHANGED!)"}`);
+      if (still !== live) throw new Error("production changed after a failed check");
+    }
+
+    printLedger(sandbox);
     console.log(
       `\n${bold(`Done in ${((performance.now() - started) / 1000).toFixed(1)} s.`)} Everything started here is stopped and removed.`,
     );

@@ -98,10 +98,14 @@ export function formatTable(rows: string[][]): string {
 export function summarize(report: SmokeReport): string {
   const failed = report.checks.filter((c) => !c.passed);
   const parts = [`${report.checks.length - failed.length}/${report.checks.length} checks passed`];
-  if (report.load)
+  const load = report.load;
+  if (load?.note) parts.push(`load ${load.note}`);
+  else if (load) {
+    const over = load.thresholds.filter((t) => !t.passed).map((t) => t.name);
     parts.push(
-      `load p95 ${Math.round(report.load.latencyMs.p95)} ms, ${(report.load.errorRate * 100).toFixed(1)}% errors${report.load.passed ? "" : " (over threshold)"}`,
+      `load p95 ${Math.round(load.latencyMs.p95)} ms, ${(load.errorRate * 100).toFixed(1)}% errors${over.length ? ` (over threshold: ${over.join(", ")})` : ""}`,
     );
+  }
   const first = failed[0];
   if (first) parts.push(`first failure: ${first.name}: ${first.failures.join("; ")}`);
   return parts.join("; ");

@@ -14,6 +14,7 @@ export interface SmokeRunOptions {
 }
 
 const BODY_LIMIT = 1024 * 1024;
+const MAX_REDIRECTS = 5;
 
 /** Network failures, in words a person paged at night understands. */
 function describeError(err: unknown, timeoutMs: number, deadlineHit: boolean): string {
@@ -110,7 +111,7 @@ export async function runSmoke(
           headers,
           body,
           dispatcher: agent,
-          maxRedirections: follow ? 5 : 0,
+          maxRedirections: follow ? MAX_REDIRECTS : 0,
           signal: AbortSignal.any([deadline, AbortSignal.timeout(config.timeout)]),
         });
         const text = await readLimited(response.body);
@@ -122,6 +123,12 @@ export async function runSmoke(
           { status: response.statusCode, headers: response.headers, body: text, latencyMs },
           maxLatency,
         );
+        // undici hands back the last 3xx once it stops following: that is a loop or a chain too long.
+        if (follow && response.statusCode >= 300 && response.statusCode < 400 && response.headers.location) {
+          result.failures.push(
+            `still redirecting after ${MAX_REDIRECTS} redirects (to ${response.headers.location})`,
+          );
+        }
       } catch (err) {
         result.status = null;
         result.latencyMs = null;

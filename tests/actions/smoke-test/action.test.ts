@@ -1,0 +1,155 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startAppServer } from "../../fixtures/app-server.ts";
+
+const ENTRY = resolve(import.meta.dirname, "../../../actions/smoke-test/dist/index.js");
+const BIN = resolve(import.meta.dirname, "../../../bin/garde.js");
+const CANARY = "CANARY-admin-token-5e8f21";
+
+let app: Awaited<ReturnType<typeof startAppServer>>;
+let work: string;
+beforeAll(async () => {
+  app = await startAppServer({ adminToken: CANARY });
+  work = mkdtempSync(join(tmpdir(), "garde-smoke-action-"));
+});
+afterAll(async () => {
+  await app.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+async function exec(args: string[], env: Record<string, string>) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, {
+      env: { PATH: process.env.PATH ?? "", ...env },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+async function runAction(inputs: Record<string, string>, env: Record<string, string> = {}) {
+  const id = Math.random().toString(36).slice(2);
+  const output = join(work, `out-${id}`);
+  const summary = join(work, `summary-${id}`);
+  writeFileSync(output, "");
+  writeFileSync(summary, "");
+  const inputEnv = Object.fromEntries(
+    Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]),
+  );
+  const r = await exec([ENTRY], { ...inputEnv, ...env, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary });
+  const outputs: Record<string, string> = {};
+  for (const m of readFileSync(output, "utf8").matchAll(/^(.+?)<<(.+)\n([\s\S]*?)\n\2$/gm))
+    outputs[m[1] as string] = m[3] as string;
+  return { ...r, outputs, summary: readFileSync(summary, "utf8") };
+}
+
+const CONFIG = `retries: { attempts: 1 }
+checks:
+  - name: home
+    path: /
+    expect: { bodyContains: Welcome }
+  - name: admin
+    path: /admin
+    headers: { Authorization: "Bearer \${ADMIN_TOKEN}" }
+    expect: { status: 200, bodyContains: "admin area" }
+  - name: health
+    path: /healthz
+    expect: { json: [{ pointer: /status, equals: ok }] }
+`;
+
+describe("smoke-test action", () => {
+  it("passes, outputs passed=true and the report as JSON, with the table in the summary", async () => {
+    const r = await runAction({ url: app.url, "config-inline": CONFIG }, { ADMIN_TOKEN: CANARY });
+    expect(r.code).toBe(0);
+    expect(r.outputs.passed).toBe("true");
+    const report = JSON.parse(r.outputs.report ?? "{}");
+    expect(report.checks.map((c: { name: string; passed: boolean }) => [c.name, c.passed])).toEqual([
+      ["home", true],
+      ["admin", true],
+      ["health", true],
+    ]);
+    expect(r.summary).toContain("garde smoke test: passed");
+  });
+
+  it("fails with exit 1, listing the failing check first in the log and the summary", async () => {
+    const failing = CONFIG.replace("equals: ok", "equals: degraded");
+    const r = await runAction({ url: app.url, "config-inline": failing }, { ADMIN_TOKEN: CANARY });
+    expect(r.code).toBe(1);
+    expect(r.outputs.passed).toBe("false");
+    const lines = r.stdout
+      .split("\n")
+      .filter((l) => /home|admin|health/.test(l) && !l.startsWith("::add-mask"));
+    expect(lines[0]).toMatch(/^::error::✗.*health/);
+    const rows = [...r.summary.matchAll(/<tr>(.*?)<\/tr>/g)].map((m) => m[1] ?? "");
+    expect(rows[1]).toContain("health");
+    expect(rows[1]).toContain("JSON /status is &#34;ok&#34;, expected &#34;degraded&#34;");
+  });
+
+  it("never shows a header secret: masked for the runner, absent from report, summary and logs", async () => {
+    const wrong = `${CANARY}-rotated`;
+    // The server echoes the credential it got in its body and headers; the check fails and says why.
+    const echoed = CONFIG.replace(
+      'bodyContains: "admin area" }',
+      'bodyContains: "admin area", headers: { x-seen-auth: { equals: none } } }',
+    );
+    const r = await runAction({ url: app.url, "config-inline": echoed }, { ADMIN_TOKEN: wrong });
+    expect(r.code).toBe(1);
+    expect(r.outputs.report).toContain('header x-seen-auth is \\"Bearer ***\\"');
+    expect(r.stdout).toContain(`::add-mask::${wrong}`);
+    const visible = [
+      r.stdout.replace(/^::add-mask::.*$/gm, ""),
+      r.stderr,
+      JSON.stringify(r.outputs),
+      r.summary,
+    ].join("\n");
+    expect(visible).toMatch(/status 401, expected 200/);
+    expect(visible).not.toContain("CANARY");
+  });
+
+  it("refuses a missing url and a malformed config with exit 2, naming the input and the field", async () => {
+    const noUrl = await runAction({ "config-inline": CONFIG });
+    expect(noUrl.code).toBe(2);
+    expect(noUrl.stdout).toMatch(/::error::Input url is required/);
+    const file = join(work, "smoke.yml");
+    writeFileSync(file, "checks:\n  - path: /\n    expect: { status: 2xy }\n");
+    const bad = await runAction({ url: app.url, config: file });
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toContain(`${file}: checks[0].expect.status: unknown status pattern`);
+    expect(bad.stdout).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("garde smoke", () => {
+  it("prints the table with failures first and exits 1 when a check fails", async () => {
+    const file = join(work, "cli-smoke.yml");
+    writeFileSync(
+      file,
+      "retries: { attempts: 1 }\nchecks:\n  - { name: home, path: / }\n  - { name: missing, path: /nope }\n",
+    );
+    const r = await exec([BIN, "smoke", app.url, "--config", file], {});
+    expect(r.code).toBe(1);
+    const rows = r.stdout.split("\n");
+    expect(rows[1]).toMatch(/^✗\s+missing \(GET \/nope\)\s+404/);
+    expect(rows[2]).toMatch(/^✓\s+home/);
+    expect(r.stdout).toContain("FAILED: 1/2 checks passed");
+  });
+
+  it("prints the report as JSON and exits 0 when everything passes; exits 2 on a bad config", async () => {
+    const ok = await exec([BIN, "smoke", app.url, "--json"], {});
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ passed: true, checks: [{ name: "home", status: 200 }] });
+    const missing = await exec([BIN, "smoke", app.url, "--config", join(work, "absent.yml")], {});
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/absent\.yml: no such file/);
+    const noUrl = await exec([BIN, "smoke"], {});
+    expect(noUrl.code).toBe(2);
+    expect(noUrl.stderr).toMatch(/garde smoke needs an http\(s\) URL/);
+  });
+});
