@@ -1,5 +1,8 @@
 /** `npm run bench`: every benchmark, each printing ratios against a peer measured in the same run. */
 import { benchDeployColdStart } from "./deploy-cold-start.ts";
+import { benchSmokeLoad } from "./smoke-load.ts";
 
 console.log("== deploy action cold start ==");
 await benchDeployColdStart();
+console.log("\n== smoke-test load phase vs autocannon ==");
+await benchSmokeLoad();

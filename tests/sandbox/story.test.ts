@@ -18,7 +18,9 @@ describe("npm start", () => {
     expect(stdout).toMatch(/→ 200 "<!doctype html>/);
     expect(stdout).toMatch(/#\d+ production success/);
     expect(stdout).toMatch(/✓\s+load 50 requests at 5\s+0\.0% errors/);
-    expect(stdout).toMatch(/5\. A build whose health check fails[\s\S]*✗\s+health \(GET \/healthz\)[\s\S]*production still serves dpl_\w+ \(unchanged\)/);
+    expect(stdout).toMatch(
+      /5\. A build whose health check fails[\s\S]*✗\s+health \(GET \/healthz\)[\s\S]*production still serves dpl_\w+ \(unchanged\)/,
+    );
     expect(stdout).toMatch(/#\d+ production failure/);
     const repo = /app repo (\S+)/.exec(stdout)?.[1];
     expect(repo).toBeTruthy();

@@ -2,7 +2,6 @@ import type { Clock, Reporter } from "../reporter.ts";
 import type { SmokeConfig } from "./config.ts";
 import type { SmokeReport } from "./report.ts";
 import { summarize } from "./report.ts";
-import { runSmoke } from "./runner.ts";
 import type { EnvLookup } from "./secrets.ts";
 
 export interface GateVerdict {
@@ -20,6 +19,8 @@ export function smokeGate(
   opts: { clock: Clock; reporter: Reporter; env: EnvLookup },
 ): PromotionGate {
   return async (url) => {
+    // Loaded when first needed: the runner and its histogram are not on the action's start-up path.
+    const { runSmoke } = await import("./runner.ts");
     const report = await runSmoke(url, config, opts);
     return { passed: report.passed, summary: summarize(report), report };
   };

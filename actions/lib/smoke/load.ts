@@ -1,13 +1,18 @@
 import * as hdr from "hdr-histogram-js";
-import type { Pool } from "undici";
+import { Pool } from "undici";
 import type { LoadConfig } from "./config.ts";
 import type { LoadResult, ThresholdResult } from "./report.ts";
 
 export interface LoadOptions {
+  /** Keep-alive connections to the target; create it with loadPool() so timeouts apply. */
   pool: Pool;
   headers: Record<string, string>;
   signal: AbortSignal;
-  timeoutMs: number;
+}
+
+/** One keep-alive connection per concurrent worker, with the per-request time limit. */
+export function loadPool(origin: string, concurrency: number, timeoutMs: number): Pool {
+  return new Pool(origin, { connections: concurrency, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
 }
 
 /**
@@ -38,7 +43,8 @@ export async function runLoad(base: string, config: LoadConfig, opts: LoadOption
           path,
           method: "GET",
           headers: opts.headers,
-          signal: AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]),
+          // The per-request limit is the pool's headers/body timeout: a timer per request would cost more than the request.
+          signal: opts.signal,
         });
         await response.body.dump();
         if (response.statusCode >= 400) errors++;

@@ -1,8 +1,8 @@
-import { Agent, Pool, request } from "undici";
+import { Agent, request } from "undici";
 import type { Clock, Reporter } from "../reporter.ts";
 import type { SmokeCheck, SmokeConfig } from "./config.ts";
 import { evaluate } from "./expectations.ts";
-import { runLoad } from "./load.ts";
+import { loadPool, runLoad } from "./load.ts";
 import type { CheckResult, SmokeReport } from "./report.ts";
 import { type EnvLookup, redact, resolveHeaders } from "./secrets.ts";
 
@@ -154,13 +154,12 @@ export async function runSmoke(
     let load = null;
     if (config.load) {
       if (checks.every((c) => c.passed)) {
-        const pool = new Pool(new URL(base).origin, { connections: config.load.concurrency });
+        const pool = loadPool(new URL(base).origin, config.load.concurrency, config.timeout);
         try {
           load = await runLoad(base, config.load, {
             pool,
             headers: loadHeaders?.headers ?? {},
             signal: deadline,
-            timeoutMs: config.timeout,
           });
         } finally {
           await pool.close();
