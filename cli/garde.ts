@@ -15,7 +15,7 @@ Usage:
   garde route  --event EVENT --ref REF [--head-ref BRANCH] [--input key=value]...
   garde deploy --event EVENT --ref REF --sha SHA [--head-ref BRANCH] [--input key=value]...
                [--vercel-project NAME] [--repository OWNER/NAME] [--environment ENV] [--staging-alias HOST]
-               [--vercel-api-url URL] [--github-api-url URL] [--ready-timeout SECONDS] [--json]
+               [--vercel-api-url URL] [--github-api-url URL] [--ready-timeout SECONDS] [--smoke-config FILE] [--json]
   garde smoke  URL [--config FILE] [--json]
   Tokens come from VERCEL_TOKEN and GITHUB_TOKEN (never from flags, which shell history keeps);
   smoke config headers read \${NAME} from the environment.
@@ -42,6 +42,7 @@ const DEPLOY_FLAGS = [
   "production-url",
   "ready-timeout",
   "poll-interval",
+  "smoke-config",
   "feature-prefix",
   "release-prefix",
   "hotfix-prefix",

@@ -1,0 +1,32 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { deployInputsSchema } from "../../actions/lib/deploy-config.ts";
+
+const root = resolve(import.meta.dirname, "../..");
+const actionYml = (name: string) =>
+  parse(readFileSync(resolve(root, "actions", name, "action.yml"), "utf8")) as {
+    inputs: Record<string, { description: string }>;
+    outputs: Record<string, { description: string }>;
+    runs: { using: string; main: string };
+  };
+
+describe("actions/deploy/action.yml", () => {
+  const meta = actionYml("deploy");
+  // The runner passes repository, sha and the run URL through its context, not as inputs.
+  const contextOnly = new Set(["repository", "sha", "log-url"]);
+
+  it("documents every input the deploy core accepts, and no other", () => {
+    const accepted = Object.keys(deployInputsSchema.shape).filter((k) => !contextOnly.has(k));
+    expect(Object.keys(meta.inputs).sort()).toEqual(accepted.sort());
+    for (const [name, input] of Object.entries(meta.inputs)) expect(input.description, name).toBeTruthy();
+  });
+
+  it("declares the outputs the issue promises and runs on node24", () => {
+    expect(Object.keys(meta.outputs)).toEqual(
+      expect.arrayContaining(["url", "deployment-id", "environment", "previous-deployment-id"]),
+    );
+    expect(meta.runs).toEqual({ using: "node24", main: "dist/index.js" });
+  });
+});
