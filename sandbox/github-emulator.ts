@@ -5,6 +5,8 @@ import { type EmulatorResponse, JsonRouter } from "./http-server.ts";
 type Deployment = components["schemas"]["deployment"] & { id: number };
 type DeploymentStatus = components["schemas"]["deployment-status"];
 type SimpleUser = components["schemas"]["simple-user"];
+type Issue = components["schemas"]["issue"] & { number: number };
+type IssueComment = components["schemas"]["issue-comment"];
 
 const STATES = ["error", "failure", "inactive", "in_progress", "queued", "pending", "success"] as const;
 
@@ -18,6 +20,8 @@ export class GitHubEmulator {
   readonly router = new JsonRouter();
   readonly deployments: Deployment[] = [];
   readonly statuses = new Map<number, DeploymentStatus[]>();
+  readonly issues: Issue[] = [];
+  readonly comments = new Map<number, IssueComment[]>();
   private nextId = 1000;
   url = "";
   private readonly bot: SimpleUser;
@@ -35,7 +39,10 @@ export class GitHubEmulator {
       .on("POST", "/repos/:owner/:repo/deployments", (r) => this.create(r.params, r.body))
       .on("GET", "/repos/:owner/:repo/deployments/:id", (r) => this.get(r.params))
       .on("GET", "/repos/:owner/:repo/deployments/:id/statuses", (r) => this.listStatuses(r.params))
-      .on("POST", "/repos/:owner/:repo/deployments/:id/statuses", (r) => this.createStatus(r.params, r.body));
+      .on("POST", "/repos/:owner/:repo/deployments/:id/statuses", (r) => this.createStatus(r.params, r.body))
+      .on("GET", "/repos/:owner/:repo/issues", (r) => this.listIssues(r.params, r.query))
+      .on("POST", "/repos/:owner/:repo/issues", (r) => this.createIssue(r.params, r.body))
+      .on("POST", "/repos/:owner/:repo/issues/:number/comments", (r) => this.createComment(r.params, r.body));
   }
 
   static user(login: string, id: number): SimpleUser {
@@ -184,6 +191,87 @@ export class GitHubEmulator {
       }
     }
     return { status: 201, body: status };
+  }
+
+  private listIssues(p: Record<string, string>, q: URLSearchParams): EmulatorResponse {
+    const state = q.get("state") ?? "open";
+    const labels = (q.get("labels") ?? "").split(",").filter(Boolean);
+    const list = this.issues
+      .filter((i) => i.repository_url === this.repoUrl(p))
+      .filter((i) => state === "all" || i.state === state)
+      .filter((i) => labels.every((l) => i.labels.some((x) => (typeof x === "string" ? x : x.name) === l)))
+      .sort((a, b) => b.number - a.number);
+    return { status: 200, body: list };
+  }
+
+  private createIssue(p: Record<string, string>, body: unknown): EmulatorResponse {
+    const b = (body ?? {}) as { title?: unknown; body?: unknown; labels?: unknown };
+    if (typeof b.title !== "string" || !b.title) return ghError(422, "Validation Failed: title is missing");
+    const number = this.issues.length + 1;
+    const id = this.nextId++;
+    const now = new Date().toISOString();
+    const repoUrl = this.repoUrl(p);
+    const issue: Issue = {
+      id,
+      node_id: `I_kwDO${id}`,
+      url: `${repoUrl}/issues/${number}`,
+      repository_url: repoUrl,
+      labels_url: `${repoUrl}/issues/${number}/labels{/name}`,
+      comments_url: `${repoUrl}/issues/${number}/comments`,
+      events_url: `${repoUrl}/issues/${number}/events`,
+      html_url: `https://github.com/${p.owner}/${p.repo}/issues/${number}`,
+      number,
+      state: "open",
+      title: b.title,
+      body: typeof b.body === "string" ? b.body : null,
+      user: this.bot,
+      labels: (Array.isArray(b.labels) ? b.labels : []).map((name: unknown, i: number) => ({
+        id: id * 10 + i,
+        node_id: `LA_${id}${i}`,
+        url: `${repoUrl}/labels/${String(name)}`,
+        name: String(name),
+        description: null,
+        color: "d73a4a",
+        default: false,
+      })),
+      assignee: null,
+      milestone: null,
+      locked: false,
+      comments: 0,
+      created_at: now,
+      updated_at: now,
+      closed_at: null,
+      author_association: "NONE",
+    };
+    this.issues.push(issue);
+    this.comments.set(number, []);
+    return { status: 201, body: issue };
+  }
+
+  private createComment(p: Record<string, string>, body: unknown): EmulatorResponse {
+    const issue = this.issues.find(
+      (i) => i.number === Number(p.number) && i.repository_url === this.repoUrl(p),
+    );
+    if (!issue) return ghError(404, "Not Found");
+    const text = (body as { body?: unknown } | undefined)?.body;
+    if (typeof text !== "string" || !text) return ghError(422, "Validation Failed: body is missing");
+    const id = this.nextId++;
+    const now = new Date().toISOString();
+    const comment: IssueComment = {
+      id,
+      node_id: `IC_${id}`,
+      url: `${this.repoUrl(p)}/issues/comments/${id}`,
+      html_url: `${issue.html_url}#issuecomment-${id}`,
+      issue_url: issue.url,
+      body: text,
+      user: this.bot,
+      created_at: now,
+      updated_at: now,
+      author_association: "NONE",
+    };
+    this.comments.get(issue.number)?.push(comment);
+    issue.comments += 1;
+    return { status: 201, body: comment };
   }
 
   /** The newest status of a deployment, as a test or the story reads it. */

@@ -1,18 +1,24 @@
 import { randomBytes } from "node:crypto";
+import { GcpMonitoringEmulator } from "./gcp-monitoring-emulator.ts";
 import { GitHubEmulator } from "./github-emulator.ts";
 import { SampleApp } from "./sample-app.ts";
+import { SlackEmulator } from "./slack-emulator.ts";
 import { VercelEmulator } from "./vercel-emulator.ts";
 
 export interface Sandbox {
   app: SampleApp;
   vercel: VercelEmulator;
   github: GitHubEmulator;
+  slack: SlackEmulator;
+  monitoring: GcpMonitoringEmulator;
   vercelToken: string;
   githubToken: string;
   project: string;
   repository: string;
   /** Flat deploy inputs pointing at the emulators, as a workflow's `with:` would give them. */
   inputs(extra?: Record<string, string>): Record<string, string>;
+  /** The inputs every action that reaches Vercel and GitHub takes (no deploy-only ones). */
+  platformInputs(extra?: Record<string, string>): Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -35,35 +41,40 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     promoteMs: opts.promoteMs,
   });
   const github = new GitHubEmulator({ token: githubToken });
+  const slack = new SlackEmulator();
+  const monitoring = new GcpMonitoringEmulator("garde-sandbox");
+  const stopAll = () => Promise.allSettled([vercel.stop(), github.stop(), slack.stop(), monitoring.stop()]);
   try {
-    await Promise.all([vercel.start(), github.start()]);
+    await Promise.all([vercel.start(), github.start(), slack.start(), monitoring.start()]);
   } catch (err) {
-    await Promise.allSettled([vercel.stop(), github.stop()]);
+    await stopAll();
     app.remove();
     throw err;
   }
   const project = vercel.addProject("sample-app").name;
   const repository = "garde-sandbox/sample-app";
+  const platform = () => ({
+    "vercel-token": vercelToken,
+    "vercel-project": project,
+    "vercel-api-url": vercel.url,
+    "github-token": githubToken,
+    "github-api-url": github.url,
+    repository,
+  });
   return {
     app,
     vercel,
     github,
+    slack,
+    monitoring,
     vercelToken,
     githubToken,
     project,
     repository,
-    inputs: (extra = {}) => ({
-      "vercel-token": vercelToken,
-      "vercel-project": project,
-      "vercel-api-url": vercel.url,
-      "github-token": githubToken,
-      "github-api-url": github.url,
-      repository,
-      "poll-interval": "0.05",
-      ...extra,
-    }),
+    platformInputs: (extra = {}) => ({ ...platform(), ...extra }),
+    inputs: (extra = {}) => ({ ...platform(), "poll-interval": "0.05", ...extra }),
     async stop() {
-      await Promise.allSettled([vercel.stop(), github.stop()]);
+      await stopAll();
       app.remove();
     },
   };

@@ -29,6 +29,8 @@ interface EmulatedDeployment {
   server: Server;
   files: Map<string, Buffer>;
   routes: Record<string, { status?: number; body?: string; delayMs?: number }>;
+  /** Answers injected by tests, per path, one per request: a status, or 0 for the real answer. */
+  appFaults: Map<string, number[]>;
 }
 
 interface EmulatedProject {
@@ -93,6 +95,9 @@ export class VercelEmulator {
       .on("POST", "/v10/projects/:projectId/promote/:deploymentId", (r) =>
         this.promote(r.params.projectId ?? "", r.params.deploymentId ?? ""),
       )
+      .on("POST", "/v1/projects/:projectId/rollback/:deploymentId", (r) =>
+        this.rollback(r.params.projectId ?? "", r.params.deploymentId ?? ""),
+      )
       .on("POST", "/v2/deployments/:id/aliases", (r) => this.assignAlias(r.params.id ?? "", r.body));
   }
 
@@ -113,6 +118,18 @@ export class VercelEmulator {
     };
     this.projects.set(project.id, project);
     return project;
+  }
+
+  /** The deployment's next `times` requests to `path` answer `status`: a blip, or an outage. */
+  injectAppFault(deploymentId: string, path: string, status: number, times = 1): void {
+    this.injectAppSequence(deploymentId, path, Array(times).fill(status));
+  }
+
+  /** The next requests to `path` answer these statuses in turn; 0 lets one through to the app. */
+  injectAppSequence(deploymentId: string, path: string, statuses: number[]): void {
+    const d = this.deployments.get(deploymentId);
+    if (!d) throw new Error(`no deployment ${deploymentId}`);
+    d.appFaults.set(path, [...(d.appFaults.get(path) ?? []), ...statuses]);
   }
 
   /** The next build ends in ERROR with this message, or never finishes. */
@@ -184,6 +201,7 @@ export class VercelEmulator {
       server,
       files: new Map(),
       routes: {},
+      appFaults: new Map(),
     };
     this.deployments.set(deployment.id, deployment);
     this.build(deployment, project);
@@ -235,6 +253,12 @@ export class VercelEmulator {
       const status = d.readyState === "ERROR" || d.readyState === "CANCELED" ? 404 : 503;
       res.writeHead(status, { ...headers, "content-type": "text/plain" });
       res.end(status === 404 ? "DEPLOYMENT_NOT_FOUND\n" : "The deployment is building\n");
+      return;
+    }
+    const fault = d.appFaults.get(path)?.shift();
+    if (fault) {
+      res.writeHead(fault, { ...headers, "content-type": "text/plain" });
+      res.end("injected fault\n");
       return;
     }
     const answer = () => {
@@ -384,6 +408,24 @@ export class VercelEmulator {
     d.readySubstate = "ROLLING";
     this.later(this.opts.promoteMs, () => this.makeProduction(p, d));
     return { status: 202 };
+  }
+
+  /** Instant Rollback: only to an earlier READY production deployment of the same project. */
+  private rollback(projectId: string, deploymentId: string): EmulatorResponse {
+    const p = this.findProject(projectId);
+    if (!p) return vercelError(404, "not_found", `Project ${projectId} not found`);
+    const d = this.deployments.get(deploymentId);
+    if (!d || d.projectId !== p.id) return vercelError(404, "not_found", "Deployment not found");
+    if (d.target !== "production" || d.readyState !== "READY") {
+      return vercelError(
+        400,
+        "invalid_rollback_target",
+        "You can only roll back to a READY production deployment.",
+      );
+    }
+    if (p.productionDeploymentId === d.id) return { status: 201 };
+    this.later(this.opts.promoteMs, () => this.makeProduction(p, d));
+    return { status: 201 };
   }
 
   private assignAlias(id: string, body: unknown): EmulatorResponse {

@@ -2,8 +2,7 @@ import { type DeployResult, deploy } from "./deploy.ts";
 import type { DeployConfig } from "./deploy-config.ts";
 import { InputError } from "./errors.ts";
 import { type DeployPlan, describeRules, type RouteInput, route } from "./gitflow.ts";
-import { GitHubDeployments } from "./github-deployments.ts";
-import { LazyTarget } from "./lazy-target.ts";
+import { connectPlatform } from "./platform.ts";
 import { type Clock, type Reporter, systemClock } from "./reporter.ts";
 import { defaultRetryPolicy, type RetryPolicy } from "./retry.ts";
 import { smokeGate } from "./smoke/gate.ts";
@@ -43,27 +42,7 @@ export async function runDeploy(
 ): Promise<DeployResult> {
   const clock = opts.clock ?? systemClock;
   const retry = opts.retry ?? defaultRetryPolicy;
-  const target = new LazyTarget("vercel", async () => {
-    const { VercelTarget } = await import("./vercel-target.ts");
-    return new VercelTarget({
-      token: config.vercel.token,
-      project: config.vercel.project,
-      teamId: config.vercel.teamId,
-      apiUrl: config.vercel.apiUrl,
-      repository: config.github.repository,
-      clock,
-      reporter: opts.reporter,
-      retry,
-    });
-  });
-  const github = new GitHubDeployments({
-    token: config.github.token,
-    apiUrl: config.github.apiUrl,
-    repository: config.github.repository,
-    clock,
-    reporter: opts.reporter,
-    retry,
-  });
+  const { target, github } = connectPlatform(config, { clock, reporter: opts.reporter, retry });
   return deploy(
     {
       plan,

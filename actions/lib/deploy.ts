@@ -60,44 +60,48 @@ function describe(plan: DeployPlan): string {
 }
 
 /**
- * One release, start to finish: record → build → wait READY → (staging) alias →
- * (production) check the staged build, then promote → record the outcome.
- * A failure anywhere marks the GitHub deployment failed before it is rethrown.
+ * One release, start to finish: build → record → wait READY → check → (staging) alias →
+ * (production) promote → record the outcome. Once the GitHub record exists, a failure
+ * anywhere marks it failed before it is rethrown.
  */
 export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<DeployResult> {
   const { plan, sha } = request;
   const { target, github, clock, reporter } = deps;
   const t0 = clock.now();
+  // The build comes first, so its id is on the GitHub record from the start: later runs (rollback)
+  // map production builds to their records through it.
+  const created = await target.create({
+    sha,
+    branch: plan.branch,
+    environment: plan.environment,
+    staged: plan.staged,
+    meta: { gardeRule: plan.rule, ...(plan.version ? { gardeVersion: plan.version } : {}) },
+  });
+  reporter.info(`Created ${plan.environment} deployment ${created.id}: ${created.url}`);
   const ghId = await github.ensure({
     sha,
     environment: plan.environment,
     description: describe(plan),
+    targetDeploymentId: created.id,
     payload: {
       version: plan.version,
       rule: plan.rule,
       branch: plan.branch,
       reason: plan.reason,
       platform: target.platform,
+      url: created.url,
     },
   });
   const recordFailure = (message: string) =>
     github
       .setStatus(ghId, "failure", { description: message, logUrl: request.logUrl })
       .catch((err) => reporter.warn(`Could not mark GitHub deployment ${ghId} failed: ${errorMessage(err)}`));
-  await github.setStatus(ghId, "in_progress", {
-    description: `Building ${sha.slice(0, 7)}`,
-    logUrl: request.logUrl,
-  });
 
   try {
-    const created = await target.create({
-      sha,
-      branch: plan.branch,
-      environment: plan.environment,
-      staged: plan.staged,
-      meta: { gardeRule: plan.rule, ...(plan.version ? { gardeVersion: plan.version } : {}) },
+    await github.setStatus(ghId, "in_progress", {
+      description: `Building ${created.id}`,
+      logUrl: request.logUrl,
     });
-    reporter.info(`Created ${plan.environment} deployment ${created.id}: ${created.url}`);
     const t1 = clock.now();
     const ready = await waitReady(target, created.id, {
       timeoutMs: request.readyTimeoutMs,

@@ -30,8 +30,28 @@ export interface DeploymentRecordRequest {
   sha: string;
   environment: Environment;
   description: string;
-  /** Plain data kept on the record, read back by later runs (rollback finds known-good builds there). */
+  /** The platform's id for the build this record tracks (Vercel dpl_…), kept in the payload. */
+  targetDeploymentId: string;
+  /** Plain data kept on the record, read back by later runs. */
   payload: Record<string, string | null>;
+}
+
+/** A GitHub deployment as garde reads it back. */
+export interface DeploymentRecord {
+  id: number;
+  sha: string;
+  environment: string;
+  createdAt: string;
+  /** The platform build it tracks; null for records garde did not write. */
+  targetDeploymentId: string | null;
+  payload: Record<string, unknown>;
+}
+
+export interface DeploymentStatusRecord {
+  state: string;
+  description: string;
+  environmentUrl: string;
+  createdAt: string;
 }
 
 /** Secret-free description of an octokit failure, and whether trying again can help. */
@@ -82,7 +102,7 @@ export class GitHubDeployments {
     });
   }
 
-  /** Reuses the record of an earlier run for the same SHA and environment, so a re-run adds no duplicate. */
+  /** Reuses the record of the same build (a re-run of the same step), so a re-run adds no duplicate. */
   async ensure(request: DeploymentRecordRequest): Promise<number> {
     const where = `${this.opts.repository} ${request.environment} at ${request.sha.slice(0, 12)}`;
     const existing = await this.call(`list GitHub deployments of ${where}`, () =>
@@ -91,10 +111,10 @@ export class GitHubDeployments {
         repo: this.repo,
         sha: request.sha,
         environment: request.environment,
-        per_page: 1,
+        per_page: 100,
       }),
     );
-    const found = existing.data[0];
+    const found = existing.data.find((d) => targetIdOf(d.payload) === request.targetDeploymentId);
     if (found) return found.id;
     const created = await this.call(`create a GitHub deployment for ${where}`, () =>
       this.octokit.rest.repos.createDeployment({
@@ -103,7 +123,7 @@ export class GitHubDeployments {
         ref: request.sha,
         environment: request.environment,
         description: request.description.slice(0, 140),
-        payload: request.payload,
+        payload: { ...request.payload, targetDeploymentId: request.targetDeploymentId },
         // garde runs its own checks; GitHub must neither wait for commit statuses nor merge the default branch in.
         required_contexts: [],
         auto_merge: false,
@@ -115,6 +135,49 @@ export class GitHubDeployments {
       throw new Error(`GitHub did not create the deployment for ${where}: ${JSON.stringify(created.data)}`);
     }
     return created.data.id;
+  }
+
+  /** The environment's records, newest first (up to `limit`). */
+  async list(environment: Environment, limit = 30): Promise<DeploymentRecord[]> {
+    const response = await this.call(
+      `list GitHub deployments of ${this.opts.repository} ${environment}`,
+      () =>
+        this.octokit.rest.repos.listDeployments({
+          owner: this.owner,
+          repo: this.repo,
+          environment,
+          per_page: Math.min(limit, 100),
+        }),
+    );
+    return response.data.map((d) => ({
+      id: d.id,
+      sha: d.sha,
+      environment: d.environment ?? environment,
+      createdAt: d.created_at,
+      targetDeploymentId: targetIdOf(d.payload),
+      payload:
+        typeof d.payload === "object" && d.payload !== null ? (d.payload as Record<string, unknown>) : {},
+    }));
+  }
+
+  /** A record's statuses, newest first. */
+  async statuses(deploymentId: number): Promise<DeploymentStatusRecord[]> {
+    const response = await this.call(
+      `read the statuses of GitHub deployment ${deploymentId} of ${this.opts.repository}`,
+      () =>
+        this.octokit.rest.repos.listDeploymentStatuses({
+          owner: this.owner,
+          repo: this.repo,
+          deployment_id: deploymentId,
+          per_page: 100,
+        }),
+    );
+    return response.data.map((s) => ({
+      state: s.state,
+      description: s.description ?? "",
+      environmentUrl: s.environment_url ?? "",
+      createdAt: s.created_at,
+    }));
   }
 
   async setStatus(
@@ -135,4 +198,10 @@ export class GitHubDeployments {
       }),
     );
   }
+}
+
+function targetIdOf(payload: unknown): string | null {
+  if (typeof payload !== "object" || payload === null) return null;
+  const id = (payload as Record<string, unknown>).targetDeploymentId;
+  return typeof id === "string" ? id : null;
 }

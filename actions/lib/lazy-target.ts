@@ -28,6 +28,9 @@ export class LazyTarget implements DeployTarget {
   async promote(id: string): Promise<void> {
     return (await this.target).promote(id);
   }
+  async rollback(id: string): Promise<void> {
+    return (await this.target).rollback(id);
+  }
   async currentProduction(): Promise<TargetDeployment | null> {
     return (await this.target).currentProduction();
   }

@@ -35,6 +35,11 @@ export interface DeployTarget {
   promote(id: string): Promise<void>;
   /** The deployment serving the production domains now, if any. */
   currentProduction(): Promise<TargetDeployment | null>;
+  /**
+   * Points the production domains back at an earlier production deployment (Vercel's Instant
+   * Rollback); resolves once they serve it. Doing it again when it already serves is a no-op.
+   */
+  rollback(id: string): Promise<void>;
   /** Points a stable alias (the staging domain) at a deployment; returns what it pointed at before. */
   assignAlias(id: string, alias: string): Promise<{ previousDeploymentId: string | null }>;
 }

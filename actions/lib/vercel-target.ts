@@ -4,6 +4,7 @@ import { deploymentsCreateDeployment } from "@vercel/sdk/funcs/deploymentsCreate
 import { deploymentsGetDeployment } from "@vercel/sdk/funcs/deploymentsGetDeployment.js";
 import { projectsGetProject } from "@vercel/sdk/funcs/projectsGetProject.js";
 import { projectsRequestPromote } from "@vercel/sdk/funcs/projectsRequestPromote.js";
+import { projectsRequestRollback } from "@vercel/sdk/funcs/projectsRequestRollback.js";
 import { projectsUpdateProject } from "@vercel/sdk/funcs/projectsUpdateProject.js";
 import { ConnectionError, RequestTimeoutError } from "@vercel/sdk/models/httpclienterrors.js";
 import { VercelError } from "@vercel/sdk/models/vercelerror.js";
@@ -179,22 +180,33 @@ export class VercelTarget implements DeployTarget {
   }
 
   async promote(id: string): Promise<void> {
-    const what = `promote deployment ${id} of Vercel project ${this.opts.project} to production`;
+    await this.moveProduction(id, "promote", (projectId) =>
+      projectsRequestPromote(this.core, { ...this.scope, projectId, deploymentId: id }),
+    );
+  }
+
+  async rollback(id: string): Promise<void> {
+    await this.moveProduction(id, "roll back", (projectId) =>
+      projectsRequestRollback(this.core, { ...this.scope, projectId, deploymentId: id }),
+    );
+  }
+
+  /** Promote and rollback are both asynchronous (201/202): done when the project's production target is `id`. */
+  private async moveProduction(id: string, verb: string, send: (projectId: string) => Promise<Result<void>>) {
+    const what = `${verb} Vercel project ${this.opts.project} production to deployment ${id}`;
     const project = await this.call(`read Vercel project ${this.opts.project}`, () =>
       projectsGetProject(this.core, { ...this.scope, idOrName: this.opts.project }),
     );
     if (project.targets?.production?.id === id) return;
-    await this.call(what, () =>
-      projectsRequestPromote(this.core, { ...this.scope, projectId: project.id, deploymentId: id }),
-    );
-    // Promotion is asynchronous (201/202): done when the project's production target is this deployment.
-    const deadline = this.opts.clock.now() + (this.opts.promoteTimeoutMs ?? 120_000);
-    for (let delay = 250; ; delay = Math.min(delay * 2, 5_000)) {
+    await this.call(what, () => send(project.id));
+    const timeoutMs = this.opts.promoteTimeoutMs ?? 120_000;
+    const deadline = this.opts.clock.now() + timeoutMs;
+    for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
       const current = await this.currentProduction();
       if (current?.id === id) return;
       if (this.opts.clock.now() >= deadline) {
         throw new CheckFailedError(
-          `Failed to ${what}: the production domains still serve ${current?.id ?? "nothing"} after ${Math.round((this.opts.promoteTimeoutMs ?? 120_000) / 1000)} s`,
+          `Failed to ${what}: the production domains still serve ${current?.id ?? "nothing"} after ${Math.round(timeoutMs / 1000)} s`,
         );
       }
       await this.opts.clock.sleep(delay);

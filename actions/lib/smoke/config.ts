@@ -19,7 +19,7 @@ function strictObject<S extends z.ZodRawShape>(shape: S) {
   });
 }
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)$/;
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)?$/;
 
 /** "500ms", "2s", "1m" or a number of milliseconds → milliseconds. */
 const badDuration = (iss: { input?: unknown }) =>
@@ -38,7 +38,7 @@ export const duration = z
   .transform((value) => {
     if (typeof value === "number") return value;
     const [, amount, unit] = DURATION.exec(value.trim()) as RegExpExecArray;
-    return Number(amount) * ({ ms: 1, s: 1000, m: 60_000 } as const)[unit as "ms" | "s" | "m"];
+    return Number(amount) * ({ ms: 1, s: 1000, m: 60_000 } as const)[(unit ?? "ms") as "ms" | "s" | "m"];
   })
   .meta({ description: 'Milliseconds, or a string such as "500ms", "2s", "1m".' });
 

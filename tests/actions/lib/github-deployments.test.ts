@@ -30,22 +30,63 @@ function client(token = TOKEN) {
 }
 
 describe("GitHub deployment records through @actions/github", () => {
-  it("creates one deployment per environment and SHA and reuses it on a re-run", async () => {
+  it("creates one record per environment and build, reuses it on a re-run, and reads it back", async () => {
     const { records } = client();
     const payload = { version: "1.2.0", rule: "push to release/X.Y.Z" };
-    const first = await records.ensure({ sha: SHA, environment: "staging", description: "d", payload });
-    const again = await records.ensure({ sha: SHA, environment: "staging", description: "d", payload });
-    const prod = await records.ensure({ sha: SHA, environment: "production", description: "d", payload });
+    const first = await records.ensure({
+      sha: SHA,
+      environment: "staging",
+      description: "d",
+      targetDeploymentId: "dpl_a",
+      payload,
+    });
+    const again = await records.ensure({
+      sha: SHA,
+      environment: "staging",
+      description: "d",
+      targetDeploymentId: "dpl_a",
+      payload,
+    });
+    const rebuilt = await records.ensure({
+      sha: SHA,
+      environment: "staging",
+      description: "d",
+      targetDeploymentId: "dpl_b",
+      payload,
+    });
+    const prod = await records.ensure({
+      sha: SHA,
+      environment: "production",
+      description: "d",
+      targetDeploymentId: "dpl_a",
+      payload,
+    });
     expect(again).toBe(first);
-    expect(prod).not.toBe(first);
-    expect(github.deployments).toHaveLength(2);
-    expect(github.deployments[0]?.payload).toEqual(payload);
+    expect(new Set([first, rebuilt, prod]).size).toBe(3);
+    expect(github.deployments[0]?.payload).toEqual({ ...payload, targetDeploymentId: "dpl_a" });
+    const staging = await records.list("staging");
+    expect(staging.map((r) => [r.id, r.targetDeploymentId])).toEqual([
+      [rebuilt, "dpl_b"],
+      [first, "dpl_a"],
+    ]);
   });
 
   it("marks previews transient and production as production", async () => {
     const { records } = client();
-    await records.ensure({ sha: SHA, environment: "preview", description: "d", payload: {} });
-    await records.ensure({ sha: SHA, environment: "production", description: "d", payload: {} });
+    await records.ensure({
+      sha: SHA,
+      environment: "preview",
+      description: "d",
+      targetDeploymentId: "dpl_x",
+      payload: {},
+    });
+    await records.ensure({
+      sha: SHA,
+      environment: "production",
+      description: "d",
+      targetDeploymentId: "dpl_x",
+      payload: {},
+    });
     const [preview, production] = github.deployments;
     expect(preview).toMatchObject({
       environment: "preview",
@@ -61,15 +102,21 @@ describe("GitHub deployment records through @actions/github", () => {
 
   it("records in_progress then success with the environment URL", async () => {
     const { records } = client();
-    const id = await records.ensure({ sha: SHA, environment: "staging", description: "d", payload: {} });
+    const id = await records.ensure({
+      sha: SHA,
+      environment: "staging",
+      description: "d",
+      targetDeploymentId: "dpl_x",
+      payload: {},
+    });
     await records.setStatus(id, "in_progress", { description: "Building" });
     await records.setStatus(id, "success", {
       description: "Ready",
       environmentUrl: "https://staging.example.com",
     });
-    const statuses = github.statuses.get(id) ?? [];
-    expect(statuses.map((s) => s.state)).toEqual(["in_progress", "success"]);
-    expect(statuses[1]?.environment_url).toBe("https://staging.example.com");
+    const statuses = await records.statuses(id);
+    expect(statuses.map((s) => s.state)).toEqual(["success", "in_progress"]);
+    expect(statuses[0]?.environmentUrl).toBe("https://staging.example.com");
   });
 
   it("retries a rate limit and a server error, then succeeds", async () => {
@@ -87,7 +134,13 @@ describe("GitHub deployment records through @actions/github", () => {
       status: 502,
       body: { message: "Server Error" },
     });
-    const id = await records.ensure({ sha: SHA, environment: "staging", description: "d", payload: {} });
+    const id = await records.ensure({
+      sha: SHA,
+      environment: "staging",
+      description: "d",
+      targetDeploymentId: "dpl_x",
+      payload: {},
+    });
     expect(id).toBeGreaterThan(0);
     expect(clock.sleeps).toHaveLength(2);
     expect(clock.sleeps[0]).toBeGreaterThanOrEqual(3_000);
@@ -96,7 +149,13 @@ describe("GitHub deployment records through @actions/github", () => {
   it("fails at once on bad credentials, naming what it was doing", async () => {
     const { records, clock } = client("ghs_wrong");
     const err = await records
-      .ensure({ sha: SHA, environment: "staging", description: "d", payload: {} })
+      .ensure({
+        sha: SHA,
+        environment: "staging",
+        description: "d",
+        targetDeploymentId: "dpl_x",
+        payload: {},
+      })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PlatformError);
     expect((err as Error).message).toBe(
