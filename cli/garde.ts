@@ -5,6 +5,10 @@ import { errorMessage, exitCodeFor, InputError } from "../actions/lib/errors.ts"
 import { branchNamesSchema, route } from "../actions/lib/gitflow.ts";
 import { parseInputs } from "../actions/lib/inputs.ts";
 import { type Reporter, systemClock } from "../actions/lib/reporter.ts";
+import { parseRollbackConfig } from "../actions/lib/rollback/config.ts";
+import { RollbackFailedError, type RollbackOutcome } from "../actions/lib/rollback/rollback.ts";
+import { runRollback } from "../actions/lib/rollback/run.ts";
+import { failedRelease, rollbackSummaryRows, timelineRows } from "../actions/lib/rollback/summary.ts";
 import { loadSmokeConfig } from "../actions/lib/smoke/load-config.ts";
 import { formatTable, smokeTableRows, summarize } from "../actions/lib/smoke/report.ts";
 import { runSmoke } from "../actions/lib/smoke/runner.ts";
@@ -17,6 +21,10 @@ Usage:
                [--vercel-project NAME] [--repository OWNER/NAME] [--environment ENV] [--staging-alias HOST]
                [--vercel-api-url URL] [--github-api-url URL] [--ready-timeout SECONDS] [--smoke-config FILE] [--json]
   garde smoke  URL [--config FILE] [--json]
+  garde rollback [--to previous|ID] [--reason TEXT] [--deployment-id ID] [--smoke-config FILE]
+               [--watch-window 10m] [--watch-interval 30s] [--vercel-project NAME] [--repository OWNER/NAME] [--json]
+               Without --to: watch the live release, mark it known-good or roll it back (exit 1).
+               SLACK_WEBHOOK_URL, when set, receives P1/P2 incidents.
   Tokens come from VERCEL_TOKEN and GITHUB_TOKEN (never from flags, which shell history keeps);
   smoke config headers read \${NAME} from the environment.
 
@@ -29,6 +37,27 @@ const stderrReporter: Reporter = {
     if (process.env.GARDE_DEBUG) process.stderr.write(`debug: ${m}\n`);
   },
 };
+
+const ROLLBACK_FLAGS = [
+  "vercel-project",
+  "vercel-team-id",
+  "vercel-api-url",
+  "github-api-url",
+  "repository",
+  "smoke-config",
+  "production-url",
+  "to",
+  "deployment-id",
+  "reason",
+  "watch-window",
+  "watch-interval",
+  "consecutive-failures",
+  "error-rate",
+  "github-issue",
+  "alert-webhook-url",
+  "gcp-monitoring-project",
+  "gcp-monitoring-api-url",
+] as const;
 
 const DEPLOY_FLAGS = [
   "vercel-project",
@@ -74,7 +103,9 @@ function parse(argv: string[]) {
         json: { type: "boolean", default: false },
         config: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
-        ...Object.fromEntries(DEPLOY_FLAGS.map((f) => [f, { type: "string" as const }])),
+        ...Object.fromEntries(
+          [...DEPLOY_FLAGS, ...ROLLBACK_FLAGS].map((f) => [f, { type: "string" as const }]),
+        ),
       },
     });
   } catch (err) {
@@ -92,6 +123,16 @@ function eventOf(values: ReturnType<typeof parse>["values"]) {
     headRef: values["head-ref"],
     inputs: parseKeyValues(values.input as string[]),
   };
+}
+
+function printRollback(outcome: RollbackOutcome, failure: string | null, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ ...outcome, failure }, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(
+    `${formatTable(rollbackSummaryRows(outcome, failure).slice(1))}\n\n${formatTable(timelineRows(outcome))}\n`,
+  );
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -150,6 +191,24 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
           `${formatTable(smokeTableRows(report))}\n\n${report.passed ? "passed" : "FAILED"}: ${summarize(report)}\n`,
         );
       return report.passed ? 0 : 1;
+    }
+    if (command === "rollback") {
+      const raw: Record<string, string | undefined> = {
+        "vercel-token": env.VERCEL_TOKEN,
+        "github-token": env.GITHUB_TOKEN,
+        "slack-webhook-url": env.SLACK_WEBHOOK_URL,
+        repository: env.GITHUB_REPOSITORY,
+      };
+      for (const flag of ROLLBACK_FLAGS) if (flags[flag] !== undefined) raw[flag] = flags[flag];
+      const config = parseRollbackConfig(raw);
+      try {
+        const outcome = await runRollback(config, { reporter: stderrReporter, env, actor: env.USER });
+        printRollback(outcome, null, values.json);
+        return failedRelease(config.to, outcome) ? 1 : 0;
+      } catch (err) {
+        if (err instanceof RollbackFailedError) printRollback(err.outcome, err.message, values.json);
+        throw err;
+      }
     }
     throw new InputError("command", `Unknown command "${command}".\n\n${USAGE}`);
   } catch (err) {

@@ -23,6 +23,7 @@ export class SampleApp {
       {
         "public/index.html": "<!doctype html><title>Sample</title><h1>garde sample app</h1>\n",
         "public/healthz": '{"status":"ok"}\n',
+        "public/api/status": '{"api":"ok"}\n',
         "README.md": "# sample app\nDeployed by the garde sandbox.\n",
       },
       "Initial release",
@@ -104,8 +105,10 @@ export class SampleApp {
     return files;
   }
 
-  /** Optional routes.json at the commit: { "/path": { "status": 500, "body": "…", "delayMs": 0 } }. */
-  readRoutes(sha: string): Record<string, { status?: number; body?: string; delayMs?: number }> {
+  /** Optional routes.json at the commit: { "/path": { "status": 500, "body": "…", "delayMs": 0, "productionOnly": true } }. */
+  readRoutes(
+    sha: string,
+  ): Record<string, { status?: number; body?: string; delayMs?: number; productionOnly?: boolean }> {
     try {
       return JSON.parse(
         execFileSync("git", ["show", `${sha}:routes.json`], {

@@ -10,6 +10,9 @@ import { planFor, runDeploy } from "../actions/lib/deploy-run.ts";
 import { CheckFailedError, errorMessage } from "../actions/lib/errors.ts";
 import type { RouteInput } from "../actions/lib/gitflow.ts";
 import type { Reporter } from "../actions/lib/reporter.ts";
+import { parseRollbackConfig } from "../actions/lib/rollback/config.ts";
+import type { RollbackOutcome } from "../actions/lib/rollback/rollback.ts";
+import { runRollback } from "../actions/lib/rollback/run.ts";
 import { formatTable, type SmokeReport, smokeTableRows } from "../actions/lib/smoke/report.ts";
 import { type Sandbox, startSandbox } from "./sandbox.ts";
 
@@ -59,6 +62,24 @@ function printLedger(sandbox: Sandbox) {
   console.log(
     `    production serves ${live}; ${STAGING_ALIAS} serves ${sandbox.vercel.aliases.get(STAGING_ALIAS)}`,
   );
+}
+
+/** Runs the rollback core in auto mode on whatever production serves, as the rollback action does after a deploy. */
+async function guardLive(
+  sandbox: Sandbox,
+  watch: { window: string; interval: string },
+): Promise<RollbackOutcome> {
+  const config = parseRollbackConfig(
+    sandbox.platformInputs({
+      "smoke-config": SMOKE_CONFIG,
+      "watch-window": watch.window,
+      "watch-interval": watch.interval,
+      "slack-webhook-url": sandbox.slack.webhookUrl,
+      "gcp-monitoring-project": "garde-sandbox",
+      "gcp-monitoring-api-url": sandbox.monitoring.url,
+    }),
+  );
+  return runRollback(config, { reporter, env: {} });
 }
 
 async function main(): Promise<number> {
@@ -132,6 +153,47 @@ async function main(): Promise<number> {
       console.log(`    production still serves ${still}${still === live ? " (unchanged)" : " (CHANGED!)"}`);
       if (still !== live) throw new Error("production changed after a failed check");
     }
+
+    console.log(
+      `\n${bold("   After promotion, 1.1.0 is watched; healthy through the window, it becomes known-good")}`,
+    );
+    const watched = await guardLive(sandbox, { window: "3s", interval: "500ms" });
+    console.log(`    ✓ ${watched.outcome}: ${watched.reason}`);
+
+    const v12 = app.commit(
+      "main",
+      {
+        "public/healthz": '{"status":"ok"}\n',
+        "public/version.txt": "1.2.0\n",
+        // Works in preview; with production's database the status API answers 500.
+        "routes.json":
+          '{"/api/status":{"status":500,"body":"PrismaClientInitializationError: cannot reach the database","productionOnly":true}}',
+      },
+      "Release 1.2.0: status API on the new database",
+      "main",
+    );
+    const bad = await step(
+      sandbox,
+      "6. Release 1.2.0 passes its checks and is promoted, then fails under production: garde rolls it back",
+      v12,
+      { event: "push", ref: "refs/heads/main" },
+    );
+    const liveAt = performance.now();
+    const guardStart = performance.now();
+    const outcome = await guardLive(sandbox, { window: "30s", interval: "1s" });
+    const detected = (guardStart - liveAt + (outcome.watch?.detectedAfterMs ?? 0)) / 1000;
+    const restored = (guardStart - liveAt + (outcome.restoredAfterMs ?? 0)) / 1000;
+    console.log(`    ✓ ${outcome.outcome} from ${bad.deploymentId} to ${outcome.to}`);
+    console.log(`      check interval 1 s, rule: 3 consecutive failed rounds (or > 50 % of rounds)`);
+    console.log(
+      `      detected ${detected.toFixed(1)} s after 1.2.0 went live; known-good serving again ${restored.toFixed(1)} s after`,
+    );
+    console.log("      notifications sent:");
+    for (const m of sandbox.slack.messages) console.log(`        Slack: ${m.text}`);
+    for (const i of sandbox.github.issues)
+      console.log(
+        `        GitHub issue #${i.number}: ${i.title} [${i.labels.map((l) => (typeof l === "string" ? l : l.name)).join(", ")}]`,
+      );
 
     printLedger(sandbox);
     console.log(

@@ -11,6 +11,17 @@ import type { SampleApp } from "./sample-app.ts";
 
 type ReadyState = "QUEUED" | "INITIALIZING" | "BUILDING" | "READY" | "ERROR" | "CANCELED";
 
+/**
+ * A path's answer from routes.json at the commit. productionOnly: the path breaks only while the
+ * deployment serves production (a production-only secret or database), so pre-promotion checks pass.
+ */
+interface RouteOverride {
+  status?: number;
+  body?: string;
+  delayMs?: number;
+  productionOnly?: boolean;
+}
+
 interface EmulatedDeployment {
   id: string;
   projectId: string;
@@ -28,7 +39,7 @@ interface EmulatedDeployment {
   host: string;
   server: Server;
   files: Map<string, Buffer>;
-  routes: Record<string, { status?: number; body?: string; delayMs?: number }>;
+  routes: Record<string, RouteOverride>;
   /** Answers injected by tests, per path, one per request: a status, or 0 for the real answer. */
   appFaults: Map<string, number[]>;
 }
@@ -263,7 +274,8 @@ export class VercelEmulator {
     }
     const answer = () => {
       const override = d.routes[path];
-      if (override) {
+      const live = [...this.projects.values()].some((p) => p.productionDeploymentId === d.id);
+      if (override && (!override.productionOnly || live)) {
         res.writeHead(override.status ?? 200, { ...headers, "content-type": "text/plain" });
         res.end(override.body ?? "");
         return;

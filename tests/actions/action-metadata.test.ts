@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { deployInputsSchema } from "../../actions/lib/deploy-config.ts";
+import { rollbackInputsSchema } from "../../actions/lib/rollback/config.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const actionYml = (name: string) =>
@@ -28,5 +29,24 @@ describe("actions/deploy/action.yml", () => {
       expect.arrayContaining(["url", "deployment-id", "environment", "previous-deployment-id"]),
     );
     expect(meta.runs).toEqual({ using: "node24", main: "dist/index.js" });
+  });
+});
+
+describe("actions/rollback/action.yml", () => {
+  it("documents every input the rollback core accepts, and no other", () => {
+    const meta = actionYml("rollback");
+    const accepted = Object.keys(rollbackInputsSchema.shape).filter(
+      (k) => k !== "repository" && k !== "log-url",
+    );
+    expect(Object.keys(meta.inputs).sort()).toEqual(accepted.sort());
+    expect(meta.runs).toEqual({ using: "node24", main: "dist/index.js" });
+  });
+});
+
+describe("actions/smoke-test/action.yml", () => {
+  it("takes url, config or config-inline, and outputs passed and report", () => {
+    const meta = actionYml("smoke-test");
+    expect(Object.keys(meta.inputs)).toEqual(["url", "config", "config-inline"]);
+    expect(Object.keys(meta.outputs)).toEqual(["passed", "report"]);
   });
 });

@@ -22,6 +22,15 @@ describe("npm start", () => {
       /5\. A build whose health check fails[\s\S]*✗\s+health \(GET \/healthz\)[\s\S]*production still serves dpl_\w+ \(unchanged\)/,
     );
     expect(stdout).toMatch(/#\d+ production failure/);
+    expect(stdout).toMatch(/✓ known-good: \d+ rounds over 3 s/);
+    expect(stdout).toMatch(
+      /6\. Release 1\.2\.0[\s\S]*✗ status api: status 500[\s\S]*✓ rolled-back from dpl_\w+ to dpl_\w+/,
+    );
+    expect(stdout).toMatch(
+      /detected \d+\.\d s after 1\.2\.0 went live; known-good serving again \d+\.\d s after/,
+    );
+    expect(stdout).toMatch(/Slack: :rotating_light: P1: production rolled back from dpl_\w+ to dpl_\w+/);
+    expect(stdout).toMatch(/GitHub issue #1: P1: production rolled back/);
     const repo = /app repo (\S+)/.exec(stdout)?.[1];
     expect(repo).toBeTruthy();
     expect(existsSync(repo as string)).toBe(false);
