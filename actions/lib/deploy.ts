@@ -69,7 +69,9 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
   const { target, github, clock, reporter } = deps;
   const t0 = clock.now();
   // The build comes first, so its id is on the GitHub record from the start: later runs (rollback)
-  // map production builds to their records through it.
+  // map production builds to their records through it. The record lookup goes out meanwhile.
+  const existing = github.lookup(sha, plan.environment);
+  existing.catch(() => undefined); // awaited below; a failure surfaces there
   const created = await target.create({
     sha,
     branch: plan.branch,
@@ -78,20 +80,23 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
     meta: { gardeRule: plan.rule, ...(plan.version ? { gardeVersion: plan.version } : {}) },
   });
   reporter.info(`Created ${plan.environment} deployment ${created.id}: ${created.url}`);
-  const ghId = await github.ensure({
-    sha,
-    environment: plan.environment,
-    description: describe(plan),
-    targetDeploymentId: created.id,
-    payload: {
-      version: plan.version,
-      rule: plan.rule,
-      branch: plan.branch,
-      reason: plan.reason,
-      platform: target.platform,
-      url: created.url,
+  const ghId = await github.ensure(
+    {
+      sha,
+      environment: plan.environment,
+      description: describe(plan),
+      targetDeploymentId: created.id,
+      payload: {
+        version: plan.version,
+        rule: plan.rule,
+        branch: plan.branch,
+        reason: plan.reason,
+        platform: target.platform,
+        url: created.url,
+      },
     },
-  });
+    existing,
+  );
   const recordFailure = (message: string) =>
     github
       .setStatus(ghId, "failure", { description: message, logUrl: request.logUrl })

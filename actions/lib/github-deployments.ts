@@ -102,19 +102,28 @@ export class GitHubDeployments {
     });
   }
 
-  /** Reuses the record of the same build (a re-run of the same step), so a re-run adds no duplicate. */
-  async ensure(request: DeploymentRecordRequest): Promise<number> {
-    const where = `${this.opts.repository} ${request.environment} at ${request.sha.slice(0, 12)}`;
-    const existing = await this.call(`list GitHub deployments of ${where}`, () =>
-      this.octokit.rest.repos.listDeployments({
-        owner: this.owner,
-        repo: this.repo,
-        sha: request.sha,
-        environment: request.environment,
-        per_page: 100,
-      }),
+  /** The records of a SHA in an environment: start it early, hand it to ensure(). */
+  lookup(sha: string, environment: Environment): Promise<DeploymentRecord[]> {
+    return this.call(
+      `list GitHub deployments of ${this.opts.repository} ${environment} at ${sha.slice(0, 12)}`,
+      async () => {
+        const response = await this.octokit.rest.repos.listDeployments({
+          owner: this.owner,
+          repo: this.repo,
+          sha,
+          environment,
+          per_page: 100,
+        });
+        return response.data.map(toRecord);
+      },
     );
-    const found = existing.data.find((d) => targetIdOf(d.payload) === request.targetDeploymentId);
+  }
+
+  /** Reuses the record of the same build (a re-run of the same step), so a re-run adds no duplicate. */
+  async ensure(request: DeploymentRecordRequest, existing?: Promise<DeploymentRecord[]>): Promise<number> {
+    const where = `${this.opts.repository} ${request.environment} at ${request.sha.slice(0, 12)}`;
+    const records = await (existing ?? this.lookup(request.sha, request.environment));
+    const found = records.find((r) => r.targetDeploymentId === request.targetDeploymentId);
     if (found) return found.id;
     const created = await this.call(`create a GitHub deployment for ${where}`, () =>
       this.octokit.rest.repos.createDeployment({
@@ -204,4 +213,22 @@ function targetIdOf(payload: unknown): string | null {
   if (typeof payload !== "object" || payload === null) return null;
   const id = (payload as Record<string, unknown>).targetDeploymentId;
   return typeof id === "string" ? id : null;
+}
+
+function toRecord(d: {
+  id: number;
+  sha: string;
+  environment?: string;
+  created_at: string;
+  payload: unknown;
+}): DeploymentRecord {
+  return {
+    id: d.id,
+    sha: d.sha,
+    environment: d.environment ?? "",
+    createdAt: d.created_at,
+    targetDeploymentId: targetIdOf(d.payload),
+    payload:
+      typeof d.payload === "object" && d.payload !== null ? (d.payload as Record<string, unknown>) : {},
+  };
 }

@@ -1,11 +1,4 @@
 import { VercelCore } from "@vercel/sdk/core.js";
-import { aliasesAssignAlias } from "@vercel/sdk/funcs/aliasesAssignAlias.js";
-import { deploymentsCreateDeployment } from "@vercel/sdk/funcs/deploymentsCreateDeployment.js";
-import { deploymentsGetDeployment } from "@vercel/sdk/funcs/deploymentsGetDeployment.js";
-import { projectsGetProject } from "@vercel/sdk/funcs/projectsGetProject.js";
-import { projectsRequestPromote } from "@vercel/sdk/funcs/projectsRequestPromote.js";
-import { projectsRequestRollback } from "@vercel/sdk/funcs/projectsRequestRollback.js";
-import { projectsUpdateProject } from "@vercel/sdk/funcs/projectsUpdateProject.js";
 import { ConnectionError, RequestTimeoutError } from "@vercel/sdk/models/httpclienterrors.js";
 import { VercelError } from "@vercel/sdk/models/vercelerror.js";
 import { CheckFailedError, errorMessage } from "./errors.ts";
@@ -31,6 +24,25 @@ export interface VercelTargetOptions {
 }
 
 type Result<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/**
+ * Each SDK function is imported on first use: their response schemas are large, and building
+ * them all up front cost the deploy action ~400 ms before its first request.
+ */
+const sdk = {
+  createDeployment: () =>
+    import("@vercel/sdk/funcs/deploymentsCreateDeployment.js").then((m) => m.deploymentsCreateDeployment),
+  getDeployment: () =>
+    import("@vercel/sdk/funcs/deploymentsGetDeployment.js").then((m) => m.deploymentsGetDeployment),
+  getProject: () => import("@vercel/sdk/funcs/projectsGetProject.js").then((m) => m.projectsGetProject),
+  updateProject: () =>
+    import("@vercel/sdk/funcs/projectsUpdateProject.js").then((m) => m.projectsUpdateProject),
+  requestPromote: () =>
+    import("@vercel/sdk/funcs/projectsRequestPromote.js").then((m) => m.projectsRequestPromote),
+  requestRollback: () =>
+    import("@vercel/sdk/funcs/projectsRequestRollback.js").then((m) => m.projectsRequestRollback),
+  assignAlias: () => import("@vercel/sdk/funcs/aliasesAssignAlias.js").then((m) => m.aliasesAssignAlias),
+};
 
 /** Secret-free description of a Vercel SDK failure, and whether trying again can help. */
 export function classifyVercelFailure(err: unknown, now: number = Date.now()): FailureVerdict {
@@ -115,8 +127,8 @@ export class VercelTarget implements DeployTarget {
     const [org = "", repo = ""] = this.opts.repository.split("/");
     const created = await this.call(
       `create a ${request.environment} deployment of ${request.sha.slice(0, 12)} for Vercel project ${this.opts.project}`,
-      () =>
-        deploymentsCreateDeployment(this.core, {
+      async () =>
+        (await sdk.createDeployment())(this.core, {
           ...this.scope,
           requestBody: {
             name: this.opts.project,
@@ -145,8 +157,8 @@ export class VercelTarget implements DeployTarget {
   }
 
   async get(id: string): Promise<TargetDeployment> {
-    const d = await this.call(`read deployment ${id} of Vercel project ${this.opts.project}`, () =>
-      deploymentsGetDeployment(this.core, { ...this.scope, idOrUrl: id }),
+    const d = await this.call(`read deployment ${id} of Vercel project ${this.opts.project}`, async () =>
+      (await sdk.getDeployment())(this.core, { ...this.scope, idOrUrl: id }),
     );
     const errorText = "errorMessage" in d && typeof d.errorMessage === "string" ? d.errorMessage : null;
     return {
@@ -163,39 +175,41 @@ export class VercelTarget implements DeployTarget {
    * REST API has no per-deployment switch for it (the CLI's --skip-domain relies on the same setting).
    */
   private async ensureStagedProduction(): Promise<void> {
-    const project = await this.call(`read Vercel project ${this.opts.project}`, () =>
-      projectsGetProject(this.core, { ...this.scope, idOrName: this.opts.project }),
+    const project = await this.call(`read Vercel project ${this.opts.project}`, async () =>
+      (await sdk.getProject())(this.core, { ...this.scope, idOrName: this.opts.project }),
     );
     if (project.autoAssignCustomDomains === false) return;
     this.opts.reporter.warn(
       `Vercel project ${this.opts.project} assigned production domains automatically; turning that off so production deploys are staged and promoted only after checks.`,
     );
-    await this.call(`turn off automatic production domains on Vercel project ${this.opts.project}`, () =>
-      projectsUpdateProject(this.core, {
-        ...this.scope,
-        idOrName: this.opts.project,
-        requestBody: { autoAssignCustomDomains: false },
-      }),
+    await this.call(
+      `turn off automatic production domains on Vercel project ${this.opts.project}`,
+      async () =>
+        (await sdk.updateProject())(this.core, {
+          ...this.scope,
+          idOrName: this.opts.project,
+          requestBody: { autoAssignCustomDomains: false },
+        }),
     );
   }
 
   async promote(id: string): Promise<void> {
-    await this.moveProduction(id, "promote", (projectId) =>
-      projectsRequestPromote(this.core, { ...this.scope, projectId, deploymentId: id }),
+    await this.moveProduction(id, "promote", async (projectId) =>
+      (await sdk.requestPromote())(this.core, { ...this.scope, projectId, deploymentId: id }),
     );
   }
 
   async rollback(id: string): Promise<void> {
-    await this.moveProduction(id, "roll back", (projectId) =>
-      projectsRequestRollback(this.core, { ...this.scope, projectId, deploymentId: id }),
+    await this.moveProduction(id, "roll back", async (projectId) =>
+      (await sdk.requestRollback())(this.core, { ...this.scope, projectId, deploymentId: id }),
     );
   }
 
   /** Promote and rollback are both asynchronous (201/202): done when the project's production target is `id`. */
   private async moveProduction(id: string, verb: string, send: (projectId: string) => Promise<Result<void>>) {
     const what = `${verb} Vercel project ${this.opts.project} production to deployment ${id}`;
-    const project = await this.call(`read Vercel project ${this.opts.project}`, () =>
-      projectsGetProject(this.core, { ...this.scope, idOrName: this.opts.project }),
+    const project = await this.call(`read Vercel project ${this.opts.project}`, async () =>
+      (await sdk.getProject())(this.core, { ...this.scope, idOrName: this.opts.project }),
     );
     if (project.targets?.production?.id === id) return;
     await this.call(what, () => send(project.id));
@@ -214,8 +228,8 @@ export class VercelTarget implements DeployTarget {
   }
 
   async currentProduction(): Promise<TargetDeployment | null> {
-    const project = await this.call(`read Vercel project ${this.opts.project}`, () =>
-      projectsGetProject(this.core, { ...this.scope, idOrName: this.opts.project }),
+    const project = await this.call(`read Vercel project ${this.opts.project}`, async () =>
+      (await sdk.getProject())(this.core, { ...this.scope, idOrName: this.opts.project }),
     );
     const live = project.targets?.production;
     if (!live) return null;
@@ -229,8 +243,8 @@ export class VercelTarget implements DeployTarget {
   }
 
   async assignAlias(id: string, alias: string): Promise<{ previousDeploymentId: string | null }> {
-    const assigned = await this.call(`point alias ${alias} at deployment ${id}`, () =>
-      aliasesAssignAlias(this.core, { ...this.scope, id, requestBody: { alias } }),
+    const assigned = await this.call(`point alias ${alias} at deployment ${id}`, async () =>
+      (await sdk.assignAlias())(this.core, { ...this.scope, id, requestBody: { alias } }),
     );
     return { previousDeploymentId: assigned.oldDeploymentId ?? null };
   }
