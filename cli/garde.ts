@@ -20,6 +20,9 @@ Usage:
   garde deploy --event EVENT --ref REF --sha SHA [--head-ref BRANCH] [--input key=value]...
                [--vercel-project NAME] [--repository OWNER/NAME] [--environment ENV] [--staging-alias HOST]
                [--vercel-api-url URL] [--github-api-url URL] [--ready-timeout SECONDS] [--smoke-config FILE] [--json]
+  garde plan   [--stack NAME | --all | --file FILE | --dir DIR] [--json]
+               Evaluates the infra program offline (no cloud credentials) and prints each stack's
+               inventory: resources by type, alerts with thresholds and routes, backups, secrets.
   garde smoke  URL [--config FILE] [--json]
   garde rollback [--to previous|ID] [--reason TEXT] [--deployment-id ID] [--smoke-config FILE]
                [--watch-window 10m] [--watch-interval 30s] [--vercel-project NAME] [--repository OWNER/NAME] [--json]
@@ -102,6 +105,10 @@ function parse(argv: string[]) {
         input: { type: "string", multiple: true, default: [] },
         json: { type: "boolean", default: false },
         config: { type: "string" },
+        stack: { type: "string" },
+        all: { type: "boolean", default: false },
+        file: { type: "string" },
+        dir: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
         ...Object.fromEntries(
           [...DEPLOY_FLAGS, ...ROLLBACK_FLAGS].map((f) => [f, { type: "string" as const }]),
@@ -173,6 +180,19 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       const result = await runDeploy(config, plan, { reporter: stderrReporter, env });
       if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else process.stdout.write(`${result.environment}: ${result.environmentUrl} (${result.deploymentId})\n`);
+      return 0;
+    }
+    if (command === "plan") {
+      const { runPlan } = await import("./plan-command.ts");
+      process.stdout.write(
+        await runPlan({
+          stack: values.stack,
+          all: values.all,
+          file: values.file,
+          dir: values.dir,
+          json: values.json,
+        }),
+      );
       return 0;
     }
     if (command === "smoke") {

@@ -6,7 +6,7 @@
 
 /** Bad input or configuration: the message names the field and the fix. Exit 2. */
 export class InputError extends Error {
-  override readonly name = "InputError";
+  override readonly name: string = "InputError";
   readonly field: string;
   constructor(field: string, message: string) {
     super(message);

@@ -1,23 +1,13 @@
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { InputError } from "../errors.ts";
+import { strictObject } from "../zod-strict.ts";
 
 /**
  * The smoke configuration: what a deployment must answer before it is promoted. Written in
  * YAML (or given inline to the action); validated here; a JSON Schema generated from this
  * module (schemas/smoke.schema.json) gives editors completion.
  */
-
-/** A strict object whose "unknown key" message lists the keys that are allowed. */
-function strictObject<S extends z.ZodRawShape>(shape: S) {
-  const allowed = Object.keys(shape).join(", ");
-  return z.strictObject(shape, {
-    error: (iss) =>
-      iss.code === "unrecognized_keys"
-        ? `unknown key ${iss.keys.map((k) => `"${k}"`).join(", ")}; allowed: ${allowed}`
-        : undefined,
-  });
-}
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)?$/;
 

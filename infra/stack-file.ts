@@ -1,0 +1,49 @@
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import { parse } from "yaml";
+import { StackConfigError } from "./config.ts";
+
+/** One stack's config as a Pulumi.<stack>.yaml (or an example) holds it. */
+export interface StackFile {
+  stack: string;
+  source: string;
+  /** The `garde:*` values, keys without the namespace. */
+  values: Record<string, unknown>;
+  /** Names of the `garde-secrets:*` keys; each must be `secure:`. */
+  secretNames: string[];
+}
+
+export function readStackFile(
+  path: string,
+  stack = basename(path)
+    .replace(/^Pulumi\./, "")
+    .replace(/\.ya?ml$/, ""),
+): StackFile {
+  let document: unknown;
+  try {
+    document = parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new StackConfigError(
+      `Cannot read stack ${stack} from ${path}: ${(err as Error).message.split("\n")[0]}`,
+    );
+  }
+  const config = (document as { config?: Record<string, unknown> } | null)?.config ?? {};
+  const values: Record<string, unknown> = {};
+  const secretNames: string[] = [];
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(config)) {
+    const [namespace, name = ""] = key.split(":");
+    if (namespace === "garde") values[name] = value;
+    else if (namespace === "garde-secrets") {
+      // A secret in clear text in a committed file is the mistake this refuses.
+      if (typeof value !== "object" || value === null || !("secure" in value)) {
+        problems.push(
+          `- ${key}: holds a plain value; store it encrypted: pulumi config set --secret ${key} --stack ${stack}`,
+        );
+      } else secretNames.push(name);
+    }
+  }
+  if (problems.length)
+    throw new StackConfigError(`Stack ${stack} (${path}) has secrets in plain text:\n${problems.join("\n")}`);
+  return { stack, source: path, values, secretNames };
+}
