@@ -1,5 +1,6 @@
 /** `npm run bench`: every benchmark, each printing ratios against a peer measured in the same run. */
 import { benchDeployColdStart } from "./deploy-cold-start.ts";
+import { benchPlan } from "./plan.ts";
 import { benchRollback } from "./rollback.ts";
 import { benchSmokeLoad } from "./smoke-load.ts";
 
@@ -9,3 +10,5 @@ console.log("\n== smoke-test load phase vs autocannon ==");
 await benchSmokeLoad();
 console.log("\n== auto-rollback ==");
 await benchRollback();
+console.log("\n== garde plan ==");
+await benchPlan();

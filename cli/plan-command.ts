@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InputError } from "../actions/lib/errors.ts";
-import { formatPlan, planStack } from "../infra/plan.ts";
+import { formatPlan, planStacks } from "../infra/plan.ts";
 import { readStackFile } from "../infra/stack-file.ts";
 
 /** Where the stacks are: Pulumi.<stack>.yaml beside Pulumi.yaml. */
@@ -56,9 +56,7 @@ export async function runPlan(opts: {
   dir?: string | undefined;
   json?: boolean | undefined;
 }): Promise<string> {
-  const plans = [];
-  // One at a time: Pulumi's mock runtime is process-wide.
-  for (const file of stackFiles(opts)) plans.push(await planStack(file));
+  const plans = await planStacks(stackFiles(opts));
   if (opts.json) return `${JSON.stringify(plans, null, 2)}\n`;
   return `${plans.map(formatPlan).join("\n\n")}\n`;
 }

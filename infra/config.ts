@@ -25,11 +25,9 @@ const gcpLocation = z.string().regex(/^([a-z]+-[a-z]+\d|EU|US|ASIA|EUR4|NAM4)$/,
 });
 
 const vercel = strictObject({
-  project: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, {
-      error: "must be a Vercel project name (lowercase, digits, . _ -)",
-    }),
+  project: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, {
+    error: "must be a Vercel project name (lowercase, digits, . _ -)",
+  }),
   teamId: z.string().optional(),
   framework: z.string().optional(),
   gitRepository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, { error: "must be owner/name" }),
@@ -112,12 +110,9 @@ const backups = strictObject({
         error: "must be kubernetes (a pg_dump CronJob) or scheduler (Cloud Scheduler → the backup workflow)",
       })
       .default("kubernetes"),
-    databaseUrlSecret: z
-      .string()
-      .min(1)
-      .meta({
-        description: "kubernetes: Secret name/key holding DATABASE_URL; scheduler: the garde-secrets name",
-      }),
+    databaseUrlSecret: z.string().min(1).meta({
+      description: "kubernetes: Secret name/key holding DATABASE_URL; scheduler: the garde-secrets name",
+    }),
   }).optional(),
   firestore: strictObject({ database: z.string().default("(default)") }).optional(),
   cloudSql: strictObject({

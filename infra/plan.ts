@@ -42,11 +42,7 @@ async function settled(): Promise<void> {
   await settings.waitForRPCs?.();
 }
 
-/**
- * Evaluates the reference program for one stack under Pulumi's mocks: no CLI, no cloud
- * credentials. Secret values are stand-ins wrapped as secrets, as the engine would pass them.
- */
-export async function planStack(file: StackFile): Promise<StackPlan> {
+function validated(file: StackFile): StackConfig {
   const config = parseStackConfig(file.values, file.stack);
   const missing = secretsNeeded(config).filter((s) => !file.secretNames.includes(s.name));
   if (missing.length) {
@@ -59,35 +55,87 @@ export async function planStack(file: StackFile): Promise<StackPlan> {
         .join("\n")}`,
     );
   }
-  const resources: PlannedResource[] = [];
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: `${args.name}-id`, state: { ...args.inputs, name: args.inputs.name ?? args.name } };
+  return config;
+}
+
+/**
+ * Evaluates the reference program for stacks under Pulumi's mocks: no CLI, no cloud
+ * credentials. Secret values are stand-ins wrapped as secrets, as the engine would pass them.
+ * Every config is validated before anything is evaluated. Stacks whose resource names cannot
+ * collide (distinct app and environment) share one mock session, registering concurrently.
+ */
+export async function planStacks(files: readonly StackFile[]): Promise<StackPlan[]> {
+  const configs = files.map(validated);
+  // Pulumi records a stack trace for every resource and promise (leak diagnostics); under mocks
+  // that was most of the run, more so mapped through tsx's source maps. A plan reports config
+  // errors, not traces, so it evaluates without them.
+  const sourceMaps = process.sourceMapsEnabled;
+  const traceLimit = Error.stackTraceLimit;
+  process.setSourceMapsEnabled(false);
+  Error.stackTraceLimit = 0;
+  try {
+    return await evaluate(files, configs);
+  } finally {
+    Error.stackTraceLimit = traceLimit;
+    process.setSourceMapsEnabled(sourceMaps);
+  }
+}
+
+async function evaluate(files: readonly StackFile[], configs: StackConfig[]): Promise<StackPlan[]> {
+  const prefixes = configs.map((c) => `${c.app.name}-${c.environment}`);
+  const batches: number[][] = [];
+  for (let i = 0; i < files.length; i++) {
+    const batch = batches.find((b) => !b.some((j) => prefixes[j] === prefixes[i]));
+    if (batch) batch.push(i);
+    else batches.push([i]);
+  }
+  const plans: StackPlan[] = new Array(files.length);
+  for (const batch of batches) {
+    const resources = new Map<number, PlannedResource[]>(batch.map((i) => [i, []]));
+    await pulumi.runtime.setMocks(
+      {
+        newResource: (args) => {
+          const owner =
+            batch.find((i) => args.name.startsWith(`${prefixes[i]}-`) || args.name === prefixes[i]) ??
+            batch[0];
+          resources.get(owner as number)?.push({ type: args.type, name: args.name, inputs: args.inputs });
+          return { id: `${args.name}-id`, state: { ...args.inputs, name: args.inputs.name ?? args.name } };
+        },
+        call: (args) => {
+          throw new Error(`the program called ${args.token}, which garde plan does not emulate`);
+        },
       },
-      call: (args) => {
-        throw new Error(`the program called ${args.token}, which garde plan does not emulate`);
-      },
-    },
-    "garde",
-    file.stack,
-    false,
-  );
-  const inventory = buildStack(config, (name) => pulumi.secret(`(secret ${name})`));
-  await settled();
-  const byType: Record<string, number> = {};
-  for (const r of resources) byType[r.type] = (byType[r.type] ?? 0) + 1;
-  return {
-    stack: file.stack,
-    source: file.source,
-    environment: config.environment,
-    resources,
-    byType,
-    alerts: inventory.alerts,
-    backups: inventory.backups,
-    secrets: inventory.secrets,
-  };
+      "garde",
+      batch.length === 1 ? (files[batch[0] as number] as StackFile).stack : "plan",
+      false,
+    );
+    const inventories = batch.map((i) =>
+      buildStack(configs[i] as StackConfig, (name) => pulumi.secret(`(secret ${name})`)),
+    );
+    await settled();
+    batch.forEach((i, k) => {
+      const list = resources.get(i) ?? [];
+      const byType: Record<string, number> = {};
+      for (const r of list) byType[r.type] = (byType[r.type] ?? 0) + 1;
+      const inventory = inventories[k] as ReturnType<typeof buildStack>;
+      const file = files[i] as StackFile;
+      plans[i] = {
+        stack: file.stack,
+        source: file.source,
+        environment: (configs[i] as StackConfig).environment,
+        resources: list,
+        byType,
+        alerts: inventory.alerts,
+        backups: inventory.backups,
+        secrets: inventory.secrets,
+      };
+    });
+  }
+  return plans;
+}
+
+export async function planStack(file: StackFile): Promise<StackPlan> {
+  return (await planStacks([file]))[0] as StackPlan;
 }
 
 /** The inventory a reviewer reads: resources by type, alerts and routes, backups, secrets. */

@@ -14,10 +14,13 @@ import { parseRollbackConfig } from "../actions/lib/rollback/config.ts";
 import type { RollbackOutcome } from "../actions/lib/rollback/rollback.ts";
 import { runRollback } from "../actions/lib/rollback/run.ts";
 import { formatTable, type SmokeReport, smokeTableRows } from "../actions/lib/smoke/report.ts";
+import { planStacks } from "../infra/plan.ts";
+import { readStackFile } from "../infra/stack-file.ts";
 import { type Sandbox, startSandbox } from "./sandbox.ts";
 
 const STAGING_ALIAS = "staging.sample-app.garde.test";
 const SMOKE_CONFIG = join(import.meta.dirname, "smoke.yml");
+const ROOT = join(import.meta.dirname, "..");
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
 const reporter: Reporter = {
@@ -91,6 +94,19 @@ async function main(): Promise<number> {
   );
   try {
     const { app } = sandbox;
+
+    console.log(
+      `\n${bold("0. garde plan: the environments as code, evaluated offline (no cloud credentials)")}`,
+    );
+    const plans = await planStacks(
+      ["dev", "staging", "prod"].map((s) => readStackFile(join(ROOT, `Pulumi.${s}.yaml`), s)),
+    );
+    for (const p of plans) {
+      const p1 = p.alerts.filter((a) => a.severity === "P1");
+      console.log(
+        `    ${p.stack.padEnd(8)} ${String(p.resources.length).padStart(3)} resources · ${p.alerts.length} alerts (P1 → ${[...new Set(p1.flatMap((a) => a.routes))].join(", ") || "none"}) · backups kept ${p.backups[0]?.retentionDays ?? 0} days · ${p.secrets.length} rotated secrets`,
+      );
+    }
 
     const featureSha = app.commit(
       "feature/signup",

@@ -12,6 +12,9 @@ describe("npm start", () => {
       cwd: root,
       timeout: 60_000,
     });
+    expect(stdout).toMatch(
+      /0\. garde plan[\s\S]*prod\s+\d+ resources · \d+ alerts \(P1 → sms, slack, email, pagerduty\) · backups kept 30 days · 3 rotated secrets/,
+    );
     expect(stdout).toMatch(/1\. A feature PR gets a preview[\s\S]*✓ preview dpl_/);
     expect(stdout).toMatch(/2\. .*develop reaches staging[\s\S]*✓ staging dpl_/);
     expect(stdout).toMatch(/4\. .*production[\s\S]*Promoted dpl_\w+ to production[\s\S]*✓ production dpl_/);
