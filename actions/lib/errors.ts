@@ -37,7 +37,7 @@ export class PlatformError extends Error {
 
 /** A deployment or check reached a failed state (build ERROR, timeout, failed check). Exit 1. */
 export class CheckFailedError extends Error {
-  override readonly name = "CheckFailedError";
+  override readonly name: string = "CheckFailedError";
   /** Structured evidence of the failure (a smoke report), for summaries. */
   readonly evidence: unknown;
   constructor(message: string, evidence?: unknown) {

@@ -1,0 +1,18 @@
+/** Makes and proves credentials of one kind. */
+export interface Rotator {
+  readonly kind: string;
+  /** The next value. May change the credential's owner (a database role's password). */
+  generate(current: string | null): Promise<string>;
+  /** Proves the value works; throws a secret-free error when it does not. */
+  test(value: string): Promise<void>;
+  /** Makes an old value useless, once no consumer needs it. */
+  revoke(previous: string): Promise<void>;
+}
+
+/** Something that uses the secret: told the new value, and able to prove it works with it. */
+export interface Consumer {
+  readonly name: string;
+  apply(value: string): Promise<void>;
+  /** Proves the consumer works with what it was given; throws when it does not. */
+  verify(): Promise<void>;
+}

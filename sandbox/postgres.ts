@@ -1,0 +1,98 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const BIN = process.env.GARDE_PG_BIN ?? "/usr/lib/postgresql/15/bin";
+
+export interface LocalPostgres {
+  port: number;
+  adminUrl: string;
+  url(user: string, password: string, database?: string): string;
+  stop(): void;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A real PostgreSQL 15 server in a temp dir on a free port, password auth over TCP, stopped and
+ * removed by stop(). As root, the server runs as the `postgres` user (PostgreSQL refuses root).
+ */
+export async function startPostgres(): Promise<LocalPostgres> {
+  if (!existsSync(join(BIN, "initdb"))) {
+    throw new Error(
+      `PostgreSQL 15 server binaries not found in ${BIN}: install them (apt-get install -y postgresql-15) or set GARDE_PG_BIN`,
+    );
+  }
+  const root = process.getuid?.() === 0;
+  const dir = mkdtempSync(join(tmpdir(), "garde-pg-"));
+  const data = join(dir, "data");
+  const password = `admin-${Math.random().toString(36).slice(2)}`;
+  writeFileSync(join(dir, "pw"), password);
+  if (root) {
+    const { uid, gid } = userIds("postgres");
+    chownSync(dir, uid, gid);
+    chownSync(join(dir, "pw"), uid, gid);
+  }
+  chmodSync(dir, 0o700);
+  const as = (cmd: string, args: string[]) =>
+    (root ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args]) as [string, string[]];
+  const run = (cmd: string, args: string[]) => {
+    const [c, a] = as(cmd, args);
+    const r = spawnSync(c, a, { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr || r.stdout}`);
+  };
+  run(join(BIN, "initdb"), [
+    "-D",
+    data,
+    "-U",
+    "postgres",
+    "--pwfile",
+    join(dir, "pw"),
+    "--auth-local=trust",
+    "--auth-host=scram-sha-256",
+    "-E",
+    "UTF8",
+  ]);
+  const port = await freePort();
+  run(join(BIN, "pg_ctl"), [
+    "-D",
+    data,
+    "-l",
+    join(dir, "log"),
+    "-w",
+    "-o",
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off`,
+    "start",
+  ]);
+  const url = (user: string, pw: string, database = "postgres") =>
+    `postgres://${encodeURIComponent(user)}:${encodeURIComponent(pw)}@127.0.0.1:${port}/${database}`;
+  return {
+    port,
+    adminUrl: url("postgres", password),
+    url,
+    stop() {
+      try {
+        run(join(BIN, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+function userIds(name: string): { uid: number; gid: number } {
+  const uid = Number(execFileSync("id", ["-u", name], { encoding: "utf8" }).trim());
+  const gid = Number(execFileSync("id", ["-g", name], { encoding: "utf8" }).trim());
+  return { uid, gid };
+}
