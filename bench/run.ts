@@ -2,6 +2,7 @@
 import { benchDeployColdStart } from "./deploy-cold-start.ts";
 import { benchPlan } from "./plan.ts";
 import { benchRollback } from "./rollback.ts";
+import { benchRotation } from "./rotation.ts";
 import { benchSmokeLoad } from "./smoke-load.ts";
 
 console.log("== deploy action cold start ==");
@@ -12,3 +13,5 @@ console.log("\n== auto-rollback ==");
 await benchRollback();
 console.log("\n== garde plan ==");
 await benchPlan();
+console.log("\n== key rotation under load ==");
+await benchRotation();
