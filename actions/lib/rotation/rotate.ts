@@ -39,6 +39,8 @@ export interface RotationReport {
   revokeAfter: string | null;
 }
 
+const rolesOf = (s: SecretSnapshot) => ({ current: s.current, pending: s.pending, previous: s.previous });
+
 /** Another run holds the secret: this one refuses rather than interleave. Exit 1. */
 export class RotationLockedError extends CheckFailedError {
   override readonly name = "RotationLockedError";
@@ -81,7 +83,7 @@ export async function rotate(secret: string, opts: RotateOptions): Promise<Rotat
       throw err;
     }
   };
-  await write({ current: snap.current, pending: snap.pending, previous: snap.previous }, {});
+  await write(rolesOf(snap), {});
 
   const steps: Step[] = [];
   const rotationId = snap.state.rotationId ?? randomUUID();
@@ -142,7 +144,7 @@ export async function rotate(secret: string, opts: RotateOptions): Promise<Rotat
 
     if (snap.state.step === "created") {
       for (const consumer of opts.consumers) await consumer.apply(pendingValue);
-      await write({ ...snap }, { step: "set" });
+      await write(rolesOf(snap), { step: "set" });
       await done("set");
     }
 
@@ -169,7 +171,7 @@ export async function rotate(secret: string, opts: RotateOptions): Promise<Rotat
           `Rotation of ${secret} stopped: the new value was refused (${why}). It was discarded; the current value is untouched.`,
         );
       }
-      await write({ ...snap }, { step: "tested" });
+      await write(rolesOf(snap), { step: "tested" });
       await done("tested");
     }
 
