@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { AssignAliasResponseBody } from "@vercel/sdk/models/assignaliasop.js";
 import type { CreateDeploymentResponseBody2 } from "@vercel/sdk/models/createdeploymentresponsebody.js";
+import type { CreateProjectEnvResponseBody } from "@vercel/sdk/models/createprojectenvop.js";
 import type { GetDeploymentResponseBody2 } from "@vercel/sdk/models/getdeploymentresponsebody1.js";
 import type { GetProjectTargets } from "@vercel/sdk/models/getprojectfrompreset.js";
 import type { GetProjectResponseBody } from "@vercel/sdk/models/getprojectresponsebody.js";
@@ -40,11 +41,15 @@ interface EmulatedDeployment {
   server: Server;
   files: Map<string, Buffer>;
   routes: Record<string, RouteOverride>;
+  /** The project's variables when this deployment was created (Vercel builds them in). */
+  env: Record<string, string>;
   /** Answers injected by tests, per path, one per request: a status, or 0 for the real answer. */
   appFaults: Map<string, number[]>;
 }
 
 interface EmulatedProject {
+  /** Sensitive variables for production: a new deployment takes a copy when it is created. */
+  env: Record<string, string>;
   id: string;
   name: string;
   accountId: string;
@@ -109,7 +114,8 @@ export class VercelEmulator {
       .on("POST", "/v1/projects/:projectId/rollback/:deploymentId", (r) =>
         this.rollback(r.params.projectId ?? "", r.params.deploymentId ?? ""),
       )
-      .on("POST", "/v2/deployments/:id/aliases", (r) => this.assignAlias(r.params.id ?? "", r.body));
+      .on("POST", "/v2/deployments/:id/aliases", (r) => this.assignAlias(r.params.id ?? "", r.body))
+      .on("POST", "/v10/projects/:idOrName/env", (r) => this.createEnv(r.params.idOrName ?? "", r.query.get("upsert") === "true", r.body));
   }
 
   async start(): Promise<string> {
@@ -125,6 +131,7 @@ export class VercelEmulator {
       accountId: OWNER,
       autoAssignCustomDomains: true,
       productionDeploymentId: null,
+      env: {},
       updatedAt: Date.now(),
     };
     this.projects.set(project.id, project);
@@ -191,7 +198,7 @@ export class VercelEmulator {
         "Invalid request: `target` should be equal to one of the allowed values.",
       );
     }
-    const server = createServer((req, res) => this.serveApp(deployment, req.url ?? "/", res));
+    const server = createServer((req, res) => this.serveApp(deployment, req, res));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const now = Date.now();
     const deployment: EmulatedDeployment = {
@@ -213,6 +220,7 @@ export class VercelEmulator {
       files: new Map(),
       routes: {},
       appFaults: new Map(),
+      env: { ...project.env },
     };
     this.deployments.set(deployment.id, deployment);
     this.build(deployment, project);
@@ -257,7 +265,8 @@ export class VercelEmulator {
     d.readySubstate = "PROMOTED";
   }
 
-  private serveApp(d: EmulatedDeployment, rawPath: string, res: import("node:http").ServerResponse): void {
+  private serveApp(d: EmulatedDeployment, req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse): void {
+    const rawPath = req.url ?? "/";
     const path = new URL(rawPath, "http://x").pathname;
     const headers = { "x-vercel-id": `sandbox::${d.id}`, "x-garde-deployment": d.id };
     if (d.readyState !== "READY") {
@@ -270,6 +279,16 @@ export class VercelEmulator {
     if (fault) {
       res.writeHead(fault, { ...headers, "content-type": "text/plain" });
       res.end("injected fault\n");
+      return;
+    }
+    // The sample app's API checks a bearer token against its API_TOKEN, accepting API_TOKEN_PREVIOUS
+    // too during a rotation's overlap.
+    if (path === "/api/key-check") {
+      const sent = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ""))?.[1];
+      const accepted = [d.env.API_TOKEN, d.env.API_TOKEN_PREVIOUS].filter(Boolean);
+      const ok = sent !== undefined && accepted.includes(sent);
+      res.writeHead(ok ? 200 : 401, { ...headers, "content-type": "application/json" });
+      res.end(JSON.stringify({ ok }));
       return;
     }
     const answer = () => {
@@ -420,6 +439,22 @@ export class VercelEmulator {
     d.readySubstate = "ROLLING";
     this.later(this.opts.promoteMs, () => this.makeProduction(p, d));
     return { status: 202 };
+  }
+
+  private createEnv(idOrName: string, upsert: boolean, body: unknown): EmulatorResponse {
+    const p = this.findProject(idOrName);
+    if (!p) return vercelError(404, "not_found", `Project ${idOrName} not found`);
+    const b = (body ?? {}) as { key?: unknown; value?: unknown; type?: unknown; target?: unknown };
+    if (typeof b.key !== "string" || typeof b.value !== "string" || !Array.isArray(b.target)) {
+      return vercelError(400, "bad_request", "Invalid request: `key`, `value` and `target` are required.");
+    }
+    if (b.key in p.env && !upsert) return vercelError(400, "ENV_ALREADY_EXISTS", `A variable with the name ${b.key} already exists`);
+    p.env[b.key] = b.value;
+    const answer: Omit<CreateProjectEnvResponseBody, "created"> & { created: Record<string, unknown> } = {
+      created: { type: b.type ?? "sensitive", key: b.key, value: "", target: b.target, id: vercelId("env"), createdAt: Date.now(), updatedAt: Date.now() },
+      failed: [],
+    };
+    return { status: 201, body: answer };
   }
 
   /** Instant Rollback: only to an earlier READY production deployment of the same project. */

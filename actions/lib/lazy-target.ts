@@ -34,6 +34,10 @@ export class LazyTarget implements DeployTarget {
   async currentProduction(): Promise<TargetDeployment | null> {
     return (await this.target).currentProduction();
   }
+  /** The real target, for capabilities beyond deployments (environment variables). */
+  async resolve(): Promise<DeployTarget> {
+    return this.target;
+  }
   async assignAlias(id: string, alias: string): Promise<{ previousDeploymentId: string | null }> {
     return (await this.target).assignAlias(id, alias);
   }

@@ -14,6 +14,8 @@ export interface TargetDeployment {
   target: "production" | null;
   /** Why the build failed, when it did. */
   errorMessage: string | null;
+  /** The git commit it was built from, when the platform says. */
+  sha?: string | null;
 }
 
 export interface CreateDeploymentRequest {
@@ -42,4 +44,10 @@ export interface DeployTarget {
   rollback(id: string): Promise<void>;
   /** Points a stable alias (the staging domain) at a deployment; returns what it pointed at before. */
   assignAlias(id: string, alias: string): Promise<{ previousDeploymentId: string | null }>;
+}
+
+/** A platform that keeps a project's environment variables (what a redeploy picks up). */
+export interface EnvironmentVariables {
+  /** Creates or replaces a sensitive variable for production. */
+  setSensitive(key: string, value: string): Promise<void>;
 }

@@ -4,7 +4,7 @@ import { VercelError } from "@vercel/sdk/models/vercelerror.js";
 import { CheckFailedError, errorMessage } from "./errors.ts";
 import type { Clock, Reporter } from "./reporter.ts";
 import { type FailureVerdict, parseRetryAfter, type RetryPolicy, withRetry } from "./retry.ts";
-import type { CreateDeploymentRequest, DeployTarget, ReadyState, TargetDeployment } from "./target.ts";
+import type { CreateDeploymentRequest, DeployTarget, EnvironmentVariables, ReadyState, TargetDeployment } from "./target.ts";
 
 export interface VercelTargetOptions {
   token: string;
@@ -42,6 +42,7 @@ const sdk = {
   requestRollback: () =>
     import("@vercel/sdk/funcs/projectsRequestRollback.js").then((m) => m.projectsRequestRollback),
   assignAlias: () => import("@vercel/sdk/funcs/aliasesAssignAlias.js").then((m) => m.aliasesAssignAlias),
+  createProjectEnv: () => import("@vercel/sdk/funcs/projectsCreateProjectEnv.js").then((m) => m.projectsCreateProjectEnv),
 };
 
 /** Secret-free description of a Vercel SDK failure, and whether trying again can help. */
@@ -82,7 +83,7 @@ function readyStateOf(value: unknown): ReadyState {
   return known.includes(value as ReadyState) ? (value as ReadyState) : "QUEUED";
 }
 
-export class VercelTarget implements DeployTarget {
+export class VercelTarget implements DeployTarget, EnvironmentVariables {
   readonly platform = "vercel";
   private readonly core: VercelCore;
   private readonly opts: VercelTargetOptions;
@@ -167,6 +168,7 @@ export class VercelTarget implements DeployTarget {
       state: readyStateOf(d.readyState),
       target: d.target === "production" ? "production" : null,
       errorMessage: errorText,
+      sha: ("meta" in d && (d.meta as Record<string, string> | undefined)?.githubCommitSha) || null,
     };
   }
 
@@ -240,6 +242,17 @@ export class VercelTarget implements DeployTarget {
       target: "production",
       errorMessage: null,
     };
+  }
+
+  async setSensitive(key: string, value: string): Promise<void> {
+    await this.call(`set the sensitive variable ${key} of Vercel project ${this.opts.project}`, async () =>
+      (await sdk.createProjectEnv())(this.core, {
+        ...this.scope,
+        idOrName: this.opts.project,
+        upsert: "true",
+        requestBody: { key, value, type: "sensitive", target: ["production"] },
+      }),
+    );
   }
 
   async assignAlias(id: string, alias: string): Promise<{ previousDeploymentId: string | null }> {

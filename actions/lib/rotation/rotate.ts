@@ -141,9 +141,10 @@ export async function rotate(secret: string, opts: RotateOptions): Promise<Rotat
     }
     const pending = snap.pending as string;
     const pendingValue = await store.value(secret, pending);
+    const currentValue = snap.current ? await store.value(secret, snap.current) : null;
 
     if (snap.state.step === "created") {
-      for (const consumer of opts.consumers) await consumer.apply(pendingValue);
+      for (const consumer of opts.consumers) await consumer.apply(pendingValue, currentValue);
       await write(rolesOf(snap), { step: "set" });
       await done("set");
     }
@@ -157,9 +158,9 @@ export async function rotate(secret: string, opts: RotateOptions): Promise<Rotat
         reporter.warn(
           `${secret}: the new value was refused (${why}); discarding it and restoring the current one`,
         );
-        if (snap.current) {
-          const currentValue = await store.value(secret, snap.current);
-          for (const consumer of opts.consumers) await consumer.apply(currentValue);
+        if (currentValue !== null) {
+          const previousValue = snap.previous ? await store.value(secret, snap.previous).catch(() => null) : null;
+          for (const consumer of opts.consumers) await consumer.apply(currentValue, previousValue);
         }
         await store.disable(secret, pending);
         await write(

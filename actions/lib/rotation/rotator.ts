@@ -12,7 +12,8 @@ export interface Rotator {
 /** Something that uses the secret: told the new value, and able to prove it works with it. */
 export interface Consumer {
   readonly name: string;
-  apply(value: string): Promise<void>;
+  /** Gives the consumer a value; `previous` stays valid alongside it during the overlap. */
+  apply(value: string, previous: string | null): Promise<void>;
   /** Proves the consumer works with what it was given; throws when it does not. */
   verify(): Promise<void>;
 }
