@@ -59,7 +59,7 @@ interface EmulatedProject {
 }
 
 /** What the next build does instead of succeeding: how tests and the story inject build faults. */
-export type BuildFault = { kind: "error"; message: string } | { kind: "hang" };
+export type BuildFault = { kind: "error"; message: string } | { kind: "hang" } | { kind: "no-env" };
 
 export interface VercelEmulatorOptions {
   token: string;
@@ -115,7 +115,9 @@ export class VercelEmulator {
         this.rollback(r.params.projectId ?? "", r.params.deploymentId ?? ""),
       )
       .on("POST", "/v2/deployments/:id/aliases", (r) => this.assignAlias(r.params.id ?? "", r.body))
-      .on("POST", "/v10/projects/:idOrName/env", (r) => this.createEnv(r.params.idOrName ?? "", r.query.get("upsert") === "true", r.body));
+      .on("POST", "/v10/projects/:idOrName/env", (r) =>
+        this.createEnv(r.params.idOrName ?? "", r.query.get("upsert") === "true", r.body),
+      );
   }
 
   async start(): Promise<string> {
@@ -230,6 +232,8 @@ export class VercelEmulator {
   private build(d: EmulatedDeployment, project: EmulatedProject): void {
     const fault = this.buildFaults.shift();
     const { buildMs } = this.opts;
+    // A build that does not pick up the project's variables (a misnamed or unscoped variable).
+    if (fault?.kind === "no-env") d.env = {};
     this.later(buildMs / 3, () => {
       d.readyState = "BUILDING";
       d.buildingAt = Date.now();
@@ -265,7 +269,11 @@ export class VercelEmulator {
     d.readySubstate = "PROMOTED";
   }
 
-  private serveApp(d: EmulatedDeployment, req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse): void {
+  private serveApp(
+    d: EmulatedDeployment,
+    req: import("node:http").IncomingMessage,
+    res: import("node:http").ServerResponse,
+  ): void {
     const rawPath = req.url ?? "/";
     const path = new URL(rawPath, "http://x").pathname;
     const headers = { "x-vercel-id": `sandbox::${d.id}`, "x-garde-deployment": d.id };
@@ -448,10 +456,19 @@ export class VercelEmulator {
     if (typeof b.key !== "string" || typeof b.value !== "string" || !Array.isArray(b.target)) {
       return vercelError(400, "bad_request", "Invalid request: `key`, `value` and `target` are required.");
     }
-    if (b.key in p.env && !upsert) return vercelError(400, "ENV_ALREADY_EXISTS", `A variable with the name ${b.key} already exists`);
+    if (b.key in p.env && !upsert)
+      return vercelError(400, "ENV_ALREADY_EXISTS", `A variable with the name ${b.key} already exists`);
     p.env[b.key] = b.value;
     const answer: Omit<CreateProjectEnvResponseBody, "created"> & { created: Record<string, unknown> } = {
-      created: { type: b.type ?? "sensitive", key: b.key, value: "", target: b.target, id: vercelId("env"), createdAt: Date.now(), updatedAt: Date.now() },
+      created: {
+        type: b.type ?? "sensitive",
+        key: b.key,
+        value: "",
+        target: b.target,
+        id: vercelId("env"),
+        createdAt: Date.now(),
+        updatedAt: Date.now(),
+      },
       failed: [],
     };
     return { status: 201, body: answer };

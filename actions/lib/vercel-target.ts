@@ -4,7 +4,13 @@ import { VercelError } from "@vercel/sdk/models/vercelerror.js";
 import { CheckFailedError, errorMessage } from "./errors.ts";
 import type { Clock, Reporter } from "./reporter.ts";
 import { type FailureVerdict, parseRetryAfter, type RetryPolicy, withRetry } from "./retry.ts";
-import type { CreateDeploymentRequest, DeployTarget, EnvironmentVariables, ReadyState, TargetDeployment } from "./target.ts";
+import type {
+  CreateDeploymentRequest,
+  DeployTarget,
+  EnvironmentVariables,
+  ReadyState,
+  TargetDeployment,
+} from "./target.ts";
 
 export interface VercelTargetOptions {
   token: string;
@@ -42,7 +48,8 @@ const sdk = {
   requestRollback: () =>
     import("@vercel/sdk/funcs/projectsRequestRollback.js").then((m) => m.projectsRequestRollback),
   assignAlias: () => import("@vercel/sdk/funcs/aliasesAssignAlias.js").then((m) => m.aliasesAssignAlias),
-  createProjectEnv: () => import("@vercel/sdk/funcs/projectsCreateProjectEnv.js").then((m) => m.projectsCreateProjectEnv),
+  createProjectEnv: () =>
+    import("@vercel/sdk/funcs/projectsCreateProjectEnv.js").then((m) => m.projectsCreateProjectEnv),
 };
 
 /** Secret-free description of a Vercel SDK failure, and whether trying again can help. */

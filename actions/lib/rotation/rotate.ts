@@ -159,7 +159,9 @@ export async function rotate(secret: string, opts: RotateOptions): Promise<Rotat
           `${secret}: the new value was refused (${why}); discarding it and restoring the current one`,
         );
         if (currentValue !== null) {
-          const previousValue = snap.previous ? await store.value(secret, snap.previous).catch(() => null) : null;
+          const previousValue = snap.previous
+            ? await store.value(secret, snap.previous).catch(() => null)
+            : null;
           for (const consumer of opts.consumers) await consumer.apply(currentValue, previousValue);
         }
         await store.disable(secret, pending);
@@ -179,7 +181,7 @@ export async function rotate(secret: string, opts: RotateOptions): Promise<Rotat
     if (snap.state.step === "tested") {
       await write(
         { current: snap.pending, pending: null, previous: snap.current },
-        { step: "finished", finishedAt: clock.now() },
+        { step: "finished", finishedAt: clock.now(), rotatedAt: clock.now() },
       );
       await done("finished");
     }

@@ -14,6 +14,8 @@ export interface RotationState {
   lock: { holder: string; until: number } | null;
   /** When the current value took over (for the revocation grace period). */
   finishedAt: number | null;
+  /** When the last rotation finished, kept across rotations (for "due"). */
+  rotatedAt?: number | null;
   reason: string | null;
 }
 

@@ -1,5 +1,4 @@
-import type { Reporter } from "../reporter.ts";
-import type { Clock } from "../reporter.ts";
+import type { Clock, Reporter } from "../reporter.ts";
 import type { GateVerdict } from "../smoke/gate.ts";
 import type { DeployTarget, EnvironmentVariables } from "../target.ts";
 import { waitReady } from "../wait-ready.ts";
@@ -36,7 +35,8 @@ export class VercelEnvConsumer implements Consumer {
 
   async apply(value: string, previous: string | null): Promise<void> {
     await this.opts.env.setSensitive(this.opts.key, value);
-    if (this.opts.previousKey && previous !== null) await this.opts.env.setSensitive(this.opts.previousKey, previous);
+    if (this.opts.previousKey && previous !== null)
+      await this.opts.env.setSensitive(this.opts.previousKey, previous);
     this.value = value;
   }
 
@@ -46,10 +46,25 @@ export class VercelEnvConsumer implements Consumer {
     if (!live) throw new Error("production serves nothing to rebuild");
     const built = await target.get(live.id);
     if (!built.sha) throw new Error(`deployment ${live.id} does not say which commit it was built from`);
-    const staged = await target.create({ sha: built.sha, branch: "main", environment: "production", staged: true, meta: { gardeRotation: this.opts.key } });
-    const ready = await waitReady(target, staged.id, { timeoutMs: this.opts.readyTimeoutMs, pollIntervalMs: this.opts.pollIntervalMs, clock, reporter });
-    const verdict = await this.opts.check(ready.url, this.value === null ? {} : { [this.opts.key]: this.value });
-    if (!verdict.passed) throw new Error(`the rebuilt deployment ${ready.id} failed its checks: ${verdict.summary}`);
+    const staged = await target.create({
+      sha: built.sha,
+      branch: "main",
+      environment: "production",
+      staged: true,
+      meta: { gardeRotation: this.opts.key },
+    });
+    const ready = await waitReady(target, staged.id, {
+      timeoutMs: this.opts.readyTimeoutMs,
+      pollIntervalMs: this.opts.pollIntervalMs,
+      clock,
+      reporter,
+    });
+    const verdict = await this.opts.check(
+      ready.url,
+      this.value === null ? {} : { [this.opts.key]: this.value },
+    );
+    if (!verdict.passed)
+      throw new Error(`the rebuilt deployment ${ready.id} failed its checks: ${verdict.summary}`);
     await target.promote(ready.id);
     reporter.info(`${this.name}: production now runs ${ready.id}, built with the new value`);
   }

@@ -1,0 +1,71 @@
+import { readFileSync } from "node:fs";
+import { parseDocument } from "yaml";
+import { z } from "zod";
+import { InputError } from "../errors.ts";
+import { strictObject } from "../zod-strict.ts";
+
+/** rotation.yml: which secrets exist, how each is made, who consumes it, where it is kept. */
+export const rotationConfigSchema = strictObject({
+  store: z.union([
+    strictObject({
+      type: z.literal("gcp"),
+      project: z.string().min(1),
+      environment: z.string().min(1),
+      apiEndpoint: z.string().optional(),
+    }),
+    strictObject({ type: z.literal("file"), path: z.string().min(1) }),
+  ]),
+  graceHours: z.number().min(0).default(24),
+  secrets: z
+    .array(
+      strictObject({
+        name: z.string().regex(/^[a-z][a-z0-9-]*$/, { error: "must be a lowercase name (a-z, 0-9, -)" }),
+        kind: z.enum(["token", "postgres"], { error: "must be token or postgres" }),
+        rotationDays: z.number().int().min(1).default(30),
+        postgres: strictObject({
+          adminUrlEnv: z
+            .string()
+            .regex(/^[A-Z][A-Z0-9_]*$/, {
+              error: "must name an environment variable holding the admin connection URL",
+            }),
+          roles: z.tuple([z.string().min(1), z.string().min(1)]),
+        }).optional(),
+        consumers: z
+          .array(
+            strictObject({
+              vercel: strictObject({
+                key: z.string().regex(/^[A-Z][A-Z0-9_]*$/),
+                previousKey: z.string().optional(),
+              }),
+            }),
+          )
+          .default([]),
+      }).refine((s) => s.kind !== "postgres" || s.postgres, {
+        error: "a postgres secret needs postgres: { adminUrlEnv, roles }",
+      }),
+    )
+    .min(1),
+});
+
+export type RotationConfig = z.output<typeof rotationConfigSchema>;
+
+export function loadRotationConfig(path: string): RotationConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new InputError("config", `Cannot read the rotation config ${path}: no such file`);
+  }
+  const doc = parseDocument(text);
+  if (doc.errors.length)
+    throw new InputError(
+      "config",
+      `${path} is not valid YAML: ${doc.errors[0]?.message.split(" at line")[0]}`,
+    );
+  const result = rotationConfigSchema.safeParse(doc.toJS() ?? {});
+  if (result.success) return result.data;
+  const lines = result.error.issues.map(
+    (i) => `- ${path}: ${i.path.map(String).join(".") || "(top level)"}: ${i.message}`,
+  );
+  throw new InputError("config", `The rotation config is invalid:\n${lines.join("\n")}`);
+}

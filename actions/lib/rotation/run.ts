@@ -1,0 +1,163 @@
+import { InputError } from "../errors.ts";
+import { LazyTarget } from "../lazy-target.ts";
+import { connectPlatform } from "../platform.ts";
+import type { PlatformConfig } from "../platform-inputs.ts";
+import { type Clock, type Reporter, systemClock } from "../reporter.ts";
+import { defaultRetryPolicy } from "../retry.ts";
+import type { SmokeConfig } from "../smoke/config.ts";
+import { smokeGate } from "../smoke/gate.ts";
+import type { EnvLookup } from "../smoke/secrets.ts";
+import type { EnvironmentVariables } from "../target.ts";
+import type { RotationConfig } from "./config.ts";
+import { EncryptedFileStore } from "./file-store.ts";
+import { PostgresRotator } from "./postgres-rotator.ts";
+import { type RotationReport, rotate } from "./rotate.ts";
+import type { Consumer, Rotator } from "./rotator.ts";
+import type { SecretStore } from "./store.ts";
+import { TokenRotator } from "./token-rotator.ts";
+import { VercelEnvConsumer } from "./vercel-consumer.ts";
+
+export interface RotationRequest {
+  /** Secret names, or "due": those whose rotation period has passed (or never rotated). */
+  secrets: string[] | "due";
+  reason: string;
+  dryRun: boolean;
+  actor: string;
+  runId: string;
+}
+
+export interface RotationRunDeps {
+  reporter: Reporter;
+  env: EnvLookup;
+  clock?: Clock;
+  /** Vercel and GitHub access, when a secret has a Vercel consumer. */
+  platform?: PlatformConfig | undefined;
+  smoke: SmokeConfig;
+  /** Key of the encrypted file store (32 bytes), for store type file. */
+  fileStoreKey?: Buffer | undefined;
+  /** For tests and the sandbox: a store already built. */
+  store?: SecretStore | undefined;
+  /** Build status polling of the Vercel consumer's rebuilds. */
+  pollIntervalMs?: number | undefined;
+}
+
+export interface PlannedRotation {
+  secret: string;
+  step: string;
+  due: boolean;
+  rotatedAt: string | null;
+}
+
+async function openStore(config: RotationConfig, deps: RotationRunDeps): Promise<SecretStore> {
+  if (deps.store) return deps.store;
+  if (config.store.type === "file") {
+    if (!deps.fileStoreKey)
+      throw new InputError(
+        "store-key",
+        "The file store needs its key: set GARDE_STORE_KEY to 64 hex characters",
+      );
+    return new EncryptedFileStore(config.store.path, deps.fileStoreKey);
+  }
+  const [{ SecretManagerServiceClient }, { GcpSecretStore }] = await Promise.all([
+    import("@google-cloud/secret-manager"),
+    import("./gcp-store.ts"),
+  ]);
+  return new GcpSecretStore({
+    client: new SecretManagerServiceClient(),
+    project: config.store.project,
+    environment: config.store.environment,
+  });
+}
+
+/** Rotates the requested secrets one after another; reports each, or what it would do (dry run). */
+export async function runRotation(config: RotationConfig, request: RotationRequest, deps: RotationRunDeps) {
+  const clock = deps.clock ?? systemClock;
+  const store = await openStore(config, deps);
+  const names = request.secrets === "due" ? config.secrets.map((s) => s.name) : request.secrets;
+  for (const name of names) {
+    if (!config.secrets.some((s) => s.name === name)) {
+      throw new InputError(
+        "secrets",
+        `No secret ${name} in the rotation config; known: ${config.secrets.map((s) => s.name).join(", ")}`,
+      );
+    }
+  }
+  const planned: PlannedRotation[] = [];
+  for (const name of names) {
+    const spec = config.secrets.find((s) => s.name === name);
+    const snap = await store.snapshot(name);
+    const rotatedAt = snap.state.rotatedAt ?? null;
+    const due =
+      snap.state.step !== "idle" ||
+      rotatedAt === null ||
+      clock.now() - rotatedAt >= (spec?.rotationDays ?? 30) * 86_400_000;
+    planned.push({
+      secret: name,
+      step: snap.state.step,
+      due,
+      rotatedAt: rotatedAt ? new Date(rotatedAt).toISOString() : null,
+    });
+  }
+  const chosen = planned.filter((p) => request.secrets !== "due" || p.due);
+  if (request.dryRun) return { planned, reports: [] as RotationReport[] };
+
+  const platform = deps.platform
+    ? connectPlatform(deps.platform, { clock, reporter: deps.reporter, retry: defaultRetryPolicy })
+    : undefined;
+  const reports: RotationReport[] = [];
+  for (const { secret } of chosen) {
+    const spec = config.secrets.find((s) => s.name === secret);
+    if (!spec) continue;
+    let rotator: Rotator;
+    if (spec.kind === "postgres" && spec.postgres) {
+      const adminUrl = deps.env[spec.postgres.adminUrlEnv];
+      if (!adminUrl)
+        throw new InputError(
+          "env",
+          `${secret}: set ${spec.postgres.adminUrlEnv} to the admin connection URL (from a secret)`,
+        );
+      rotator = new PostgresRotator({ adminUrl, roles: spec.postgres.roles });
+    } else rotator = new TokenRotator();
+    const consumers: Consumer[] = [];
+    for (const c of spec.consumers) {
+      if (!platform)
+        throw new InputError(
+          "vercel-token",
+          `${secret} has a Vercel consumer: give vercel-token and vercel-project`,
+        );
+      const target =
+        platform.target instanceof LazyTarget ? await platform.target.resolve() : platform.target;
+      consumers.push(
+        new VercelEnvConsumer({
+          target,
+          env: target as unknown as EnvironmentVariables,
+          key: c.vercel.key,
+          previousKey: c.vercel.previousKey,
+          check: (url, values) =>
+            smokeGate(
+              { ...deps.smoke, load: undefined },
+              { clock, reporter: deps.reporter, env: { ...deps.env, ...values } },
+            )(url),
+          clock,
+          reporter: deps.reporter,
+          readyTimeoutMs: 600_000,
+          pollIntervalMs: deps.pollIntervalMs ?? 2_000,
+        }),
+      );
+    }
+    reports.push(
+      await rotate(secret, {
+        store,
+        rotator,
+        consumers,
+        clock,
+        reporter: deps.reporter,
+        graceMs: config.graceHours * 3_600_000,
+        runId: request.runId,
+        actor: request.actor,
+        reason: request.reason,
+      }),
+    );
+  }
+  return { planned, reports };
+}

@@ -1,0 +1,146 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parseDeployConfig } from "../../../../actions/lib/deploy-config.ts";
+import { planFor, runDeploy } from "../../../../actions/lib/deploy-run.ts";
+import { CheckFailedError } from "../../../../actions/lib/errors.ts";
+import { platformConfig } from "../../../../actions/lib/platform-inputs.ts";
+import { loadRotationConfig } from "../../../../actions/lib/rotation/config.ts";
+import { EncryptedFileStore } from "../../../../actions/lib/rotation/file-store.ts";
+import { runRotation } from "../../../../actions/lib/rotation/run.ts";
+import { parseSmokeConfig } from "../../../../actions/lib/smoke/config.ts";
+import { type Sandbox, startSandbox } from "../../../../sandbox/sandbox.ts";
+import { fastClock, fastRetry, recordingReporter } from "../../../helpers.ts";
+
+const SMOKE = parseSmokeConfig(
+  "retries: { attempts: 1 }\nchecks:\n  - { name: api accepts the token, path: /api/key-check, headers: { Authorization: 'Bearer ${API_TOKEN}' }, expect: { status: 200 } }\n",
+  "rotation smoke",
+);
+
+let sandbox: Sandbox;
+let work: string;
+beforeEach(async () => {
+  sandbox = await startSandbox({ buildMs: 40, promoteMs: 20 });
+  work = mkdtempSync(join(tmpdir(), "garde-vercel-rotation-"));
+  const sha = sandbox.app.git("rev-parse", "main");
+  const config = parseDeployConfig(sandbox.inputs({ sha }));
+  await runDeploy(config, planFor({ event: "push", ref: "refs/heads/main" }, config), {
+    reporter: recordingReporter(),
+    clock: fastClock(),
+    retry: fastRetry,
+    env: {},
+  });
+});
+afterEach(async () => {
+  await sandbox.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+function setup() {
+  const file = join(work, "rotation.yml");
+  writeFileSync(
+    file,
+    `store: { type: file, path: ${join(work, "secrets.enc")} }\ngraceHours: 24\nsecrets:\n  - name: api-token\n    kind: token\n    consumers:\n      - vercel: { key: API_TOKEN, previousKey: API_TOKEN_PREVIOUS }\n`,
+  );
+  const config = loadRotationConfig(file);
+  const store = new EncryptedFileStore(join(work, "secrets.enc"), Buffer.alloc(32, 3));
+  const reporter = recordingReporter();
+  const deps = {
+    reporter,
+    env: {},
+    clock: fastClock(),
+    platform: platformConfig(sandbox.platformInputs() as never),
+    smoke: SMOKE,
+    store,
+    pollIntervalMs: 20,
+  };
+  return { config, store, reporter, deps };
+}
+
+const live = (s: Sandbox) => [...s.vercel.projects.values()][0]?.productionDeploymentId as string;
+const liveEnv = (s: Sandbox) => s.vercel.deployments.get(live(s))?.env ?? {};
+
+async function keyCheck(s: Sandbox, token: string): Promise<number> {
+  const host = s.vercel.deployments.get(live(s))?.host;
+  return (await fetch(`http://${host}/api/key-check`, { headers: { authorization: `Bearer ${token}` } }))
+    .status;
+}
+
+describe("rotating an API token consumed by a Vercel app", () => {
+  it("sets the sensitive variable, rebuilds, checks with the new token, promotes; both tokens work in the overlap", async () => {
+    const { config, store, deps } = setup();
+    const request = { secrets: ["api-token"], reason: "quarterly", dryRun: false, actor: "ops", runId: "r1" };
+    const before = live(sandbox);
+    await runRotation(config, request, deps);
+    const first = await store.value("api-token", "1");
+    expect(live(sandbox)).not.toBe(before);
+    expect(liveEnv(sandbox).API_TOKEN).toBe(first);
+    expect(await keyCheck(sandbox, first)).toBe(200);
+
+    await deps.clock.sleep(25 * 3_600_000);
+    await runRotation(config, request, deps); // past the grace: the previous one is retired
+    await runRotation(config, request, deps);
+    const second = await store.value("api-token", "2");
+    expect(await keyCheck(sandbox, second)).toBe(200);
+    expect(await keyCheck(sandbox, first)).toBe(200); // the overlap: still accepted
+    expect(await keyCheck(sandbox, "grd_forged")).toBe(401);
+    expect(sandbox.vercel.projects.values().next().value?.env).toMatchObject({
+      API_TOKEN: second,
+      API_TOKEN_PREVIOUS: first,
+    });
+  });
+
+  it("when the rebuilt app refuses the new token, discards it and never promotes: production and current untouched", async () => {
+    const { config, store, deps } = setup();
+    const request = { secrets: ["api-token"], reason: "incident", dryRun: false, actor: "ops", runId: "r1" };
+    await runRotation(config, request, deps);
+    await deps.clock.sleep(25 * 3_600_000);
+    await runRotation(config, request, deps);
+    const serving = live(sandbox);
+    const current = await store.value("api-token", "1");
+    // The rebuild does not pick up the new variable: its API answers 401 to the new token.
+    sandbox.vercel.failNextBuild({ kind: "no-env" });
+    const err = await runRotation(config, request, deps).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CheckFailedError);
+    expect((err as Error).message).toMatch(
+      /Rotation of api-token stopped: the new value was refused \(the rebuilt deployment dpl_\w+ failed its checks: 0\/1 checks passed; first failure: api accepts the token: status 401, expected 200\)\. It was discarded/,
+    );
+    expect(live(sandbox)).toBe(serving);
+    expect(await keyCheck(sandbox, current)).toBe(200);
+    expect(sandbox.vercel.projects.values().next().value?.env.API_TOKEN).toBe(current);
+    expect((await store.snapshot("api-token")).current).toBe("1");
+  });
+
+  it("plans without changing anything on a dry run, and picks only what is due", async () => {
+    const { config, deps } = setup();
+    const dry = await runRotation(
+      config,
+      { secrets: "due", reason: "scheduled", dryRun: true, actor: "cron", runId: "r" },
+      deps,
+    );
+    expect(dry).toEqual({
+      planned: [{ secret: "api-token", step: "idle", due: true, rotatedAt: null }],
+      reports: [],
+    });
+    expect(sandbox.vercel.projects.values().next().value?.env).toEqual({});
+    await runRotation(
+      config,
+      { secrets: "due", reason: "scheduled", dryRun: false, actor: "cron", runId: "r" },
+      deps,
+    );
+    await deps.clock.sleep(25 * 3_600_000);
+    await runRotation(
+      config,
+      { secrets: "due", reason: "scheduled", dryRun: false, actor: "cron", runId: "r" },
+      deps,
+    ); // retire the previous
+    const again = await runRotation(
+      config,
+      { secrets: "due", reason: "scheduled", dryRun: false, actor: "cron", runId: "r" },
+      deps,
+    );
+    expect(again.planned[0]?.due).toBe(false);
+    expect(again.reports).toEqual([]);
+  });
+});
