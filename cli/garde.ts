@@ -23,6 +23,9 @@ Usage:
   garde plan   [--stack NAME | --all | --file FILE | --dir DIR] [--json]
                Evaluates the infra program offline (no cloud credentials) and prints each stack's
                inventory: resources by type, alerts with thresholds and routes, backups, secrets.
+  garde rotate SECRET[,SECRET] | due --config rotation.yml --reason TEXT [--dry-run] [--smoke-config FILE] [--json]
+               Rotates secrets (resumable; refuses while another run holds one). GARDE_STORE_KEY
+               opens an encrypted file store; VERCEL_TOKEN for Vercel consumers.
   garde smoke  URL [--config FILE] [--json]
   garde rollback [--to previous|ID] [--reason TEXT] [--deployment-id ID] [--smoke-config FILE]
                [--watch-window 10m] [--watch-interval 30s] [--vercel-project NAME] [--repository OWNER/NAME] [--json]
@@ -106,6 +109,8 @@ function parse(argv: string[]) {
         json: { type: "boolean", default: false },
         config: { type: "string" },
         stack: { type: "string" },
+        reason: { type: "string" },
+        "dry-run": { type: "boolean", default: false },
         all: { type: "boolean", default: false },
         file: { type: "string" },
         dir: { type: "string" },
@@ -193,6 +198,44 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
           json: values.json,
         }),
       );
+      return 0;
+    }
+    if (command === "rotate") {
+      const { parseRotateInputs } = await import("../actions/lib/rotation/inputs.ts");
+      const { runRotation } = await import("../actions/lib/rotation/run.ts");
+      const inputs = parseRotateInputs({
+        config: values.config,
+        secrets: positionals[1],
+        reason: flags.reason,
+        "dry-run": values["dry-run"] ? "true" : "false",
+        "store-key": env.GARDE_STORE_KEY,
+        "vercel-token": env.VERCEL_TOKEN,
+        "vercel-project": flags["vercel-project"],
+        "vercel-api-url": flags["vercel-api-url"],
+        "github-token": env.GITHUB_TOKEN,
+        repository: flags.repository ?? env.GITHUB_REPOSITORY ?? "local/garde",
+        "smoke-config": flags["smoke-config"],
+      });
+      const result = await runRotation(
+        inputs.config,
+        { ...inputs.request, actor: env.USER ?? "cli", runId: `cli-${process.pid}-${Date.now()}` },
+        {
+          reporter: stderrReporter,
+          env,
+          platform: inputs.platform,
+          smoke: inputs.smoke,
+          fileStoreKey: inputs.fileStoreKey,
+        },
+      );
+      if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else {
+        for (const p of result.planned) {
+          const r = result.reports.find((x) => x.secret === p.secret);
+          process.stdout.write(
+            `${p.secret}: ${r ? `${r.outcome} (steps: ${r.steps.join(" → ") || "none"}; current ${r.versions.current}, previous ${r.versions.previous ?? "none"})` : p.due ? "due" : "not due"}\n`,
+          );
+        }
+      }
       return 0;
     }
     if (command === "smoke") {

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { deployInputsSchema } from "../../actions/lib/deploy-config.ts";
 import { rollbackInputsSchema } from "../../actions/lib/rollback/config.ts";
+import { rotateInputsSchema } from "../../actions/lib/rotation/inputs.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const actionYml = (name: string) =>
@@ -48,5 +49,15 @@ describe("actions/smoke-test/action.yml", () => {
     const meta = actionYml("smoke-test");
     expect(Object.keys(meta.inputs)).toEqual(["url", "config", "config-inline"]);
     expect(Object.keys(meta.outputs)).toEqual(["passed", "report"]);
+  });
+});
+
+describe("actions/rotate-keys/action.yml", () => {
+  it("documents every input the rotation core accepts, and no other", () => {
+    const meta = actionYml("rotate-keys");
+    const accepted = Object.keys(rotateInputsSchema.shape).filter(
+      (k) => k !== "repository" && k !== "log-url",
+    );
+    expect(Object.keys(meta.inputs).sort()).toEqual(accepted.sort());
   });
 });

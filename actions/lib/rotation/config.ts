@@ -23,11 +23,9 @@ export const rotationConfigSchema = strictObject({
         kind: z.enum(["token", "postgres"], { error: "must be token or postgres" }),
         rotationDays: z.number().int().min(1).default(30),
         postgres: strictObject({
-          adminUrlEnv: z
-            .string()
-            .regex(/^[A-Z][A-Z0-9_]*$/, {
-              error: "must name an environment variable holding the admin connection URL",
-            }),
+          adminUrlEnv: z.string().regex(/^[A-Z][A-Z0-9_]*$/, {
+            error: "must name an environment variable holding the admin connection URL",
+          }),
           roles: z.tuple([z.string().min(1), z.string().min(1)]),
         }).optional(),
         consumers: z
