@@ -17,7 +17,12 @@ const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length
 /** Virtual time for the healthy-release loop: every sleep returns at once; HTTP stays real. */
 const instantClock = (): Clock => {
   let offset = 0;
-  return { now: () => Date.now() + offset, sleep: async (ms) => void (offset += ms) };
+  return {
+    now: () => Date.now() + offset,
+    sleep: async (ms) => {
+      offset += ms;
+    },
+  };
 };
 
 async function release(sandbox: Sandbox, n: number, files: Record<string, string> = {}): Promise<string> {

@@ -67,16 +67,16 @@ export class Alerting extends pulumi.ComponentResource {
         sensitiveLabels: { authToken: c.slack.token },
       });
     }
-    c.email?.forEach((address, i) =>
+    for (const [i, address] of (c.email ?? []).entries()) {
       channel("email", String(i), {
         type: "email",
         displayName: address,
         labels: { email_address: address },
-      }),
-    );
-    c.sms?.forEach((number, i) =>
-      channel("sms", String(i), { type: "sms", displayName: `On-call SMS ${i + 1}`, labels: { number } }),
-    );
+      });
+    }
+    for (const [i, number] of (c.sms ?? []).entries()) {
+      channel("sms", String(i), { type: "sms", displayName: `On-call SMS ${i + 1}`, labels: { number } });
+    }
     if (c.pagerduty) {
       channel("pagerduty", "main", {
         type: "pagerduty",

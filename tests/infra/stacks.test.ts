@@ -55,10 +55,8 @@ describe("reference stacks and seed examples under mocks", () => {
       String(r.inputs.displayName).startsWith("[P3]"),
     );
     expect(channelTypesOf(prod, p3 as PlannedResource)).toEqual(["email"]);
-    expect(
-      (p3?.inputs.alertStrategy as { notificationRateLimit: { period: string } }).notificationRateLimit
-        .period,
-    ).toBe("86400s");
+    const strategy = p3?.inputs.alertStrategy as { notificationRateLimit?: { period?: string } } | undefined;
+    expect(strategy?.notificationRateLimit?.period).toBe("86400s");
   });
 
   it("keeps the seeds' thresholds in production: 5xx > 5 in 5 min, P95 > 2 s, availability < 99.9 %, CPU > 80 %", () => {
@@ -102,7 +100,7 @@ describe("reference stacks and seed examples under mocks", () => {
         expect(summary).toMatchObject({ schedule: "30 0 * * *", retentionDays: days });
         if ((backups.postgres.via ?? "kubernetes") === "kubernetes") {
           const [cron] = ofType(p, "kubernetes:batch/v1:CronJob");
-          expect((cron?.inputs.spec as { schedule: string }).schedule).toBe("30 0 * * *");
+          expect((cron?.inputs.spec as { schedule?: string } | undefined)?.schedule).toBe("30 0 * * *");
         } else {
           expect(
             ofType(p, "gcp:cloudscheduler/job:Job").some((j) => j.inputs.schedule === "30 0 * * *"),
@@ -115,7 +113,9 @@ describe("reference stacks and seed examples under mocks", () => {
       }
       if (backups.cloudSql) {
         const [sql] = ofType(p, "gcp:sql/databaseInstance:DatabaseInstance");
-        expect((sql?.inputs.settings as { backupConfiguration: unknown }).backupConfiguration).toMatchObject({
+        expect(
+          (sql?.inputs.settings as { backupConfiguration?: unknown } | undefined)?.backupConfiguration,
+        ).toMatchObject({
           enabled: true,
           startTime: "00:30",
           pointInTimeRecoveryEnabled: true,
@@ -158,7 +158,8 @@ describe("reference stacks and seed examples under mocks", () => {
     expect(dev.resources.length).toBeLessThan(prod.resources.length);
     expect(dev.alerts.length).toBeLessThan(prod.alerts.length);
     const replicas = (p: StackPlan) =>
-      (ofType(p, "kubernetes:apps/v1:Deployment")[0]?.inputs.spec as { replicas: number }).replicas;
+      (ofType(p, "kubernetes:apps/v1:Deployment")[0]?.inputs.spec as { replicas?: number } | undefined)
+        ?.replicas ?? 0;
     expect(replicas(dev)).toBeLessThan(replicas(prod));
     const retention = (p: StackPlan) => p.backups[0]?.retentionDays ?? 0;
     expect(retention(dev)).toBeLessThan(retention(prod));

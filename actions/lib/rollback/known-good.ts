@@ -27,7 +27,7 @@ export function isKnownGood(statuses: DeploymentStatusRecord[]): boolean {
 /** The rollback a run started on this record and may not have finished: the target it named. */
 export function rollbackIntent(statuses: DeploymentStatusRecord[]): string | null {
   const latest = statuses[0];
-  if (!latest || latest.state !== "failure" || !marked(latest, ROLLED_BACK)) return null;
+  if (latest?.state !== "failure" || !marked(latest, ROLLED_BACK)) return null;
   return /→ (\S+?):/.exec(latest.description)?.[1] ?? null;
 }
 

@@ -157,7 +157,7 @@ export async function rollBack(
     } else {
       toRecord = await history.recordOf(request.to);
       const candidate = await target.get(request.to).catch(() => null);
-      if (!candidate || candidate.target !== "production" || candidate.state !== "READY") {
+      if (candidate?.target !== "production" || candidate.state !== "READY") {
         throw new InputError(
           "to",
           `to: ${request.to} is not a READY production deployment of this project; give a dpl_… id from the deployments list, or previous`,
