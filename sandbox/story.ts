@@ -4,6 +4,8 @@
  * deploy action runs, against emulators of Vercel and GitHub, with a sample app served for real.
  */
 
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseDeployConfig } from "../actions/lib/deploy-config.ts";
 import { planFor, runDeploy } from "../actions/lib/deploy-run.ts";
@@ -16,6 +18,7 @@ import { runRollback } from "../actions/lib/rollback/run.ts";
 import { formatTable, type SmokeReport, smokeTableRows } from "../actions/lib/smoke/report.ts";
 import { planStacks } from "../infra/plan.ts";
 import { readStackFile } from "../infra/stack-file.ts";
+import { rotationStory } from "./rotation-story.ts";
 import { type Sandbox, startSandbox } from "./sandbox.ts";
 
 const STAGING_ALIAS = "staging.sample-app.garde.test";
@@ -210,6 +213,16 @@ async function main(): Promise<number> {
       console.log(
         `        GitHub issue #${i.number}: ${i.title} [${i.labels.map((l) => (typeof l === "string" ? l : l.name)).join(", ")}]`,
       );
+
+    console.log(
+      `\n${bold("7. Keys are rotated under load: the database credential (alternating users) and the API token")}`,
+    );
+    const rotationDir = mkdtempSync(join(tmpdir(), "garde-rotation-"));
+    try {
+      await rotationStory(sandbox, reporter, rotationDir);
+    } finally {
+      rmSync(rotationDir, { recursive: true, force: true });
+    }
 
     printLedger(sandbox);
     console.log(

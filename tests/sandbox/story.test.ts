@@ -34,6 +34,10 @@ describe("npm start", () => {
     );
     expect(stdout).toMatch(/Slack: :rotating_light: P1: production rolled back from dpl_\w+ to dpl_\w+/);
     expect(stdout).toMatch(/GitHub issue #1: P1: production rolled back/);
+    expect(stdout).toMatch(
+      /7\. Keys are rotated under load[\s\S]*✓ database credential: created → set → tested → finished; the app now logs in as app_green/,
+    );
+    expect(stdout).toMatch(/database \d+ queries served, 0 failed; API \d+ requests served, 0 failed/);
     const repo = /app repo (\S+)/.exec(stdout)?.[1];
     expect(repo).toBeTruthy();
     expect(existsSync(repo as string)).toBe(false);

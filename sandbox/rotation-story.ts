@@ -1,0 +1,159 @@
+/**
+ * The story's last act: rotate the database credential and the app's API token while load
+ * generators use both, and count what was served and what failed.
+ */
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import pg from "pg";
+import { platformConfig } from "../actions/lib/platform-inputs.ts";
+import type { Reporter } from "../actions/lib/reporter.ts";
+import { systemClock } from "../actions/lib/reporter.ts";
+import { rotationConfigSchema } from "../actions/lib/rotation/config.ts";
+import { EncryptedFileStore } from "../actions/lib/rotation/file-store.ts";
+import { PostgresRotator } from "../actions/lib/rotation/postgres-rotator.ts";
+import { rotate } from "../actions/lib/rotation/rotate.ts";
+import type { Consumer } from "../actions/lib/rotation/rotator.ts";
+import { runRotation } from "../actions/lib/rotation/run.ts";
+import { parseSmokeConfig } from "../actions/lib/smoke/config.ts";
+import { startPostgres } from "./postgres.ts";
+import type { Sandbox } from "./sandbox.ts";
+
+/** The app's database pool: switched to each new login, the old one drained, not cut. */
+class AppDatabase implements Consumer {
+  readonly name = "app database pool";
+  pool: pg.Pool | null = null;
+  private readonly draining: Promise<void>[] = [];
+  async apply(url: string) {
+    const old = this.pool;
+    this.pool = new pg.Pool({ connectionString: url, max: 4 });
+    this.pool.on("error", () => undefined);
+    if (old) this.draining.push(new Promise<void>((r) => setTimeout(r, 500)).then(() => old.end()));
+  }
+  async verify() {
+    await this.pool?.query("SELECT count(*) FROM visits");
+  }
+  async close() {
+    await Promise.all(this.draining);
+    await this.pool?.end();
+  }
+}
+
+export async function rotationStory(sandbox: Sandbox, reporter: Reporter, dir: string): Promise<void> {
+  const db = await startPostgres();
+  const app = new AppDatabase();
+  try {
+    const admin = new pg.Client({ connectionString: db.adminUrl });
+    await admin.connect();
+    await admin.query(
+      "CREATE ROLE app_rw NOLOGIN; CREATE ROLE app_blue LOGIN IN ROLE app_rw; CREATE ROLE app_green LOGIN IN ROLE app_rw",
+    );
+    await admin.query(
+      "CREATE TABLE visits (id bigserial PRIMARY KEY, at timestamptz DEFAULT now()); GRANT SELECT, INSERT ON visits TO app_rw; GRANT USAGE ON SEQUENCE visits_id_seq TO app_rw",
+    );
+    await admin.end();
+
+    const store = new EncryptedFileStore(join(dir, "secrets.enc"), randomBytes(32));
+    const dbOptions = {
+      store,
+      rotator: new PostgresRotator({ adminUrl: db.adminUrl, roles: ["app_blue", "app_green"] as const }),
+      consumers: [app],
+      clock: systemClock,
+      reporter,
+      graceMs: 0,
+      runId: "sandbox",
+      actor: "sandbox",
+      reason: "quarterly rotation",
+    };
+    const tokenConfig = rotationConfigSchema.parse({
+      store: { type: "file", path: join(dir, "secrets.enc") },
+      graceHours: 0,
+      secrets: [
+        {
+          name: "api-token",
+          kind: "token",
+          consumers: [{ vercel: { key: "API_TOKEN", previousKey: "API_TOKEN_PREVIOUS" } }],
+        },
+      ],
+    });
+    const tokenDeps = {
+      reporter,
+      env: {},
+      platform: platformConfig(sandbox.platformInputs() as Parameters<typeof platformConfig>[0]),
+      smoke: parseSmokeConfig(
+        "retries: { attempts: 2, backoff: 100ms }\nchecks:\n  - { path: /api/key-check, headers: { Authorization: 'Bearer ${API_TOKEN}' } }\n",
+        "rotation checks",
+      ),
+      store,
+      pollIntervalMs: 50,
+    };
+    const request = {
+      secrets: ["api-token"],
+      reason: "quarterly rotation",
+      dryRun: false,
+      actor: "sandbox",
+      runId: "sandbox",
+    };
+
+    // First keys: the database login and the API token the clients use.
+    await rotate("database", dbOptions);
+    await runRotation(tokenConfig, request, tokenDeps);
+
+    let stop = false;
+    const counts = { db: { ok: 0, failed: 0 }, api: { ok: 0, failed: 0 } };
+    const dbWorker = async () => {
+      while (!stop) {
+        try {
+          await (app.pool as pg.Pool).query("INSERT INTO visits DEFAULT VALUES");
+          counts.db.ok++;
+        } catch {
+          counts.db.failed++;
+        }
+      }
+    };
+    const apiWorker = async () => {
+      while (!stop) {
+        // A client holds the token it last read, and reads the store again now and then.
+        const snap = await store.snapshot("api-token");
+        const token = await store.value("api-token", snap.current as string);
+        for (let i = 0; i < 20 && !stop; i++) {
+          const live = [...sandbox.vercel.projects.values()][0]?.productionDeploymentId as string;
+          const host = sandbox.vercel.deployments.get(live)?.host;
+          const response = await fetch(`http://${host}/api/key-check`, {
+            headers: { authorization: `Bearer ${token}` },
+          }).catch(() => null);
+          if (response?.status === 200) counts.api.ok++;
+          else counts.api.failed++;
+          await response?.body?.cancel();
+        }
+      }
+    };
+    const workers = [...Array.from({ length: 4 }, dbWorker), ...Array.from({ length: 2 }, apiWorker)];
+
+    const started = performance.now();
+    await new Promise((r) => setTimeout(r, 300));
+    await rotate("database", dbOptions); // retire the previous login (zero grace here)
+    const db1 = await rotate("database", dbOptions);
+    await runRotation(tokenConfig, request, tokenDeps); // retire the previous token
+    const api = await runRotation(tokenConfig, request, tokenDeps);
+    await new Promise((r) => setTimeout(r, 300));
+    stop = true;
+    await Promise.all(workers);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+
+    const role = PostgresRotator.roleOf(await store.value("database", db1.versions.current as string));
+    console.log(`    ✓ database credential: ${db1.steps.join(" → ")}; the app now logs in as ${role}`);
+    console.log(
+      `    ✓ API token: ${api.reports[0]?.steps.join(" → ")}; production rebuilt with it and checked before promotion`,
+    );
+    console.log(
+      `      during ${seconds} s of load: database ${counts.db.ok} queries served, ${counts.db.failed} failed; API ${counts.api.ok} requests served, ${counts.api.failed} failed`,
+    );
+    console.log(
+      `      audit: ${store.auditTrail().length} records (who, why, when, which versions), no value in any`,
+    );
+    if (counts.db.failed || counts.api.failed) throw new Error("requests failed during the rotation");
+  } finally {
+    await app.close();
+    db.stop();
+  }
+}
