@@ -1,4 +1,5 @@
 import type { components } from "@octokit/openapi-types";
+import sodium from "libsodium-wrappers";
 import { type EmulatorResponse, JsonRouter } from "./http-server.ts";
 
 /** GitHub ids fit in a JS number; the OpenAPI description allows bigint for the future. */
@@ -21,6 +22,10 @@ export class GitHubEmulator {
   readonly deployments: Deployment[] = [];
   readonly statuses = new Map<number, DeploymentStatus[]>();
   readonly issues: Issue[] = [];
+  /** Actions secrets as GitHub keeps them: sealed to the repository key. Tests open them with the private key. */
+  readonly actionsSecrets = new Map<string, { encrypted: string; keyId: string; updatedAt: string }>();
+  private readonly sealKeys = sodium.crypto_box_keypair();
+  private readonly sealKeyId = "568250167242549743";
   readonly comments = new Map<number, IssueComment[]>();
   private nextId = 1000;
   url = "";
@@ -40,6 +45,17 @@ export class GitHubEmulator {
       .on("GET", "/repos/:owner/:repo/deployments/:id", (r) => this.get(r.params))
       .on("GET", "/repos/:owner/:repo/deployments/:id/statuses", (r) => this.listStatuses(r.params))
       .on("POST", "/repos/:owner/:repo/deployments/:id/statuses", (r) => this.createStatus(r.params, r.body))
+      .on("GET", "/repos/:owner/:repo/actions/secrets/public-key", () => ({
+        status: 200,
+        body: {
+          key_id: this.sealKeyId,
+          key: sodium.to_base64(this.sealKeys.publicKey, sodium.base64_variants.ORIGINAL),
+        },
+      }))
+      .on("PUT", "/repos/:owner/:repo/actions/secrets/:name", (r) =>
+        this.putSecret(r.params.name ?? "", r.body),
+      )
+      .on("GET", "/repos/:owner/:repo/actions/secrets/:name", (r) => this.getSecret(r.params.name ?? ""))
       .on("GET", "/repos/:owner/:repo/issues", (r) => this.listIssues(r.params, r.query))
       .on("POST", "/repos/:owner/:repo/issues", (r) => this.createIssue(r.params, r.body))
       .on("POST", "/repos/:owner/:repo/issues/:number/comments", (r) => this.createComment(r.params, r.body));
@@ -272,6 +288,37 @@ export class GitHubEmulator {
     this.comments.get(issue.number)?.push(comment);
     issue.comments += 1;
     return { status: 201, body: comment };
+  }
+
+  private putSecret(name: string, body: unknown): EmulatorResponse {
+    const b = (body ?? {}) as { encrypted_value?: unknown; key_id?: unknown };
+    if (!/^[A-Z_][A-Z0-9_]*$/i.test(name) || name.toUpperCase().startsWith("GITHUB_"))
+      return ghError(422, "Secret names must be alphanumeric and not start with GITHUB_");
+    if (typeof b.encrypted_value !== "string" || b.key_id !== this.sealKeyId)
+      return ghError(422, "Invalid request: encrypted_value and the current key_id are required");
+    const existed = this.actionsSecrets.has(name);
+    this.actionsSecrets.set(name, {
+      encrypted: b.encrypted_value,
+      keyId: b.key_id,
+      updatedAt: new Date().toISOString(),
+    });
+    return { status: existed ? 204 : 201, body: existed ? undefined : {} };
+  }
+
+  private getSecret(name: string): EmulatorResponse {
+    const s = this.actionsSecrets.get(name);
+    if (!s) return ghError(404, "Not Found");
+    return { status: 200, body: { name, created_at: s.updatedAt, updated_at: s.updatedAt } };
+  }
+
+  /** What a workflow would see in secrets.NAME: the sealed value opened with the repository's private key. */
+  openSecret(name: string): string | undefined {
+    const s = this.actionsSecrets.get(name);
+    if (!s) return undefined;
+    const sealed = sodium.from_base64(s.encrypted, sodium.base64_variants.ORIGINAL);
+    return sodium.to_string(
+      sodium.crypto_box_seal_open(sealed, this.sealKeys.publicKey, this.sealKeys.privateKey),
+    );
   }
 
   /** The newest status of a deployment, as a test or the story reads it. */

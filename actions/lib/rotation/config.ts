@@ -30,12 +30,21 @@ export const rotationConfigSchema = strictObject({
         }).optional(),
         consumers: z
           .array(
-            strictObject({
-              vercel: strictObject({
-                key: z.string().regex(/^[A-Z][A-Z0-9_]*$/),
-                previousKey: z.string().optional(),
+            z.union([
+              strictObject({
+                vercel: strictObject({
+                  key: z.string().regex(/^[A-Z][A-Z0-9_]*$/),
+                  previousKey: z.string().optional(),
+                }),
               }),
-            }),
+              strictObject({
+                githubSecret: strictObject({
+                  name: z
+                    .string()
+                    .regex(/^[A-Z][A-Z0-9_]*$/, { error: "must be a secret name such as DEPLOY_TOKEN" }),
+                }),
+              }),
+            ]),
           )
           .default([]),
       }).refine((s) => s.kind !== "postgres" || s.postgres, {

@@ -40,7 +40,14 @@ export interface RotateInputs {
 export function parseRotateInputs(raw: RawInputs): RotateInputs {
   const i = parseInputs(rotateInputsSchema, raw, "rotate-keys inputs");
   const config = loadRotationConfig(i.config);
-  const needsVercel = config.secrets.some((s) => s.consumers.length > 0);
+  const needsVercel = config.secrets.some((s) => s.consumers.some((c) => "vercel" in c));
+  const needsGitHub = config.secrets.some((s) => s.consumers.some((c) => "githubSecret" in c));
+  if (needsGitHub && !i["github-token"]) {
+    throw new InputError(
+      "github-token",
+      "A secret in the rotation config has a GitHub secret consumer: give github-token (secrets: write)",
+    );
+  }
   if (needsVercel && (!i["vercel-token"] || !i["vercel-project"])) {
     throw new InputError(
       "vercel-token",
@@ -54,14 +61,15 @@ export function parseRotateInputs(raw: RawInputs): RotateInputs {
       reason: i.reason,
       dryRun: i["dry-run"] === "true",
     },
-    platform: needsVercel
-      ? platformConfig({
-          ...i,
-          "vercel-token": i["vercel-token"] as string,
-          "vercel-project": i["vercel-project"] as string,
-          "github-token": i["github-token"] ?? "",
-        })
-      : undefined,
+    platform:
+      needsVercel || needsGitHub
+        ? platformConfig({
+            ...i,
+            "vercel-token": i["vercel-token"] ?? "",
+            "vercel-project": i["vercel-project"] ?? "",
+            "github-token": i["github-token"] ?? "",
+          })
+        : undefined,
     smoke: loadSmokeConfig({ path: i["smoke-config"], inline: i["smoke-config-inline"] }),
     fileStoreKey: i["store-key"] ? Buffer.from(i["store-key"], "hex") : undefined,
   };

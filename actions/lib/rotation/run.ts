@@ -120,11 +120,22 @@ export async function runRotation(config: RotationConfig, request: RotationReque
     } else rotator = new TokenRotator();
     const consumers: Consumer[] = [];
     for (const c of spec.consumers) {
-      if (!platform)
+      if ("githubSecret" in c) {
+        if (!deps.platform?.github.token) {
+          throw new InputError("github-token", `${secret} has a GitHub secret consumer: give github-token`);
+        }
+        const { GitHubSecretConsumer } = await import("./github-secret-consumer.ts");
+        consumers.push(
+          new GitHubSecretConsumer({ ...deps.platform.github, secretName: c.githubSecret.name }),
+        );
+        continue;
+      }
+      if (!platform) {
         throw new InputError(
           "vercel-token",
           `${secret} has a Vercel consumer: give vercel-token and vercel-project`,
         );
+      }
       const target =
         platform.target instanceof LazyTarget ? await platform.target.resolve() : platform.target;
       consumers.push(

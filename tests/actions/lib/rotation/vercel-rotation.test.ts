@@ -144,3 +144,30 @@ describe("rotating an API token consumed by a Vercel app", () => {
     expect(again.reports).toEqual([]);
   });
 });
+
+describe("rotating a GitHub Actions secret", () => {
+  it("seals the new value with the repository key; a workflow would read exactly the current value", async () => {
+    const file = join(work, "rotation-gh.yml");
+    writeFileSync(
+      file,
+      `store: { type: file, path: ${join(work, "gh.enc")} }\nsecrets:\n  - name: deploy-token\n    kind: token\n    consumers: [{ githubSecret: { name: DEPLOY_TOKEN } }]\n`,
+    );
+    const store = new EncryptedFileStore(join(work, "gh.enc"), Buffer.alloc(32, 5));
+    const deps = {
+      reporter: recordingReporter(),
+      env: {},
+      clock: fastClock(),
+      platform: platformConfig(sandbox.platformInputs() as never),
+      smoke: SMOKE,
+      store,
+    };
+    await runRotation(
+      loadRotationConfig(file),
+      { secrets: ["deploy-token"], reason: "new token", dryRun: false, actor: "ops", runId: "r" },
+      deps,
+    );
+    const value = await store.value("deploy-token", "1");
+    expect(sandbox.github.openSecret("DEPLOY_TOKEN")).toBe(value);
+    expect(sandbox.github.actionsSecrets.get("DEPLOY_TOKEN")?.encrypted).not.toContain(value);
+  });
+});
