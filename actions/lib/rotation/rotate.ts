@@ -24,6 +24,12 @@ export interface RotateOptions {
   runId: string;
   actor: string;
   reason: string;
+  /**
+   * Deployments a rollback could return to that were built before `builtBefore` and so still
+   * hold an older value (Vercel's Instant Rollback keeps a build's variables). While any does,
+   * the previous value is not revoked.
+   */
+  rollbackTargets?: (builtBefore: number) => Promise<string[]>;
   /** Called after each step is recorded: tests kill a run here. */
   afterStep?: (step: Step) => Promise<void> | void;
 }
@@ -33,7 +39,9 @@ export interface RotationReport {
   rotationId: string | null;
   /** Steps this run carried out, in order. */
   steps: Step[];
-  outcome: "rotated" | "revoked-previous" | "in-grace";
+  outcome: "rotated" | "revoked-previous" | "in-grace" | "revocation-deferred";
+  /** Deployments that still hold the previous value and keep it from being revoked. */
+  heldBy: string[];
   versions: { current: string | null; pending: string | null; previous: string | null };
   /** When the previous version may be revoked (ISO), while in grace. */
   revokeAfter: string | null;
@@ -103,11 +111,16 @@ export async function rotate(secret: string, opts: RotateOptions): Promise<Rotat
     await audit(step);
     await opts.afterStep?.(step);
   };
-  const report = (outcome: RotationReport["outcome"], revokeAfter: string | null = null): RotationReport => ({
+  const report = (
+    outcome: RotationReport["outcome"],
+    revokeAfter: string | null = null,
+    heldBy: string[] = [],
+  ): RotationReport => ({
     secret,
     rotationId,
     steps,
     outcome,
+    heldBy,
     versions: { current: snap.current, pending: snap.pending, previous: snap.previous },
     revokeAfter,
   });
@@ -117,6 +130,14 @@ export async function rotate(secret: string, opts: RotateOptions): Promise<Rotat
     if (snap.state.step === "finished") {
       const due = (snap.state.finishedAt ?? 0) + opts.graceMs;
       if (clock.now() < due) return report("in-grace", new Date(due).toISOString());
+      const held =
+        (await opts.rollbackTargets?.(snap.state.setAt ?? snap.state.finishedAt ?? clock.now())) ?? [];
+      if (held.length) {
+        reporter.warn(
+          `${secret}: keeping version ${snap.previous} valid: ${held.join(", ")} still hold${held.length === 1 ? "s" : ""} it and a rollback could return there`,
+        );
+        return report("revocation-deferred", null, held);
+      }
       if (snap.previous) {
         await opts.rotator.revoke(await store.value(secret, snap.previous));
         await store.disable(secret, snap.previous);
@@ -145,7 +166,7 @@ export async function rotate(secret: string, opts: RotateOptions): Promise<Rotat
 
     if (snap.state.step === "created") {
       for (const consumer of opts.consumers) await consumer.apply(pendingValue, currentValue);
-      await write(rolesOf(snap), { step: "set" });
+      await write(rolesOf(snap), { step: "set", setAt: clock.now() });
       await done("set");
     }
 

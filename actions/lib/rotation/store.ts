@@ -16,6 +16,8 @@ export interface RotationState {
   finishedAt: number | null;
   /** When the last rotation finished, kept across rotations (for "due"). */
   rotatedAt?: number | null;
+  /** When the consumers got the new value: builds made before still hold an older one. */
+  setAt?: number | null;
   reason: string | null;
 }
 

@@ -5,7 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseDeployConfig } from "../../../../actions/lib/deploy-config.ts";
 import { planFor, runDeploy } from "../../../../actions/lib/deploy-run.ts";
 import { CheckFailedError } from "../../../../actions/lib/errors.ts";
+import { GitHubDeployments } from "../../../../actions/lib/github-deployments.ts";
 import { platformConfig } from "../../../../actions/lib/platform-inputs.ts";
+import { knownGoodDescription } from "../../../../actions/lib/rollback/known-good.ts";
 import { loadRotationConfig } from "../../../../actions/lib/rotation/config.ts";
 import { EncryptedFileStore } from "../../../../actions/lib/rotation/file-store.ts";
 import { runRotation } from "../../../../actions/lib/rotation/run.ts";
@@ -142,6 +144,51 @@ describe("rotating an API token consumed by a Vercel app", () => {
     );
     expect(again.planned[0]?.due).toBe(false);
     expect(again.reports).toEqual([]);
+  });
+});
+
+describe("rollback-aware revocation", () => {
+  it("keeps the previous token while the build a rollback would return to still holds it, and says which", async () => {
+    const github = new GitHubDeployments({
+      token: sandbox.githubToken,
+      apiUrl: sandbox.github.url,
+      repository: sandbox.repository,
+      clock: fastClock(),
+      reporter: recordingReporter(),
+      retry: fastRetry,
+    });
+    const markKnownGood = async () => {
+      const record = sandbox.github.deployments.at(-1);
+      await github.setStatus(record?.id as number, "success", {
+        description: knownGoodDescription("watched"),
+      });
+      return (record?.payload as { targetDeploymentId: string }).targetDeploymentId;
+    };
+    const oldBuild = await markKnownGood(); // the release before any rotation
+    const { config, deps } = setup();
+    const request = { secrets: ["api-token"], reason: "quarterly", dryRun: false, actor: "ops", runId: "r1" };
+    await runRotation(config, request, deps);
+    await deps.clock.sleep(25 * 3_600_000);
+    const deferred = await runRotation(config, request, deps);
+    expect(deferred.reports[0]).toMatchObject({ outcome: "revocation-deferred", heldBy: [oldBuild] });
+    expect(deps.reporter.lines.join("\n")).toContain(`keeping version`);
+
+    // Two releases later, the newest rollback target was built with the current token.
+    const release = async (n: string) => {
+      const sha = sandbox.app.commit("main", { "public/version.txt": n }, n, "main");
+      const c = parseDeployConfig(sandbox.inputs({ sha }));
+      await runDeploy(c, planFor({ event: "push", ref: "refs/heads/main" }, c), {
+        reporter: recordingReporter(),
+        clock: fastClock(),
+        retry: fastRetry,
+        env: {},
+      });
+    };
+    await release("2");
+    await markKnownGood();
+    await release("3");
+    const revoked = await runRotation(config, request, deps);
+    expect(revoked.reports[0]).toMatchObject({ outcome: "revoked-previous", heldBy: [] });
   });
 });
 
