@@ -232,7 +232,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         for (const p of result.planned) {
           const r = result.reports.find((x) => x.secret === p.secret);
           process.stdout.write(
-            `${p.secret}: ${r ? `${r.outcome} (steps: ${r.steps.join(" → ") || "none"}; current ${r.versions.current}, previous ${r.versions.previous ?? "none"})` : p.due ? "due" : "not due"}\n`,
+            `${p.secret}: ${r ? `${r.outcome} (steps: ${r.steps.join(" → ") || "none"}; current ${r.versions.current}, previous ${r.versions.previous ?? "none"}${r.heldBy.length ? `; previous still held by ${r.heldBy.join(", ")}` : ""})` : p.due ? "due" : "not due"}\n`,
           );
         }
       }
