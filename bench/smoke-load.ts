@@ -13,7 +13,7 @@ import { loadPool, runLoad } from "../actions/lib/smoke/load.ts";
 
 const REQUESTS = 20_000;
 const CONCURRENCY = 10;
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] as number;
 
@@ -61,8 +61,11 @@ export async function benchSmokeLoad(): Promise<void> {
   try {
     const [line] = (await once(server.stdout, "data")) as [Buffer];
     const url = line.toString().trim();
-    await garde(url); // warm both the server's JIT and ours
-    await cannon(url);
+    // Warm the server's JIT and both generators' before measuring.
+    for (let i = 0; i < 2; i++) {
+      await garde(url);
+      await cannon(url);
+    }
     const ours: { rps: number; p95: number }[] = [];
     const theirs: { rps: number; p95: number }[] = [];
     for (let i = 0; i < ROUNDS; i++) {
