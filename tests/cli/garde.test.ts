@@ -1,23 +1,11 @@
-import { execFile } from "node:child_process";
 import { resolve } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, startSandbox } from "../../sandbox/sandbox.ts";
+import { execNode } from "../processes.ts";
 
 const BIN = resolve(import.meta.dirname, "../../bin/garde.js");
 
-async function garde(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? "", ...env },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const garde = (args: string[], env: Record<string, string> = {}) => execNode([BIN, ...args], env);
 
 describe("garde route", () => {
   it("prints the plan as JSON with the contract's keys", async () => {

@@ -1,28 +1,17 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { EncryptedFileStore } from "../../actions/lib/rotation/file-store.ts";
+import { execNode } from "../processes.ts";
 
 const BIN = resolve(import.meta.dirname, "../../bin/garde.js");
 const work = mkdtempSync(join(tmpdir(), "garde-rotate-cli-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const KEY = "ab".repeat(32);
 
-async function garde(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? "", USER: "ops", ...env },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const garde = (args: string[], env: Record<string, string> = {}) =>
+  execNode([BIN, ...args], { USER: "ops", ...env });
 
 describe("garde rotate", () => {
   const config = join(work, "rotation.yml");

@@ -1,12 +1,10 @@
-import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, startSandbox } from "../../../sandbox/sandbox.ts";
+import { type ActionResult, runAction, visible } from "../../processes.ts";
 
-const run = promisify(execFile);
 const ENTRY = resolve(import.meta.dirname, "../../../actions/deploy/dist/index.js");
 const VERCEL_CANARY = "CANARY-vercel-9d3f0c5e7a1b";
 const GITHUB_CANARY = "ghs_CANARYgithub4a6b8c0d2e";
@@ -27,80 +25,33 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-interface ActionRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-  outputs: Record<string, string>;
-  summary: string;
-}
-
-/** Runs the bundled action as the runner does: inputs as INPUT_<NAME>, context in GITHUB_* variables. */
-async function runAction(
+/** Runs the bundled action with the runner's GITHUB_* context variables. */
+function runDeployAction(
   inputs: Record<string, string>,
   context: { event: string; ref: string; sha: string; headRef?: string; payload?: object },
-): Promise<ActionRun> {
-  const id = Math.random().toString(36).slice(2);
-  const outputFile = join(work, `output-${id}`);
-  const summaryFile = join(work, `summary-${id}`);
-  const eventFile = join(work, `event-${id}.json`);
-  writeFileSync(outputFile, "");
-  writeFileSync(summaryFile, "");
-  writeFileSync(eventFile, JSON.stringify(context.payload ?? {}));
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "",
-    GITHUB_ACTIONS: "true",
-    GITHUB_EVENT_NAME: context.event,
-    GITHUB_EVENT_PATH: eventFile,
-    GITHUB_REF: context.ref,
-    GITHUB_SHA: context.sha,
-    GITHUB_HEAD_REF: context.headRef ?? "",
-    GITHUB_REPOSITORY: sandbox.repository,
-    GITHUB_SERVER_URL: "https://github.com",
-    GITHUB_RUN_ID: "4242",
-    GITHUB_OUTPUT: outputFile,
-    GITHUB_STEP_SUMMARY: summaryFile,
-  };
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-  let code = 0;
-  let stdout = "";
-  let stderr = "";
-  try {
-    ({ stdout, stderr } = await run(process.execPath, [ENTRY], { env, timeout: 60_000 }));
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    ({ code, stdout, stderr } = e);
-  }
-  return {
-    code,
-    stdout,
-    stderr,
-    outputs: parseOutputFile(readFileSync(outputFile, "utf8")),
-    summary: readFileSync(summaryFile, "utf8"),
-  };
-}
-
-/** GITHUB_OUTPUT holds `name<<DELIMITER\nvalue\nDELIMITER` blocks. */
-function parseOutputFile(text: string): Record<string, string> {
-  const outputs: Record<string, string> = {};
-  const pattern = /^(.+?)<<(.+)\n([\s\S]*?)\n\2$/gm;
-  for (const m of text.matchAll(pattern)) outputs[m[1] as string] = m[3] as string;
-  return outputs;
-}
-
-/** Everything a person or a log collector could see, with the runner's mask commands taken out. */
-function visible(r: ActionRun): string {
-  const stdout = r.stdout
-    .split("\n")
-    .filter((l) => !l.startsWith("::add-mask::"))
-    .join("\n");
-  return [stdout, r.stderr, JSON.stringify(r.outputs), r.summary].join("\n");
+): Promise<ActionResult> {
+  return runAction(
+    ENTRY,
+    work,
+    inputs,
+    {
+      GITHUB_ACTIONS: "true",
+      GITHUB_EVENT_NAME: context.event,
+      GITHUB_REF: context.ref,
+      GITHUB_SHA: context.sha,
+      GITHUB_HEAD_REF: context.headRef ?? "",
+      GITHUB_REPOSITORY: sandbox.repository,
+      GITHUB_SERVER_URL: "https://github.com",
+      GITHUB_RUN_ID: "4242",
+    },
+    context.payload ?? {},
+  );
 }
 
 describe("node actions/deploy/dist/index.js", () => {
   it("deploys develop to staging against the emulators and writes its outputs to GITHUB_OUTPUT", async () => {
     const sha = sandbox.app.git("rev-parse", "develop");
-    const r = await runAction(sandbox.inputs({ "staging-alias": "staging.example.com" }), {
+    const r = await runDeployAction(sandbox.inputs({ "staging-alias": "staging.example.com" }), {
       event: "push",
       ref: "refs/heads/develop",
       sha,
@@ -123,7 +74,7 @@ describe("node actions/deploy/dist/index.js", () => {
 
   it("deploys a dispatched hotfix to production with its version and back-merge branch", async () => {
     const sha = sandbox.app.commit("hotfix/1.0.1", { "public/index.html": "<h1>fixed</h1>" }, "fix", "main");
-    const r = await runAction(sandbox.inputs(), {
+    const r = await runDeployAction(sandbox.inputs(), {
       event: "workflow_dispatch",
       ref: "refs/heads/hotfix/1.0.1",
       sha,
@@ -141,13 +92,13 @@ describe("node actions/deploy/dist/index.js", () => {
 
   it("never prints the tokens: masked for the runner, absent from logs, outputs and summary", async () => {
     const sha = sandbox.app.git("rev-parse", "main");
-    const ok = await runAction(sandbox.inputs(), { event: "push", ref: "refs/heads/main", sha });
-    const denied = await runAction(sandbox.inputs({ "vercel-token": `${VERCEL_CANARY}-revoked` }), {
+    const ok = await runDeployAction(sandbox.inputs(), { event: "push", ref: "refs/heads/main", sha });
+    const denied = await runDeployAction(sandbox.inputs({ "vercel-token": `${VERCEL_CANARY}-revoked` }), {
       event: "push",
       ref: "refs/heads/develop",
       sha,
     });
-    const badInput = await runAction(sandbox.inputs({ "vercel-api-url": "not a url" }), {
+    const badInput = await runDeployAction(sandbox.inputs({ "vercel-api-url": "not a url" }), {
       event: "push",
       ref: "refs/heads/develop",
       sha,
@@ -193,7 +144,7 @@ describe("node actions/deploy/dist/index.js", () => {
     ];
     it.each(cases)("%s", async (_name, override, context, message) => {
       const before = sandbox.vercel.router.requests.length + sandbox.github.router.requests.length;
-      const r = await runAction({ ...sandbox.inputs(), ...override }, { ...context, sha });
+      const r = await runDeployAction({ ...sandbox.inputs(), ...override }, { ...context, sha });
       expect(r.code).toBe(2);
       expect(r.stdout).toMatch(/^::error::/m);
       expect(r.stdout).toMatch(message);

@@ -1,13 +1,12 @@
-import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDeployConfig } from "../../../actions/lib/deploy-config.ts";
 import { planFor, runDeploy } from "../../../actions/lib/deploy-run.ts";
 import { type Sandbox, startSandbox } from "../../../sandbox/sandbox.ts";
 import { fastClock, fastRetry, recordingReporter } from "../../helpers.ts";
+import { execNode, runAction, visible } from "../../processes.ts";
 
 const ENTRY = resolve(import.meta.dirname, "../../../actions/rollback/dist/index.js");
 const BIN = resolve(import.meta.dirname, "../../../bin/garde.js");
@@ -51,45 +50,14 @@ async function release(version: string, files: Record<string, string> = {}) {
   ).deploymentId;
 }
 
-async function exec(args: string[], env: Record<string, string>) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, {
-      env: { PATH: process.env.PATH ?? "", ...env },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-async function runAction(inputs: Record<string, string>) {
-  const id = Math.random().toString(36).slice(2);
-  const output = join(work, `out-${id}`);
-  const summary = join(work, `summary-${id}`);
-  const event = join(work, `event-${id}`);
-  writeFileSync(output, "");
-  writeFileSync(summary, "");
-  writeFileSync(event, "{}");
-  const inputEnv = Object.fromEntries(
-    Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]),
-  );
-  const r = await exec([ENTRY], {
-    ...inputEnv,
-    GITHUB_OUTPUT: output,
-    GITHUB_STEP_SUMMARY: summary,
-    GITHUB_EVENT_PATH: event,
+const exec = (args: string[], env: Record<string, string>) => execNode(args, env);
+const runRollbackAction = (inputs: Record<string, string>) =>
+  runAction(ENTRY, work, inputs, {
     GITHUB_REPOSITORY: sandbox.repository,
     GITHUB_ACTOR: "release-manager",
     GITHUB_RUN_ID: "77",
     GITHUB_SERVER_URL: "https://github.com",
   });
-  const outputs: Record<string, string> = {};
-  for (const m of readFileSync(output, "utf8").matchAll(/^(.+?)<<(.+)\n([\s\S]*?)\n\2$/gm))
-    outputs[m[1] as string] = m[3] as string;
-  return { ...r, outputs, summary: readFileSync(summary, "utf8") };
-}
 
 const inputs = (extra: Record<string, string> = {}) =>
   sandbox.platformInputs({
@@ -103,12 +71,12 @@ const inputs = (extra: Record<string, string> = {}) =>
 describe("rollback action (dist) and garde rollback", () => {
   it("watches, marks known-good, then rolls a failing release back with a timeline, exit 1, and no secret anywhere", async () => {
     const good = await release("1.0.0");
-    const first = await runAction(inputs());
+    const first = await runRollbackAction(inputs());
     expect(first.code).toBe(0);
     expect(first.outputs).toMatchObject({ outcome: "known-good", "rolled-back": "false", from: good });
 
     const bad = await release("1.1.0", { "routes.json": '{"/api/status":{"status":500,"body":"boom"}}' });
-    const r = await runAction(inputs({ "deployment-id": bad }));
+    const r = await runRollbackAction(inputs({ "deployment-id": bad }));
     expect(r.code).toBe(1);
     expect(r.outputs).toMatchObject({
       outcome: "rolled-back",
@@ -127,18 +95,13 @@ describe("rollback action (dist) and garde rollback", () => {
     // Secrets: masked for the runner, and absent from logs, outputs, summary, Slack and the issue.
     for (const secret of [VERCEL_CANARY, GITHUB_CANARY, sandbox.slack.webhookUrl])
       expect(r.stdout).toContain(`::add-mask::${secret}`);
-    const visible = [
-      r.stdout.replace(/^::add-mask::.*$/gm, ""),
-      r.stderr,
-      JSON.stringify(r.outputs),
-      r.summary,
-    ].join("\n");
+    const seen = visible(r);
     const sent = [
       JSON.stringify(sandbox.slack.messages),
       JSON.stringify(sandbox.github.issues),
       JSON.stringify([...sandbox.github.comments.values()]),
     ].join("\n");
-    for (const text of [visible, sent]) {
+    for (const text of [seen, sent]) {
       expect(text).not.toContain("CANARY");
       expect(text).not.toContain(new URL(sandbox.slack.webhookUrl).pathname);
     }
@@ -181,7 +144,7 @@ describe("rollback action (dist) and garde rollback", () => {
   });
 
   it("refuses bad input with exit 2 naming it", async () => {
-    const r = await runAction(inputs({ "error-rate": "2", "watch-interval": "soon" }));
+    const r = await runRollbackAction(inputs({ "error-rate": "2", "watch-interval": "soon" }));
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/error-rate: must be a share between 0 and 1/);
     expect(r.stdout).toMatch(/watch-interval: "soon" is not a duration/);

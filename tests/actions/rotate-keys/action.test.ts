@@ -1,11 +1,10 @@
-import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EncryptedFileStore } from "../../../actions/lib/rotation/file-store.ts";
 import { type Sandbox, startSandbox } from "../../../sandbox/sandbox.ts";
+import { runAction, visible } from "../../processes.ts";
 
 const ENTRY = resolve(import.meta.dirname, "../../../actions/rotate-keys/dist/index.js");
 const STORE_KEY = "5e".repeat(32);
@@ -21,38 +20,13 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function runAction(inputs: Record<string, string>) {
-  const id = Math.random().toString(36).slice(2);
-  const files = {
-    output: join(work, `o-${id}`),
-    summary: join(work, `s-${id}`),
-    event: join(work, `e-${id}`),
-  };
-  for (const f of Object.values(files)) writeFileSync(f, f === files.event ? "{}" : "");
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "",
-    GITHUB_OUTPUT: files.output,
-    GITHUB_STEP_SUMMARY: files.summary,
-    GITHUB_EVENT_PATH: files.event,
+const runRotateAction = (inputs: Record<string, string>) =>
+  runAction(ENTRY, work, inputs, {
     GITHUB_REPOSITORY: sandbox.repository,
     GITHUB_ACTOR: "release-manager",
     GITHUB_RUN_ID: "9",
     GITHUB_RUN_ATTEMPT: "1",
-  };
-  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
-  let r = { code: 0, stdout: "", stderr: "" };
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [ENTRY], { env, timeout: 60_000 });
-    r = { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    r = { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-  const outputs: Record<string, string> = {};
-  for (const m of readFileSync(files.output, "utf8").matchAll(/^(.+?)<<(.+)\n([\s\S]*?)\n\2$/gm))
-    outputs[m[1] as string] = m[3] as string;
-  return { ...r, outputs, summary: readFileSync(files.summary, "utf8") };
-}
+  });
 
 describe("rotate-keys action (dist)", () => {
   it("rotates a token into a GitHub secret; the value is in no output, summary or log", async () => {
@@ -61,7 +35,7 @@ describe("rotate-keys action (dist)", () => {
       config,
       `store: { type: file, path: ${join(work, "secrets.enc")} }\nsecrets:\n  - { name: deploy-token, kind: token, consumers: [{ githubSecret: { name: DEPLOY_TOKEN } }] }\n`,
     );
-    const r = await runAction({
+    const r = await runRotateAction({
       config,
       secrets: "due",
       reason: "INC-42 leaked token",
@@ -84,17 +58,16 @@ describe("rotate-keys action (dist)", () => {
     expect(sandbox.github.openSecret("DEPLOY_TOKEN")).toBe(value);
     for (const secret of [STORE_KEY, sandbox.githubToken])
       expect(r.stdout).toContain(`::add-mask::${secret}`);
-    const visible = [
-      r.stdout.replace(/^::add-mask::.*$/gm, ""),
-      r.stderr,
-      JSON.stringify(r.outputs),
-      r.summary,
-    ].join("\n");
-    for (const secret of [value, STORE_KEY, "CANARY"]) expect(visible).not.toContain(secret);
+    const seen = visible(r);
+    for (const secret of [value, STORE_KEY, "CANARY"]) expect(seen).not.toContain(secret);
   });
 
   it("exits 2 naming the input when the reason is missing or the key is malformed", async () => {
-    const r = await runAction({ config: join(work, "rotation.yml"), secrets: "due", "store-key": "short" });
+    const r = await runRotateAction({
+      config: join(work, "rotation.yml"),
+      secrets: "due",
+      "store-key": "short",
+    });
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/reason: is required/);
     expect(r.stdout).toMatch(/store-key: must be 64 hex characters/);

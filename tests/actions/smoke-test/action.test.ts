@@ -1,10 +1,9 @@
-import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAppServer } from "../../fixtures/app-server.ts";
+import { execNode, runAction, visible } from "../../processes.ts";
 
 const ENTRY = resolve(import.meta.dirname, "../../../actions/smoke-test/dist/index.js");
 const BIN = resolve(import.meta.dirname, "../../../bin/garde.js");
@@ -21,34 +20,9 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function exec(args: string[], env: Record<string, string>) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, {
-      env: { PATH: process.env.PATH ?? "", ...env },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-async function runAction(inputs: Record<string, string>, env: Record<string, string> = {}) {
-  const id = Math.random().toString(36).slice(2);
-  const output = join(work, `out-${id}`);
-  const summary = join(work, `summary-${id}`);
-  writeFileSync(output, "");
-  writeFileSync(summary, "");
-  const inputEnv = Object.fromEntries(
-    Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]),
-  );
-  const r = await exec([ENTRY], { ...inputEnv, ...env, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary });
-  const outputs: Record<string, string> = {};
-  for (const m of readFileSync(output, "utf8").matchAll(/^(.+?)<<(.+)\n([\s\S]*?)\n\2$/gm))
-    outputs[m[1] as string] = m[3] as string;
-  return { ...r, outputs, summary: readFileSync(summary, "utf8") };
-}
+const exec = (args: string[], env: Record<string, string>) => execNode(args, env);
+const runSmokeAction = (inputs: Record<string, string>, env: Record<string, string> = {}) =>
+  runAction(ENTRY, work, inputs, env);
 
 const CONFIG = `retries: { attempts: 1 }
 checks:
@@ -66,7 +40,7 @@ checks:
 
 describe("smoke-test action", () => {
   it("passes, outputs passed=true and the report as JSON, with the table in the summary", async () => {
-    const r = await runAction({ url: app.url, "config-inline": CONFIG }, { ADMIN_TOKEN: CANARY });
+    const r = await runSmokeAction({ url: app.url, "config-inline": CONFIG }, { ADMIN_TOKEN: CANARY });
     expect(r.code).toBe(0);
     expect(r.outputs.passed).toBe("true");
     const report = JSON.parse(r.outputs.report ?? "{}");
@@ -80,7 +54,7 @@ describe("smoke-test action", () => {
 
   it("fails with exit 1, listing the failing check first in the log and the summary", async () => {
     const failing = CONFIG.replace("equals: ok", "equals: degraded");
-    const r = await runAction({ url: app.url, "config-inline": failing }, { ADMIN_TOKEN: CANARY });
+    const r = await runSmokeAction({ url: app.url, "config-inline": failing }, { ADMIN_TOKEN: CANARY });
     expect(r.code).toBe(1);
     expect(r.outputs.passed).toBe("false");
     const lines = r.stdout
@@ -99,27 +73,22 @@ describe("smoke-test action", () => {
       'bodyContains: "admin area" }',
       'bodyContains: "admin area", headers: { x-seen-auth: { equals: none } } }',
     );
-    const r = await runAction({ url: app.url, "config-inline": echoed }, { ADMIN_TOKEN: wrong });
+    const r = await runSmokeAction({ url: app.url, "config-inline": echoed }, { ADMIN_TOKEN: wrong });
     expect(r.code).toBe(1);
     expect(r.outputs.report).toContain('header x-seen-auth is \\"Bearer ***\\"');
     expect(r.stdout).toContain(`::add-mask::${wrong}`);
-    const visible = [
-      r.stdout.replace(/^::add-mask::.*$/gm, ""),
-      r.stderr,
-      JSON.stringify(r.outputs),
-      r.summary,
-    ].join("\n");
-    expect(visible).toMatch(/status 401, expected 200/);
-    expect(visible).not.toContain("CANARY");
+    const seen = visible(r);
+    expect(seen).toMatch(/status 401, expected 200/);
+    expect(seen).not.toContain("CANARY");
   });
 
   it("refuses a missing url and a malformed config with exit 2, naming the input and the field", async () => {
-    const noUrl = await runAction({ "config-inline": CONFIG });
+    const noUrl = await runSmokeAction({ "config-inline": CONFIG });
     expect(noUrl.code).toBe(2);
     expect(noUrl.stdout).toMatch(/::error::Input url is required/);
     const file = join(work, "smoke.yml");
     writeFileSync(file, "checks:\n  - path: /\n    expect: { status: 2xy }\n");
-    const bad = await runAction({ url: app.url, config: file });
+    const bad = await runSmokeAction({ url: app.url, config: file });
     expect(bad.code).toBe(2);
     expect(bad.stdout).toContain(`${file}: checks[0].expect.status: unknown status pattern`);
     expect(bad.stdout).not.toMatch(/\n\s+at /);
