@@ -11,33 +11,8 @@ import { silentReporter, systemClock } from "../actions/lib/reporter.ts";
 import { EncryptedFileStore } from "../actions/lib/rotation/file-store.ts";
 import { PostgresRotator } from "../actions/lib/rotation/postgres-rotator.ts";
 import { rotate } from "../actions/lib/rotation/rotate.ts";
-import type { Consumer } from "../actions/lib/rotation/rotator.ts";
+import { DrainingPool } from "../sandbox/draining-pool.ts";
 import { startPostgres } from "../sandbox/postgres.ts";
-
-/** The app: a pool that new queries take from; switching drains the old one. */
-class App implements Consumer {
-  readonly name = "app";
-  pool: pg.Pool | null = null;
-  private readonly draining = new Set<Promise<void>>();
-  async apply(url: string) {
-    const old = this.pool;
-    this.pool = new pg.Pool({ connectionString: url, max: 4 });
-    this.pool.on("error", () => undefined); // an idle connection dropped: the pool replaces it
-    // Drain, don't cut: requests already queued on the old pool must still be served (pg-pool
-    // never serves a queue once end() is called), and the old login stays valid through the grace.
-    if (old) {
-      const drained = new Promise<void>((r) => setTimeout(r, 1_000)).then(() => old.end());
-      this.draining.add(drained);
-    }
-  }
-  async close() {
-    await Promise.all(this.draining);
-    await this.pool?.end();
-  }
-  async verify() {
-    await this.pool?.query("SELECT 1");
-  }
-}
 
 export async function benchRotation(): Promise<void> {
   const db = await startPostgres();
@@ -53,7 +28,7 @@ export async function benchRotation(): Promise<void> {
     );
     await admin.end();
     const store = new EncryptedFileStore(join(dir, "store.enc"), Buffer.alloc(32, 1));
-    const app = new App();
+    const app = new DrainingPool();
     const opts = {
       store,
       rotator: new PostgresRotator({ adminUrl: db.adminUrl, roles: ["app_blue", "app_green"] }),

@@ -12,35 +12,15 @@ import { rotationConfigSchema } from "../actions/lib/rotation/config.ts";
 import { EncryptedFileStore } from "../actions/lib/rotation/file-store.ts";
 import { PostgresRotator } from "../actions/lib/rotation/postgres-rotator.ts";
 import { rotate } from "../actions/lib/rotation/rotate.ts";
-import type { Consumer } from "../actions/lib/rotation/rotator.ts";
 import { runRotation } from "../actions/lib/rotation/run.ts";
 import { parseSmokeConfig } from "../actions/lib/smoke/config.ts";
+import { DrainingPool } from "./draining-pool.ts";
 import { startPostgres } from "./postgres.ts";
 import type { Sandbox } from "./sandbox.ts";
 
-/** The app's database pool: switched to each new login, the old one drained, not cut. */
-class AppDatabase implements Consumer {
-  readonly name = "app database pool";
-  pool: pg.Pool | null = null;
-  private readonly draining: Promise<void>[] = [];
-  async apply(url: string) {
-    const old = this.pool;
-    this.pool = new pg.Pool({ connectionString: url, max: 4 });
-    this.pool.on("error", () => undefined);
-    if (old) this.draining.push(new Promise<void>((r) => setTimeout(r, 500)).then(() => old.end()));
-  }
-  async verify() {
-    await this.pool?.query("SELECT count(*) FROM visits");
-  }
-  async close() {
-    await Promise.all(this.draining);
-    await this.pool?.end();
-  }
-}
-
 export async function rotationStory(sandbox: Sandbox, reporter: Reporter, dir: string): Promise<void> {
   const db = await startPostgres();
-  const app = new AppDatabase();
+  const app = new DrainingPool({ drainMs: 500, probe: "SELECT count(*) FROM visits" });
   try {
     const admin = new pg.Client({ connectionString: db.adminUrl });
     await admin.connect();
