@@ -162,7 +162,7 @@ describe("rollback-aware revocation", () => {
       await github.setStatus(record?.id as number, "success", {
         description: knownGoodDescription("watched"),
       });
-      return (record?.payload as { targetDeploymentId: string }).targetDeploymentId;
+      return (record?.payload as { targetDeploymentId?: string } | undefined)?.targetDeploymentId as string;
     };
     const oldBuild = await markKnownGood(); // the release before any rotation
     const { config, deps } = setup();
