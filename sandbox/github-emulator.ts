@@ -8,6 +8,14 @@ type DeploymentStatus = components["schemas"]["deployment-status"];
 type SimpleUser = components["schemas"]["simple-user"];
 type Issue = components["schemas"]["issue"] & { number: number };
 type IssueComment = components["schemas"]["issue-comment"];
+/** The pull-request fields garde reads, as the schema types them (the full object is vast). */
+type PullRequest = Pick<
+  components["schemas"]["pull-request"],
+  "id" | "number" | "state" | "title" | "body" | "html_url" | "url" | "created_at"
+> & {
+  head: Pick<components["schemas"]["pull-request"]["head"], "ref" | "label" | "sha">;
+  base: Pick<components["schemas"]["pull-request"]["base"], "ref" | "label" | "sha">;
+};
 
 const STATES = ["error", "failure", "inactive", "in_progress", "queued", "pending", "success"] as const;
 
@@ -22,6 +30,7 @@ export class GitHubEmulator {
   readonly deployments: Deployment[] = [];
   readonly statuses = new Map<number, DeploymentStatus[]>();
   readonly issues: Issue[] = [];
+  readonly pulls: PullRequest[] = [];
   /** Actions secrets as GitHub keeps them: sealed to the repository key. Tests open them with the private key. */
   readonly actionsSecrets = new Map<string, { encrypted: string; keyId: string; updatedAt: string }>();
   private readonly sealKeys = sodium.crypto_box_keypair();
@@ -56,6 +65,8 @@ export class GitHubEmulator {
         this.putSecret(r.params.name ?? "", r.body),
       )
       .on("GET", "/repos/:owner/:repo/actions/secrets/:name", (r) => this.getSecret(r.params.name ?? ""))
+      .on("GET", "/repos/:owner/:repo/pulls", (r) => this.listPulls(r.params, r.query))
+      .on("POST", "/repos/:owner/:repo/pulls", (r) => this.createPull(r.params, r.body))
       .on("GET", "/repos/:owner/:repo/issues", (r) => this.listIssues(r.params, r.query))
       .on("POST", "/repos/:owner/:repo/issues", (r) => this.createIssue(r.params, r.body))
       .on("POST", "/repos/:owner/:repo/issues/:number/comments", (r) => this.createComment(r.params, r.body));
@@ -288,6 +299,45 @@ export class GitHubEmulator {
     this.comments.get(issue.number)?.push(comment);
     issue.comments += 1;
     return { status: 201, body: comment };
+  }
+
+  private listPulls(p: Record<string, string>, q: URLSearchParams): EmulatorResponse {
+    const head = q.get("head");
+    const base = q.get("base");
+    const state = q.get("state") ?? "open";
+    const list = this.pulls.filter(
+      (pr) =>
+        pr.url.startsWith(this.repoUrl(p)) &&
+        (state === "all" || pr.state === state) &&
+        (!head || pr.head.label === head) &&
+        (!base || pr.base.ref === base),
+    );
+    return { status: 200, body: list };
+  }
+
+  private createPull(p: Record<string, string>, body: unknown): EmulatorResponse {
+    const b = (body ?? {}) as { head?: unknown; base?: unknown; title?: unknown; body?: unknown };
+    if (typeof b.head !== "string" || typeof b.base !== "string" || typeof b.title !== "string") {
+      return ghError(422, "Validation Failed: head, base and title are required");
+    }
+    if (this.pulls.some((pr) => pr.state === "open" && pr.head.ref === b.head && pr.base.ref === b.base)) {
+      return ghError(422, `Validation Failed: A pull request already exists for ${p.owner}:${b.head}.`);
+    }
+    const number = this.issues.length + this.pulls.length + 1;
+    const pr: PullRequest = {
+      id: this.nextId++,
+      number,
+      state: "open",
+      title: b.title,
+      body: typeof b.body === "string" ? b.body : null,
+      html_url: `https://github.com/${p.owner}/${p.repo}/pull/${number}`,
+      url: `${this.repoUrl(p)}/pulls/${number}`,
+      created_at: new Date().toISOString(),
+      head: { ref: b.head, label: `${p.owner}:${b.head}`, sha: "0".repeat(40) },
+      base: { ref: b.base, label: `${p.owner}:${b.base}`, sha: "0".repeat(40) },
+    };
+    this.pulls.push(pr);
+    return { status: 201, body: pr };
   }
 
   private putSecret(name: string, body: unknown): EmulatorResponse {

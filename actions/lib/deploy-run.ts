@@ -82,6 +82,7 @@ export function deploySummaryRows(
     if (result.environmentUrl !== result.url) rows.push(["Environment URL", result.environmentUrl]);
     if (result.previousDeploymentId) rows.push(["Previous deployment", result.previousDeploymentId]);
     if (result.gateSummary) rows.push(["Checks", result.gateSummary]);
+    if (result.backMergeUrl) rows.push(["Back-merge pull request", result.backMergeUrl]);
     const t = result.timings;
     rows.push([
       "Timings",

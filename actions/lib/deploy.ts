@@ -48,6 +48,8 @@ export interface DeployResult {
   githubDeploymentId: number;
   promoted: boolean;
   gateSummary: string | null;
+  /** The back-merge pull request of a hotfix, once production serves it. */
+  backMergeUrl: string | null;
   /** The checks the deployment passed before it took its alias or production. */
   smoke: SmokeReport | null;
   timings: DeployTimings;
@@ -155,6 +157,18 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
     }
     const t4 = clock.now();
 
+    // A hotfix in production goes back into develop, or the next release would undo it.
+    let backMergeUrl: string | null = null;
+    if (promoted && plan.backMergeInto) {
+      backMergeUrl = await github.ensureBackMerge(
+        plan.branch,
+        plan.backMergeInto,
+        `Back-merge hotfix ${plan.version ?? plan.branch} into ${plan.backMergeInto}`,
+        `Hotfix ${plan.version ?? plan.branch} is in production (${ready.id}).${plan.reason ? `\n\nReason: ${plan.reason}` : ""}\n\nOpened by garde.`,
+      );
+      reporter.info(`Back-merge pull request: ${backMergeUrl}`);
+    }
+
     await github.setStatus(ghId, "success", {
       environmentUrl,
       description: promoted ? `Promoted ${ready.id}` : `Ready: ${ready.id}`,
@@ -170,6 +184,7 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
       githubDeploymentId: ghId,
       promoted,
       gateSummary: verdict.summary,
+      backMergeUrl,
       smoke: verdict.report,
       timings: {
         createMs: t1 - t0,

@@ -189,6 +189,28 @@ export class GitHubDeployments {
     }));
   }
 
+  /**
+   * Opens the pull request that merges a hotfix back into the integration branch, once: a rerun
+   * finds the open one. Returns its URL.
+   */
+  async ensureBackMerge(head: string, base: string, title: string, body: string): Promise<string> {
+    const open = await this.call(`list pull requests from ${head} into ${base}`, () =>
+      this.octokit.rest.pulls.list({
+        owner: this.owner,
+        repo: this.repo,
+        state: "open",
+        head: `${this.owner}:${head}`,
+        base,
+      }),
+    );
+    const existing = open.data[0];
+    if (existing) return existing.html_url;
+    const created = await this.call(`open the back-merge pull request from ${head} into ${base}`, () =>
+      this.octokit.rest.pulls.create({ owner: this.owner, repo: this.repo, head, base, title, body }),
+    );
+    return created.data.html_url;
+  }
+
   async setStatus(
     deploymentId: number,
     state: DeploymentState,

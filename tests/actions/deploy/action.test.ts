@@ -88,6 +88,19 @@ describe("node actions/deploy/dist/index.js", () => {
     });
     expect([...sandbox.vercel.projects.values()][0]?.productionDeploymentId).toBe(r.outputs["deployment-id"]);
     expect(r.summary).toContain("checkout 500s");
+    // The hotfix is opened back into develop, once, even when the run is repeated.
+    expect(sandbox.github.pulls.map((p) => [p.head.ref, p.base.ref, p.title])).toEqual([
+      ["hotfix/1.0.1", "develop", "Back-merge hotfix 1.0.1 into develop"],
+    ]);
+    expect(r.summary).toContain("Back-merge pull request");
+    const again = await runDeployAction(sandbox.inputs(), {
+      event: "workflow_dispatch",
+      ref: "refs/heads/hotfix/1.0.1",
+      sha,
+      payload: { inputs: { reason: "checkout 500s" } },
+    });
+    expect(again.code).toBe(0);
+    expect(sandbox.github.pulls).toHaveLength(1);
   });
 
   it("never prints the tokens: masked for the runner, absent from logs, outputs and summary", async () => {
