@@ -1,10 +1,22 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const BIN = process.env.GARDE_PG_BIN ?? "/usr/lib/postgresql/15/bin";
+/** PostgreSQL 15 as on these machines; else the newest server Debian or Ubuntu installed. */
+function serverBin(): string {
+  if (process.env.GARDE_PG_BIN) return process.env.GARDE_PG_BIN;
+  const root = "/usr/lib/postgresql";
+  if (existsSync(join(root, "15/bin/initdb"))) return join(root, "15/bin");
+  const versions = existsSync(root)
+    ? readdirSync(root).filter((v) => /^\d+$/.test(v) && existsSync(join(root, v, "bin/initdb")))
+    : [];
+  const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
+  return join(root, newest ?? "15", "bin");
+}
+
+const BIN = serverBin();
 
 export interface LocalPostgres {
   port: number;
