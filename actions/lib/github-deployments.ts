@@ -1,9 +1,5 @@
-import { getOctokit } from "@actions/github";
-import { RequestError } from "@octokit/request-error";
-import { errorMessage } from "./errors.ts";
 import type { Environment } from "./gitflow.ts";
-import type { Clock, Reporter } from "./reporter.ts";
-import { type FailureVerdict, parseRetryAfter, type RetryPolicy, withRetry } from "./retry.ts";
+import { GitHubClient, type GitHubClientOptions } from "./github-client.ts";
 
 export type DeploymentState =
   | "in_progress"
@@ -14,17 +10,7 @@ export type DeploymentState =
   | "queued"
   | "pending";
 
-export interface GitHubDeploymentsOptions {
-  token: string;
-  /** https://api.github.com, GHES, or an emulator. */
-  apiUrl: string;
-  /** owner/name */
-  repository: string;
-  clock: Clock;
-  reporter: Reporter;
-  retry: RetryPolicy;
-  random?: () => number;
-}
+export type GitHubDeploymentsOptions = GitHubClientOptions;
 
 export interface DeploymentRecordRequest {
   sha: string;
@@ -54,54 +40,8 @@ export interface DeploymentStatusRecord {
   createdAt: string;
 }
 
-/** Secret-free description of an octokit failure, and whether trying again can help. */
-export function classifyGitHubFailure(err: unknown, now: number = Date.now()): FailureVerdict {
-  if (err instanceof RequestError) {
-    const headers = (err.response?.headers ?? {}) as Record<string, string | undefined>;
-    const retryAfterMs =
-      parseRetryAfter(headers["retry-after"], now) ??
-      (headers["x-ratelimit-remaining"] === "0" && headers["x-ratelimit-reset"]
-        ? Math.max(0, Number(headers["x-ratelimit-reset"]) * 1000 - now)
-        : undefined);
-    const rateLimited = err.status === 429 || (err.status === 403 && retryAfterMs !== undefined);
-    const data = err.response?.data as { message?: string } | undefined;
-    const detail = `HTTP ${err.status}${data?.message ? ` ${String(data.message).slice(0, 300)}` : ""}`;
-    return { retryable: rateLimited || err.status >= 500, status: err.status, retryAfterMs, detail };
-  }
-  // fetch failures (refused connection, reset) surface as plain errors with status 500 in octokit < 6; be generous.
-  return {
-    retryable: /ECONNREFUSED|ECONNRESET|fetch failed|socket/i.test(errorMessage(err)),
-    detail: errorMessage(err),
-  };
-}
-
 /** GitHub deployment records: one per environment and SHA, with statuses that carry the environment URL. */
-export class GitHubDeployments {
-  private readonly octokit: ReturnType<typeof getOctokit>;
-  private readonly owner: string;
-  private readonly repo: string;
-  private readonly opts: GitHubDeploymentsOptions;
-
-  constructor(opts: GitHubDeploymentsOptions) {
-    this.opts = opts;
-    const [owner = "", repo = ""] = opts.repository.split("/");
-    this.owner = owner;
-    this.repo = repo;
-    this.octokit = getOctokit(opts.token, {
-      baseUrl: opts.apiUrl.replace(/\/$/, ""),
-      userAgent: "garde-deploy",
-    });
-  }
-
-  private call<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    return withRetry(operation, send, (err) => classifyGitHubFailure(err, this.opts.clock.now()), {
-      policy: this.opts.retry,
-      clock: this.opts.clock,
-      reporter: this.opts.reporter,
-      random: this.opts.random,
-    });
-  }
-
+export class GitHubDeployments extends GitHubClient {
   /** The records of a SHA in an environment: start it early, hand it to ensure(). */
   lookup(sha: string, environment: Environment): Promise<DeploymentRecord[]> {
     return this.call(
@@ -254,3 +194,5 @@ function toRecord(d: {
       typeof d.payload === "object" && d.payload !== null ? (d.payload as Record<string, unknown>) : {},
   };
 }
+
+export { classifyGitHubFailure } from "./github-client.ts";

@@ -1,7 +1,4 @@
-import { getOctokit } from "@actions/github";
-import { classifyGitHubFailure } from "../github-deployments.ts";
-import type { Clock, Reporter } from "../reporter.ts";
-import { type RetryPolicy, withRetry } from "../retry.ts";
+import { GitHubClient, type GitHubClientOptions } from "../github-client.ts";
 import type { Incident, Notifier } from "./incident.ts";
 
 const LABEL = "garde-incident";
@@ -13,26 +10,12 @@ const LABEL = "garde-incident";
 export class GitHubIssueNotifier implements Notifier {
   readonly channel = "github-issue" as const;
   readonly name = "GitHub issue";
-  private readonly octokit: ReturnType<typeof getOctokit>;
-  private readonly owner: string;
-  private readonly repo: string;
-  private readonly opts: { clock: Clock; reporter: Reporter; retry: RetryPolicy };
+  private readonly github: GitHubClient;
   /** Number of the issue written by the last send, for reports. */
   lastIssue: number | null = null;
 
-  constructor(opts: {
-    token: string;
-    apiUrl: string;
-    repository: string;
-    clock: Clock;
-    reporter: Reporter;
-    retry: RetryPolicy;
-  }) {
-    this.opts = opts;
-    const [owner = "", repo = ""] = opts.repository.split("/");
-    this.owner = owner;
-    this.repo = repo;
-    this.octokit = getOctokit(opts.token, { baseUrl: opts.apiUrl.replace(/\/$/, "") });
+  constructor(opts: GitHubClientOptions) {
+    this.github = new GitHubClient(opts);
   }
 
   static body(incident: Incident): string {
@@ -41,19 +24,13 @@ export class GitHubIssueNotifier implements Notifier {
     return `**${incident.severity}** in ${incident.environment}\n\n${incident.summary}\n\n### Timeline\n\n| time (UTC) | event |\n| --- | --- |\n${rows}\n${links ? `\n### Links\n\n${links}\n` : ""}\n_Filed by garde._`;
   }
 
-  private call<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    return withRetry(operation, send, (err) => classifyGitHubFailure(err, this.opts.clock.now()), {
-      policy: this.opts.retry,
-      clock: this.opts.clock,
-      reporter: this.opts.reporter,
-    });
-  }
-
   async send(incident: Incident): Promise<void> {
-    const open = await this.call("list open garde incident issues", () =>
-      this.octokit.rest.issues.listForRepo({
-        owner: this.owner,
-        repo: this.repo,
+    const { octokit, owner, repo } = this.github;
+    const call = this.github.call.bind(this.github);
+    const open = await call("list open garde incident issues", () =>
+      octokit.rest.issues.listForRepo({
+        owner,
+        repo,
         state: "open",
         labels: LABEL,
         per_page: 100,
@@ -61,10 +38,10 @@ export class GitHubIssueNotifier implements Notifier {
     );
     const existing = open.data.find((i) => i.title === incident.title);
     if (existing) {
-      await this.call(`comment on incident issue #${existing.number}`, () =>
-        this.octokit.rest.issues.createComment({
-          owner: this.owner,
-          repo: this.repo,
+      await call(`comment on incident issue #${existing.number}`, () =>
+        octokit.rest.issues.createComment({
+          owner,
+          repo,
           issue_number: existing.number,
           body: GitHubIssueNotifier.body(incident),
         }),
@@ -72,10 +49,10 @@ export class GitHubIssueNotifier implements Notifier {
       this.lastIssue = existing.number;
       return;
     }
-    const created = await this.call("file the incident issue", () =>
-      this.octokit.rest.issues.create({
-        owner: this.owner,
-        repo: this.repo,
+    const created = await call("file the incident issue", () =>
+      octokit.rest.issues.create({
+        owner,
+        repo,
         title: incident.title,
         body: GitHubIssueNotifier.body(incident),
         labels: [LABEL, incident.severity, `env:${incident.environment}`],

@@ -1,5 +1,5 @@
-import { getOctokit } from "@actions/github";
 import sodium from "libsodium-wrappers";
+import { GitHubClient, type GitHubClientOptions } from "../github-client.ts";
 import type { Consumer } from "./rotator.ts";
 
 /**
@@ -8,48 +8,45 @@ import type { Consumer } from "./rotator.ts";
  */
 export class GitHubSecretConsumer implements Consumer {
   readonly name: string;
-  private readonly octokit: ReturnType<typeof getOctokit>;
-  private readonly owner: string;
-  private readonly repo: string;
+  private readonly github: GitHubClient;
   private readonly secretName: string;
   private appliedAt = 0;
 
-  constructor(opts: { token: string; apiUrl: string; repository: string; secretName: string }) {
-    const [owner = "", repo = ""] = opts.repository.split("/");
-    this.owner = owner;
-    this.repo = repo;
+  constructor(opts: GitHubClientOptions & { secretName: string }) {
+    this.github = new GitHubClient(opts);
     this.secretName = opts.secretName;
     this.name = `GitHub secret ${opts.secretName}`;
-    this.octokit = getOctokit(opts.token, { baseUrl: opts.apiUrl.replace(/\/$/, "") });
   }
 
   async apply(value: string): Promise<void> {
     await sodium.ready;
-    const { data: key } = await this.octokit.rest.actions.getRepoPublicKey({
-      owner: this.owner,
-      repo: this.repo,
-    });
+    const { octokit, owner, repo } = this.github;
+    const { data: key } = await this.github.call(`read the Actions public key of ${owner}/${repo}`, () =>
+      octokit.rest.actions.getRepoPublicKey({ owner, repo }),
+    );
     const sealed = sodium.crypto_box_seal(
       sodium.from_string(value),
       sodium.from_base64(key.key, sodium.base64_variants.ORIGINAL),
     );
     this.appliedAt = Date.now();
-    await this.octokit.rest.actions.createOrUpdateRepoSecret({
-      owner: this.owner,
-      repo: this.repo,
-      secret_name: this.secretName,
-      encrypted_value: sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL),
-      key_id: key.key_id,
-    });
+    await this.github.call(`update the Actions secret ${this.secretName} of ${owner}/${repo}`, () =>
+      octokit.rest.actions.createOrUpdateRepoSecret({
+        owner,
+        repo,
+        secret_name: this.secretName,
+        encrypted_value: sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL),
+        key_id: key.key_id,
+      }),
+    );
   }
 
   /** GitHub never returns a secret's value: the proof is that it was updated by this write. */
   async verify(): Promise<void> {
-    const { data } = await this.octokit.rest.actions.getRepoSecret({
-      owner: this.owner,
-      repo: this.repo,
-      secret_name: this.secretName,
-    });
+    const { octokit, owner, repo } = this.github;
+    const { data } = await this.github.call(
+      `read the Actions secret ${this.secretName} of ${owner}/${repo}`,
+      () => octokit.rest.actions.getRepoSecret({ owner, repo, secret_name: this.secretName }),
+    );
     if (Date.parse(data.updated_at) < this.appliedAt - 60_000)
       throw new Error(`${this.name} was not updated`);
   }

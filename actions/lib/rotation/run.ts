@@ -127,7 +127,13 @@ export async function runRotation(config: RotationConfig, request: RotationReque
         }
         const { GitHubSecretConsumer } = await import("./github-secret-consumer.ts");
         consumers.push(
-          new GitHubSecretConsumer({ ...deps.platform.github, secretName: c.githubSecret.name }),
+          new GitHubSecretConsumer({
+            ...deps.platform.github,
+            clock,
+            reporter: deps.reporter,
+            retry: defaultRetryPolicy,
+            secretName: c.githubSecret.name,
+          }),
         );
         continue;
       }
