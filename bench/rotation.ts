@@ -6,27 +6,19 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
+import type pg from "pg";
 import { silentReporter, systemClock } from "../actions/lib/reporter.ts";
 import { EncryptedFileStore } from "../actions/lib/rotation/file-store.ts";
 import { PostgresRotator } from "../actions/lib/rotation/postgres-rotator.ts";
 import { rotate } from "../actions/lib/rotation/rotate.ts";
 import { DrainingPool } from "../sandbox/draining-pool.ts";
-import { startPostgres } from "../sandbox/postgres.ts";
+import { createAppRoles, startPostgres } from "../sandbox/postgres.ts";
 
 export async function benchRotation(): Promise<void> {
   const db = await startPostgres();
   const dir = mkdtempSync(join(tmpdir(), "garde-rotation-bench-"));
   try {
-    const admin = new pg.Client({ connectionString: db.adminUrl });
-    await admin.connect();
-    await admin.query(
-      "CREATE ROLE app_rw NOLOGIN; CREATE ROLE app_blue LOGIN IN ROLE app_rw; CREATE ROLE app_green LOGIN IN ROLE app_rw",
-    );
-    await admin.query(
-      "CREATE TABLE hits (id bigserial PRIMARY KEY, at timestamptz DEFAULT now()); GRANT SELECT, INSERT ON hits TO app_rw; GRANT USAGE ON SEQUENCE hits_id_seq TO app_rw",
-    );
-    await admin.end();
+    await createAppRoles(db.adminUrl, "hits");
     const store = new EncryptedFileStore(join(dir, "store.enc"), Buffer.alloc(32, 1));
     const app = new DrainingPool();
     const opts = {

@@ -108,3 +108,25 @@ function userIds(name: string): { uid: number; gid: number } {
   const gid = Number(execFileSync("id", ["-g", name], { encoding: "utf8" }).trim());
   return { uid, gid };
 }
+
+/**
+ * The alternating-users layout: a NOLOGIN group role owning the app's privileges, two login
+ * roles (app_blue, app_green) in it that take turns, and one table the app writes to.
+ */
+export async function createAppRoles(adminUrl: string, table: string): Promise<void> {
+  const { default: pg } = await import("pg");
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    const t = admin.escapeIdentifier(table);
+    const seq = admin.escapeIdentifier(`${table}_id_seq`);
+    await admin.query(
+      "CREATE ROLE app_rw NOLOGIN; CREATE ROLE app_blue LOGIN IN ROLE app_rw; CREATE ROLE app_green LOGIN IN ROLE app_rw",
+    );
+    await admin.query(
+      `CREATE TABLE ${t} (id bigserial PRIMARY KEY, at timestamptz DEFAULT now()); GRANT SELECT, INSERT ON ${t} TO app_rw; GRANT USAGE ON SEQUENCE ${seq} TO app_rw`,
+    );
+  } finally {
+    await admin.end();
+  }
+}

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import pg from "pg";
+import type pg from "pg";
 import { platformConfig } from "../actions/lib/platform-inputs.ts";
 import type { Reporter } from "../actions/lib/reporter.ts";
 import { systemClock } from "../actions/lib/reporter.ts";
@@ -15,22 +15,14 @@ import { rotate } from "../actions/lib/rotation/rotate.ts";
 import { runRotation } from "../actions/lib/rotation/run.ts";
 import { parseSmokeConfig } from "../actions/lib/smoke/config.ts";
 import { DrainingPool } from "./draining-pool.ts";
-import { startPostgres } from "./postgres.ts";
+import { createAppRoles, startPostgres } from "./postgres.ts";
 import type { Sandbox } from "./sandbox.ts";
 
 export async function rotationStory(sandbox: Sandbox, reporter: Reporter, dir: string): Promise<void> {
   const db = await startPostgres();
   const app = new DrainingPool({ drainMs: 500, probe: "SELECT count(*) FROM visits" });
   try {
-    const admin = new pg.Client({ connectionString: db.adminUrl });
-    await admin.connect();
-    await admin.query(
-      "CREATE ROLE app_rw NOLOGIN; CREATE ROLE app_blue LOGIN IN ROLE app_rw; CREATE ROLE app_green LOGIN IN ROLE app_rw",
-    );
-    await admin.query(
-      "CREATE TABLE visits (id bigserial PRIMARY KEY, at timestamptz DEFAULT now()); GRANT SELECT, INSERT ON visits TO app_rw; GRANT USAGE ON SEQUENCE visits_id_seq TO app_rw",
-    );
-    await admin.end();
+    await createAppRoles(db.adminUrl, "visits");
 
     const store = new EncryptedFileStore(join(dir, "secrets.enc"), randomBytes(32));
     const dbOptions = {
