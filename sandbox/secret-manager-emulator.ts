@@ -145,16 +145,28 @@ export class SecretManagerEmulator {
     return s.versions.find((v) => v.name.endsWith(`/versions/${id}`));
   }
 
-  private versionGet(project: string, id: string, action: string): EmulatorResponse {
+  /** Resolves `…/versions/{ref}:{verb}` to the version, or the NOT_FOUND answer. */
+  private lookupVersion(
+    project: string,
+    id: string,
+    action: string,
+  ): { v: Version; verb: string | undefined } | EmulatorResponse {
     const s = this.find(project, id);
     const [ref = "", verb] = action.split(":");
     const v = s && this.version(s, ref);
-    if (!s || !v)
+    if (!v)
       return googleError(
         404,
         "NOT_FOUND",
         `Secret Version [projects/${project}/secrets/${id}/versions/${ref}] not found.`,
       );
+    return { v, verb };
+  }
+
+  private versionGet(project: string, id: string, action: string): EmulatorResponse {
+    const found = this.lookupVersion(project, id, action);
+    if ("status" in found) return found;
+    const { v, verb } = found;
     if (verb !== "access")
       return { status: 200, body: { name: v.name, createTime: v.createTime, state: v.state } };
     if (v.state !== "ENABLED")
@@ -163,15 +175,9 @@ export class SecretManagerEmulator {
   }
 
   private versionPost(project: string, id: string, action: string): EmulatorResponse {
-    const s = this.find(project, id);
-    const [ref = "", verb] = action.split(":");
-    const v = s && this.version(s, ref);
-    if (!s || !v)
-      return googleError(
-        404,
-        "NOT_FOUND",
-        `Secret Version [projects/${project}/secrets/${id}/versions/${ref}] not found.`,
-      );
+    const found = this.lookupVersion(project, id, action);
+    if ("status" in found) return found;
+    const { v, verb } = found;
     if (verb === "disable") v.state = "DISABLED";
     else if (verb === "enable") v.state = "ENABLED";
     else return googleError(404, "NOT_FOUND", `Unknown method ${verb}`);

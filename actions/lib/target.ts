@@ -51,3 +51,7 @@ export interface EnvironmentVariables {
   /** Creates or replaces a sensitive variable for production. */
   setSensitive(key: string, value: string): Promise<void>;
 }
+
+export function hasEnvironmentVariables(target: object): target is EnvironmentVariables {
+  return typeof (target as Partial<EnvironmentVariables>).setSensitive === "function";
+}

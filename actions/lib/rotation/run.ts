@@ -8,7 +8,7 @@ import { ProductionHistory } from "../rollback/known-good.ts";
 import type { SmokeConfig } from "../smoke/config.ts";
 import { smokeGate } from "../smoke/gate.ts";
 import type { EnvLookup } from "../smoke/secrets.ts";
-import type { EnvironmentVariables } from "../target.ts";
+import { hasEnvironmentVariables } from "../target.ts";
 import type { RotationConfig } from "./config.ts";
 import { EncryptedFileStore } from "./file-store.ts";
 import { PostgresRotator } from "./postgres-rotator.ts";
@@ -145,10 +145,13 @@ export async function runRotation(config: RotationConfig, request: RotationReque
       }
       const target =
         platform.target instanceof LazyTarget ? await platform.target.resolve() : platform.target;
+      if (!hasEnvironmentVariables(target)) {
+        throw new Error(`${secret}: the ${target.platform} target cannot set environment variables`);
+      }
       consumers.push(
         new VercelEnvConsumer({
           target,
-          env: target as unknown as EnvironmentVariables,
+          env: target,
           key: c.vercel.key,
           previousKey: c.vercel.previousKey,
           check: (url, values) =>
