@@ -33,7 +33,8 @@ export class GitHubEmulator {
   readonly pulls: PullRequest[] = [];
   /** Actions secrets as GitHub keeps them: sealed to the repository key. Tests open them with the private key. */
   readonly actionsSecrets = new Map<string, { encrypted: string; keyId: string; updatedAt: string }>();
-  private readonly sealKeys = sodium.crypto_box_keypair();
+  /** The repository's Actions sealing key pair, made in start() once libsodium is ready. */
+  private sealKeys!: { publicKey: Uint8Array; privateKey: Uint8Array };
   private readonly sealKeyId = "568250167242549743";
   readonly comments = new Map<number, IssueComment[]>();
   private nextId = 1000;
@@ -97,6 +98,8 @@ export class GitHubEmulator {
   }
 
   async start(): Promise<string> {
+    await sodium.ready;
+    this.sealKeys = sodium.crypto_box_keypair();
     this.url = await this.router.listen();
     return this.url;
   }

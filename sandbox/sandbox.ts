@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import sodium from "libsodium-wrappers";
 import { GcpMonitoringEmulator } from "./gcp-monitoring-emulator.ts";
 import { GitHubEmulator } from "./github-emulator.ts";
 import { SampleApp } from "./sample-app.ts";
@@ -41,7 +40,6 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     buildMs: opts.buildMs,
     promoteMs: opts.promoteMs,
   });
-  await sodium.ready;
   const github = new GitHubEmulator({ token: githubToken });
   const slack = new SlackEmulator();
   const monitoring = new GcpMonitoringEmulator("garde-sandbox");
