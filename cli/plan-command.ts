@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InputError } from "../actions/lib/errors.ts";
-import { formatPlan, planStacks } from "../infra/plan.ts";
+import { formatPlan, planJson, planStacks } from "../infra/plan.ts";
 import { readStackFile } from "../infra/stack-file.ts";
 
 /** Where the stacks are: Pulumi.<stack>.yaml beside Pulumi.yaml. */
@@ -57,6 +57,6 @@ export async function runPlan(opts: {
   json?: boolean | undefined;
 }): Promise<string> {
   const plans = await planStacks(stackFiles(opts));
-  if (opts.json) return `${JSON.stringify(plans, null, 2)}\n`;
+  if (opts.json) return planJson(plans);
   return `${plans.map(formatPlan).join("\n\n")}\n`;
 }

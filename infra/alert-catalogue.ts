@@ -2,50 +2,77 @@ import type { StackConfig } from "./config.ts";
 
 /**
  * Alert policies built from the seeds' thresholds (CSAR: 5xx > 5 in 5 min, CPU > 80 %, memory
- * > 90 %, disk < 10 %; tenants: P95 > 2 s, availability < 99.9 %; Cesizen: failed logins > 50/min,
- * certificates < 30 days). Each applies only where its metric exists.
+ * > 90 %, disk < 10 %; tenants: P95 > 2 s, the site down; Cesizen: failed logins > 50/min,
+ * certificates < 30 days). Each applies only where a resource of the stack emits its metric;
+ * tests/infra/alert-semantics.test.ts evaluates every condition on synthetic time series.
  */
 export type Severity = "P1" | "P2" | "P3" | "P4";
 
+export const ALERT_IDS = [
+  "http-5xx",
+  "latency-p95",
+  "availability",
+  "cpu",
+  "memory",
+  "disk",
+  "cert-expiry",
+  "failed-logins",
+] as const;
+export type AlertId = (typeof ALERT_IDS)[number];
+
 const percent = (fraction: number) => Math.round(fraction * 1000) / 10;
 
-/** The public host uptime checks reach: the production domain, else the staging one. */
-export function uptimeHost(config: StackConfig): string | undefined {
-  return config.vercel?.domain ?? config.vercel?.stagingDomain;
-}
-export type Needs = "uptime" | "kubernetes" | "cloudSql" | "logs";
+/**
+ * What emits each metric: an uptime check on a public host, the app's containers, the load
+ * balancer in front of them (only when the app is exposed through an Ingress), Cloud SQL, or a
+ * log-based metric over the containers' logs.
+ */
+export type Needs = "uptime" | "containers" | "loadBalancer" | "cloudSql" | "containerLogs";
+
+export const NEEDS_EXPLAINED: Record<Needs, string> = {
+  uptime: "a public host to probe (garde:vercel.domain, garde:vercel.stagingDomain or garde:kubernetes.host)",
+  containers: "garde:kubernetes",
+  loadBalancer: "garde:kubernetes.host (an Ingress and its load balancer emit the metric)",
+  cloudSql: "garde:backups.cloudSql",
+  containerLogs: "garde:kubernetes (the log metric counts its containers' log lines)",
+};
 
 export interface CatalogueEntry {
-  id: string;
+  id: AlertId;
   title: (threshold: number) => string;
   severity: Severity;
   needs: Needs;
   metric: string;
-  /** Extra filter terms beyond the metric type. */
+  /** The monitored resource type the metric is written against. */
+  resourceType: string;
+  /** Extra filter terms beyond the metric, the resource type and the stack's scope. */
   filter?: string;
   comparison: "COMPARISON_GT" | "COMPARISON_LT";
   /** Default threshold in the metric's unit, per environment (dev tolerates more). */
   threshold: Record<StackConfig["environment"], number>;
-  /** How long the condition must hold. */
+  /** How long the condition must hold; 0 fires on the first aligned point over the threshold. */
   durationSeconds: number;
   aligner: string;
   alignmentSeconds: number;
   reducer?: string;
+  groupBy?: string[];
   unit: string;
 }
 
-export const ALERT_CATALOGUE: CatalogueEntry[] = [
+export const ALERT_CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: "http-5xx",
     title: (t) => `5xx responses > ${t} in 5 min`,
     severity: "P1",
-    needs: "kubernetes",
+    needs: "loadBalancer",
     metric: "loadbalancing.googleapis.com/https/request_count",
-    filter: "metric.label.response_code_class = 500",
+    resourceType: "https_lb_rule",
+    filter: 'metric.label.response_code_class = "500"',
     comparison: "COMPARISON_GT",
     threshold: { dev: 50, staging: 20, prod: 5 },
+    // A 5-minute sliding sum: "more than 5 in 5 minutes" is one aligned point above 5.
     durationSeconds: 0,
-    aligner: "ALIGN_SUM",
+    aligner: "ALIGN_DELTA",
     alignmentSeconds: 300,
     reducer: "REDUCE_SUM",
     unit: "responses",
@@ -54,35 +81,43 @@ export const ALERT_CATALOGUE: CatalogueEntry[] = [
     id: "latency-p95",
     title: (t) => `P95 latency > ${t / 1000} s`,
     severity: "P2",
-    needs: "kubernetes",
+    needs: "loadBalancer",
     metric: "loadbalancing.googleapis.com/https/total_latencies",
+    resourceType: "https_lb_rule",
     comparison: "COMPARISON_GT",
     threshold: { dev: 5000, staging: 3000, prod: 2000 },
     durationSeconds: 300,
-    aligner: "ALIGN_PERCENTILE_95",
+    // A distribution: merge every series' requests, then take the 95th percentile of them all.
+    aligner: "ALIGN_DELTA",
     alignmentSeconds: 60,
+    reducer: "REDUCE_PERCENTILE_95",
     unit: "ms",
   },
   {
     id: "availability",
-    title: (t) => `availability < ${percent(t)} %`,
+    title: (t) => `site down from more than ${t} region${t === 1 ? "" : "s"}`,
     severity: "P1",
     needs: "uptime",
     metric: "monitoring.googleapis.com/uptime_check/check_passed",
-    comparison: "COMPARISON_LT",
-    threshold: { dev: 0.9, staging: 0.99, prod: 0.999 },
-    durationSeconds: 300,
-    aligner: "ALIGN_FRACTION_TRUE",
+    resourceType: "uptime_url",
+    comparison: "COMPARISON_GT",
+    // Failing checker regions: one region's network blip never pages anyone.
+    threshold: { dev: 1, staging: 1, prod: 1 },
+    durationSeconds: 60,
+    aligner: "ALIGN_NEXT_OLDER",
     alignmentSeconds: 300,
-    reducer: "REDUCE_MEAN",
-    unit: "fraction",
+    reducer: "REDUCE_COUNT_FALSE",
+    groupBy: ["metric.label.check_id"],
+    unit: "regions",
   },
   {
     id: "cpu",
-    title: (t) => `CPU > ${percent(t)} %`,
+    title: (t) => `CPU > ${percent(t)} % of the request`,
     severity: "P2",
-    needs: "kubernetes",
-    metric: "kubernetes.io/container/cpu/limit_utilization",
+    needs: "containers",
+    // Requests are set and limits are not (a CPU limit throttles): utilisation of the request.
+    metric: "kubernetes.io/container/cpu/request_utilization",
+    resourceType: "k8s_container",
     comparison: "COMPARISON_GT",
     threshold: { dev: 0.95, staging: 0.9, prod: 0.8 },
     durationSeconds: 300,
@@ -94,8 +129,11 @@ export const ALERT_CATALOGUE: CatalogueEntry[] = [
     id: "memory",
     title: (t) => `memory > ${percent(t)} %`,
     severity: "P2",
-    needs: "kubernetes",
+    needs: "containers",
     metric: "kubernetes.io/container/memory/limit_utilization",
+    resourceType: "k8s_container",
+    // Evictable memory (page cache) is reclaimed before an OOM kill: it is not pressure.
+    filter: 'metric.label.memory_type = "non-evictable"',
     comparison: "COMPARISON_GT",
     threshold: { dev: 0.95, staging: 0.9, prod: 0.9 },
     durationSeconds: 300,
@@ -109,6 +147,7 @@ export const ALERT_CATALOGUE: CatalogueEntry[] = [
     severity: "P2",
     needs: "cloudSql",
     metric: "cloudsql.googleapis.com/database/disk/utilization",
+    resourceType: "cloudsql_database",
     comparison: "COMPARISON_GT",
     threshold: { dev: 0.95, staging: 0.9, prod: 0.9 },
     durationSeconds: 600,
@@ -122,40 +161,57 @@ export const ALERT_CATALOGUE: CatalogueEntry[] = [
     severity: "P3",
     needs: "uptime",
     metric: "monitoring.googleapis.com/uptime_check/time_until_ssl_cert_expires",
+    resourceType: "uptime_url",
     comparison: "COMPARISON_LT",
     threshold: { dev: 7, staging: 14, prod: 30 },
     durationSeconds: 600,
     aligner: "ALIGN_NEXT_OLDER",
     alignmentSeconds: 1200,
     reducer: "REDUCE_MIN",
+    groupBy: ["resource.label.host"],
     unit: "days",
   },
   {
     id: "failed-logins",
     title: (t) => `failed logins > ${t}/min`,
     severity: "P1",
-    needs: "logs",
+    needs: "containerLogs",
+    // The stack's own log metric (see Alerting): its type carries the app and environment.
     metric: "logging.googleapis.com/user/failed_logins",
+    resourceType: "k8s_container",
     comparison: "COMPARISON_GT",
     threshold: { dev: 500, staging: 200, prod: 50 },
-    durationSeconds: 60,
-    aligner: "ALIGN_RATE",
+    // Count per minute (ALIGN_DELTA), not per second (ALIGN_RATE would read 50 as 3,000/min).
+    durationSeconds: 0,
+    aligner: "ALIGN_DELTA",
     alignmentSeconds: 60,
     reducer: "REDUCE_SUM",
     unit: "per minute",
   },
 ];
 
+/** The public hosts uptime checks reach: the Vercel production or staging domain, the API's host. */
+export function uptimeHosts(config: StackConfig): string[] {
+  const web = config.vercel?.domain ?? config.vercel?.stagingDomain;
+  return [web, config.kubernetes?.host].filter((h): h is string => Boolean(h));
+}
+
+/** Which metric sources a stack has. */
+export function metricSources(config: StackConfig): Record<Needs, boolean> {
+  return {
+    uptime: (config.alerts?.uptimePaths.length ?? 0) > 0 && uptimeHosts(config).length > 0,
+    containers: Boolean(config.kubernetes),
+    loadBalancer: Boolean(config.kubernetes?.host),
+    cloudSql: Boolean(config.backups?.cloudSql),
+    containerLogs: Boolean(config.kubernetes),
+  };
+}
+
 /** The entries a stack gets: those whose metric exists there, narrowed by `alerts.policies`. */
 export function alertsFor(config: StackConfig): { entry: CatalogueEntry; threshold: number }[] {
   const alerts = config.alerts;
   if (!alerts) return [];
-  const has: Record<Needs, boolean> = {
-    uptime: alerts.uptimePaths.length > 0 && Boolean(uptimeHost(config)),
-    kubernetes: Boolean(config.kubernetes),
-    cloudSql: Boolean(config.backups?.cloudSql),
-    logs: Boolean(config.kubernetes),
-  };
+  const has = metricSources(config);
   return ALERT_CATALOGUE.filter((e) => has[e.needs])
     .filter((e) => !alerts.policies || alerts.policies.includes(e.id))
     .map((entry) => ({
@@ -166,7 +222,8 @@ export function alertsFor(config: StackConfig): { entry: CatalogueEntry; thresho
 
 /**
  * Cesizen's matrix: P1 → SMS, Slack, email (and PagerDuty) at once; P2 → Slack and email;
- * P3 → email, grouped daily; P4 → email, grouped weekly. A webhook hears everything.
+ * P3 and P4 → email. A webhook hears everything. The seed groups P3 daily and P4 weekly;
+ * Cloud Monitoring cannot batch metric alerts, so `garde plan` says so instead of claiming it.
  */
 export const CHANNELS_BY_SEVERITY: Record<
   Severity,
@@ -176,12 +233,4 @@ export const CHANNELS_BY_SEVERITY: Record<
   P2: ["slack", "email", "webhook"],
   P3: ["email", "webhook"],
   P4: ["email", "webhook"],
-};
-
-/** Notification rate limit that turns P3/P4 into digests. */
-export const DIGEST_SECONDS: Record<Severity, number | null> = {
-  P1: null,
-  P2: null,
-  P3: 86_400,
-  P4: 604_800,
 };

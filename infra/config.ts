@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { InputError } from "../actions/lib/errors.ts";
 import { strictObject } from "../actions/lib/zod-strict.ts";
+import { ALERT_CATALOGUE, ALERT_IDS, metricSources, NEEDS_EXPLAINED } from "./alert-catalogue.ts";
+import { API_LIMITS } from "./api-limits.ts";
 
 /**
  * The typed stack config: what each environment gets. Read from Pulumi config (namespace
@@ -25,14 +27,26 @@ const gcpLocation = z.string().regex(/^([a-z]+-[a-z]+\d|EU|US|ASIA|EUR4|NAM4)$/,
 });
 
 const vercel = strictObject({
-  project: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, {
-    error: "must be a Vercel project name (lowercase, digits, . _ -)",
+  project: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, {
+      error: "must be a Vercel project name (lowercase, digits, . _ -)",
+    })
+    .meta({
+      description: "The app's one Vercel project, the same in every stack (environments are its targets)",
+    }),
+  createProject: z.boolean().optional().meta({
+    description: "Whether this stack owns the project; default: the prod stack does, the others look it up",
   }),
   teamId: z.string().optional(),
   framework: z.string().optional(),
   gitRepository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, { error: "must be owner/name" }),
   domain: z.string().optional().meta({ description: "Production domain" }),
   stagingDomain: z.string().optional(),
+  stagingBranch: z
+    .string()
+    .default("develop")
+    .meta({ description: "The branch the staging domain follows (a branch domain, not a production one)" }),
   env: z
     .array(
       strictObject({
@@ -40,9 +54,19 @@ const vercel = strictObject({
         targets: z.array(z.enum(["production", "preview", "development"])).min(1),
         value: z.string().optional().meta({ description: "A plain, non-secret value" }),
         secret: envName.optional().meta({ description: "Name of a garde-secrets:NAME secure config key" }),
-      }).refine((e) => (e.value === undefined) !== (e.secret === undefined), {
-        error: "give exactly one of value (plain) or secret (the name of a garde-secrets key)",
-      }),
+        rotated: z.string().optional().meta({
+          description: "Name of a garde:secrets item: rotate-keys owns the value, Pulumi does not set it",
+        }),
+      })
+        .refine((e) => [e.value, e.secret, e.rotated].filter((v) => v !== undefined).length === 1, {
+          error:
+            "give exactly one of value (plain), secret (the name of a garde-secrets key) or rotated (a garde:secrets item rotate-keys owns)",
+        })
+        .refine((e) => e.secret === undefined || !e.targets.includes("development"), {
+          error:
+            "a secret is a sensitive variable, and Vercel refuses sensitive variables for the development target: use preview",
+          path: ["targets"],
+        }),
     )
     .default([]),
 });
@@ -91,10 +115,12 @@ const alerts = strictObject({
     })
     .default(60),
   policies: z
-    .array(z.string())
+    .array(z.enum(ALERT_IDS, { error: `must be one of ${ALERT_IDS.join(", ")}` }))
     .optional()
     .meta({ description: "Catalogue ids to create; default: every one that applies" }),
-  thresholds: z.record(z.string(), z.number()).default({}),
+  thresholds: z
+    .partialRecord(z.enum(ALERT_IDS, { error: `must be one of ${ALERT_IDS.join(", ")}` }), z.number())
+    .default({}),
   channels,
 });
 
@@ -107,11 +133,18 @@ const backups = strictObject({
     schedule: cron.default("30 0 * * *"),
     via: z
       .enum(["kubernetes", "scheduler"], {
-        error: "must be kubernetes (a pg_dump CronJob) or scheduler (Cloud Scheduler → the backup workflow)",
+        error:
+          "must be kubernetes (a pg_dump CronJob in the cluster) or scheduler (Cloud Scheduler → a Cloud Run job)",
       })
       .default("kubernetes"),
+    serverVersion: z
+      .number({ error: "must be the database server's major version, e.g. 15 (pg_dump must be as new)" })
+      .int()
+      .min(12)
+      .max(18),
     databaseUrlSecret: z.string().min(1).meta({
-      description: "kubernetes: Secret name/key holding DATABASE_URL; scheduler: the garde-secrets name",
+      description:
+        "kubernetes: Kubernetes Secret name/key holding DATABASE_URL; scheduler: a garde:secrets item holding it",
     }),
   }).optional(),
   firestore: strictObject({ database: z.string().default("(default)") }).optional(),
@@ -120,12 +153,36 @@ const backups = strictObject({
     tier: z.string().default("db-custom-1-3840"),
     highAvailability: z.boolean().default(false),
     pointInTimeRecovery: z.boolean().default(true),
+    network: z
+      .string()
+      .regex(/^projects\/[a-z][a-z0-9-]+\/global\/networks\/[a-z][a-z0-9-]*$/, {
+        error: "must be a VPC network such as projects/acme-prod/global/networks/default",
+      })
+      .optional()
+      .meta({
+        description:
+          "Private IP on this VPC (it needs private services access); without it a public IP no network may reach except through the Cloud SQL Auth Proxy",
+      }),
   }).optional(),
   restoreDrillSchedule: cron.default("0 14 1 * *"),
 });
 
 const kubernetes = strictObject({
+  cluster: strictObject({
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, { error: "must be a GKE cluster name" }),
+    location: z.string().regex(/^[a-z]+-[a-z]+\d(-[a-z])?$/, {
+      error: "must be a GKE location such as europe-west1 or europe-west1-b",
+    }),
+    context: z.string().optional().meta({
+      description: "kubeconfig context; default gke_PROJECT_LOCATION_NAME, as gcloud names it",
+    }),
+  }),
   image: z.string().min(1),
+  host: z
+    .string()
+    .regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, { error: "must be a DNS name such as api.example.com" })
+    .optional()
+    .meta({ description: "Public host: an Ingress with its load balancer and a managed certificate" }),
   replicas: z.number().int().min(1).max(50),
   cpu: z.string().regex(/^\d+m?$/, { error: 'must be a CPU quantity such as "250m" or "1"' }),
   memory: z.string().regex(/^\d+(Mi|Gi)$/, { error: 'must be a memory quantity such as "512Mi"' }),
@@ -147,6 +204,19 @@ export const stackConfigSchema = strictObject({
   kubernetes: kubernetes.optional(),
   githubOidc: strictObject({
     repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, { error: "must be owner/name" }),
+    repositoryId: z.string().regex(/^\d+$/, {
+      error: "must be the repository's numeric id (gh api repos/OWNER/NAME --jq .id): names can be reused",
+    }),
+    repositoryOwnerId: z.string().regex(/^\d+$/, {
+      error: "must be the owner's numeric id (gh api repos/OWNER/NAME --jq .owner.id)",
+    }),
+    productionRefs: z
+      .array(
+        z.string().regex(/^refs\/(heads|tags)\/\S+$/, { error: "must be a ref such as refs/heads/main" }),
+      )
+      .min(1)
+      .default(["refs/heads/main", "refs/heads/hotfix/*"])
+      .meta({ description: "prod only: the refs whose workflows may deploy; a trailing * matches a prefix" }),
   }).optional(),
 });
 
@@ -175,6 +245,58 @@ function keyPath(path: readonly PropertyKey[]): string {
   );
 }
 
+/** Tags that move: an image named by one of these can change under a running prod. */
+const MUTABLE_TAGS = /^(latest|stable|main|master|develop|dev|staging|prod|production|edge|nightly)$/;
+
+/** A digest, a version (1.4.2, v2.0.0-rc.1) or a git SHA: names that never move. */
+export function isPinnedImage(image: string): boolean {
+  if (/@sha256:[a-f0-9]{64}$/.test(image)) return true;
+  const tag = /:([\w.-]+)$/.exec(image.split("/").pop() ?? "")?.[1];
+  if (!tag || MUTABLE_TAGS.test(tag)) return false;
+  return /^v?\d+\.\d+\.\d+([-+][\w.]+)?$/.test(tag) || /^[0-9a-f]{7,40}$/.test(tag);
+}
+
+/** Rules across keys: references between parts, the APIs' own bounds, what prod must pin. */
+function crossFieldProblems(c: StackConfig): string[] {
+  const problems: string[] = [];
+  const items = c.secrets?.items.map((i) => i.name) ?? [];
+  const known = items.length ? items.join(", ") : "none: add garde:secrets.items";
+  for (const [i, e] of (c.vercel?.env ?? []).entries()) {
+    if (e.rotated !== undefined && !items.includes(e.rotated))
+      problems.push(`- garde:vercel.env[${i}].rotated: no garde:secrets item ${e.rotated}; known: ${known}`);
+  }
+  const has = metricSources(c);
+  for (const [i, id] of (c.alerts?.policies ?? []).entries()) {
+    const entry = ALERT_CATALOGUE.find((e) => e.id === id);
+    if (entry && !has[entry.needs])
+      problems.push(
+        `- garde:alerts.policies[${i}]: ${id} cannot be built in this stack: its metric needs ${NEEDS_EXPLAINED[entry.needs]}`,
+      );
+  }
+  const b = c.backups;
+  if (b?.cloudSql && b.retentionDays > API_LIMITS.cloudSqlRetainedBackups)
+    problems.push(
+      `- garde:backups.retentionDays: Cloud SQL keeps at most ${API_LIMITS.cloudSqlRetainedBackups} automated backups; got ${b.retentionDays} (keep longer history as exports in the bucket)`,
+    );
+  if (b?.firestore && b.retentionDays > API_LIMITS.firestoreWeeklyRetentionDays)
+    problems.push(
+      `- garde:backups.retentionDays: Firestore keeps backups at most 14 weeks (${API_LIMITS.firestoreWeeklyRetentionDays} days); got ${b.retentionDays}`,
+    );
+  if (b?.postgres?.via === "scheduler" && !items.includes(b.postgres.databaseUrlSecret))
+    problems.push(
+      `- garde:backups.postgres.databaseUrlSecret: via scheduler, the Cloud Run job reads the URL from Secret Manager: name a garde:secrets item (known: ${known})`,
+    );
+  if (c.kubernetes && !c.kubernetes.cluster.context && !c.gcp)
+    problems.push(
+      "- garde:kubernetes.cluster.context: give the kubeconfig context, or garde:gcp so garde derives GKE's (gke_PROJECT_LOCATION_NAME)",
+    );
+  if (c.kubernetes && c.environment === "prod" && !isPinnedImage(c.kubernetes.image))
+    problems.push(
+      `- garde:kubernetes.image: prod needs an image that never moves: a digest (@sha256:…), a version tag (1.4.2) or a git SHA; got ${c.kubernetes.image}`,
+    );
+  return problems;
+}
+
 /**
  * Validates the `garde:*` values of one stack. GCP-backed parts need `gcp`; that is checked
  * here too, so a bad stack fails before any resource is declared.
@@ -197,6 +319,7 @@ export function parseStackConfig(values: Record<string, unknown>, stack: string)
         "- garde:backups.postgres.via: kubernetes needs garde:kubernetes; use via: scheduler for a database outside the cluster",
       );
     }
+    problems.push(...crossFieldProblems(c));
     const minimum = MIN_RETENTION_DAYS[c.environment];
     if (c.backups && c.backups.retentionDays < minimum) {
       problems.push(

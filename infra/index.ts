@@ -18,5 +18,5 @@ const inventory = buildStack(stack, (name) => secrets.requireSecret(name));
 
 export const environment = inventory.environment;
 export const alerts = inventory.alerts;
-export const backups = inventory.backups;
+export const schedules = inventory.schedules;
 export const secretsRotated = inventory.secrets;

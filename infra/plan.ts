@@ -1,14 +1,33 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AlertSummary } from "./components/alerting.ts";
-import type { BackupSummary } from "./components/backup-plan.ts";
 import { parseStackConfig, type StackConfig, StackConfigError } from "./config.ts";
-import { buildStack } from "./program.ts";
+import { type BuildOptions, buildStack } from "./program.ts";
+import type { PendingWork, ScheduledWork } from "./schedules.ts";
 import type { StackFile } from "./stack-file.ts";
 
 export interface PlannedResource {
   type: string;
   name: string;
+  /** The component it belongs to (by name), if any. */
+  parent?: string | undefined;
   inputs: Record<string, unknown>;
+  /** Names of the resources it waits for (explicit dependsOn, APIs included). */
+  dependsOn: string[];
+  protect: boolean;
+  ignoreChanges: string[];
+}
+
+/** Pulumi's marker for a secret value in serialized inputs. */
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** The inputs with every secret replaced by "[secret]": a plan shows that a value is set, never it. */
+export function redactSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactSecrets);
+  if (value && typeof value === "object") {
+    if (SECRET_SIG in value) return "[secret]";
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactSecrets(v)]));
+  }
+  return value;
 }
 
 export interface StackPlan {
@@ -18,8 +37,11 @@ export interface StackPlan {
   resources: PlannedResource[];
   byType: Record<string, number>;
   alerts: AlertSummary[];
-  backups: BackupSummary[];
+  schedules: ScheduledWork[];
+  pending: PendingWork[];
+  warnings: string[];
   secrets: { name: string; rotationDays: number }[];
+  rotatedVariables: { key: string; secret: string }[];
 }
 
 /** Names of the secret values a config needs, each a `garde-secrets:NAME` key. */
@@ -64,7 +86,10 @@ function validated(file: StackFile): StackConfig {
  * Every config is validated before anything is evaluated. Stacks whose resource names cannot
  * collide (distinct app and environment) share one mock session, registering concurrently.
  */
-export async function planStacks(files: readonly StackFile[]): Promise<StackPlan[]> {
+export async function planStacks(
+  files: readonly StackFile[],
+  options: Pick<BuildOptions, "now" | "restoreDrill"> = {},
+): Promise<StackPlan[]> {
   const configs = files.map(validated);
   // Pulumi records a stack trace for every resource and promise (leak diagnostics); under mocks
   // that was most of the run, more so mapped through tsx's source maps. A plan reports config
@@ -74,14 +99,48 @@ export async function planStacks(files: readonly StackFile[]): Promise<StackPlan
   process.setSourceMapsEnabled(false);
   Error.stackTraceLimit = 0;
   try {
-    return await evaluate(files, configs);
+    return await evaluate(files, configs, options);
   } finally {
     Error.stackTraceLimit = traceLimit;
     process.setSourceMapsEnabled(sourceMaps);
   }
 }
 
-async function evaluate(files: readonly StackFile[], configs: StackConfig[]): Promise<StackPlan[]> {
+/** A resource's name as Pulumi holds it (the SDK keeps it on every Resource object). */
+const nameOf = (r: unknown) => (r as { __name?: string }).__name ?? "?";
+
+/** The options that matter to a reviewer, as the program declared them. */
+function declaredOptions(o: pulumi.ResourceOptions) {
+  const deps = o.dependsOn ? ([] as unknown[]).concat(o.dependsOn as unknown[]) : [];
+  return {
+    parent: o.parent ? nameOf(o.parent) : undefined,
+    dependsOn: deps.map(nameOf).sort(),
+    protect: Boolean(o.protect),
+    ignoreChanges: [...(o.ignoreChanges ?? [])],
+  };
+}
+
+/** Answers the data-source calls the program makes, with what the real service would return. */
+function callResult(token: string, inputs: Record<string, unknown>, configs: StackConfig[]) {
+  if (token === "gcp:storage/getTransferProjectServiceAccount:getTransferProjectServiceAccount") {
+    const number = configs.find((c) => c.gcp?.project === inputs.project)?.gcp?.projectNumber;
+    return {
+      email: `project-${number}@storage-transfer-service.iam.gserviceaccount.com`,
+      id: inputs.project,
+    };
+  }
+  if (token === "vercel:index/getProject:getProject") return { id: `prj_${inputs.name}`, name: inputs.name };
+  throw new Error(`the program called ${token}, which garde plan does not emulate`);
+}
+
+const byTypeThenName = (a: PlannedResource, b: PlannedResource) =>
+  a.type === b.type ? a.name.localeCompare(b.name) : a.type.localeCompare(b.type);
+
+async function evaluate(
+  files: readonly StackFile[],
+  configs: StackConfig[],
+  options: Pick<BuildOptions, "now" | "restoreDrill">,
+): Promise<StackPlan[]> {
   const prefixes = configs.map((c) => `${c.app.name}-${c.environment}`);
   const batches: number[][] = [];
   for (let i = 0; i < files.length; i++) {
@@ -92,29 +151,38 @@ async function evaluate(files: readonly StackFile[], configs: StackConfig[]): Pr
   const plans: StackPlan[] = new Array(files.length);
   for (const batch of batches) {
     const resources = new Map<number, PlannedResource[]>(batch.map((i) => [i, []]));
+    const declared = new Map<string, ReturnType<typeof declaredOptions>>();
+    const record: pulumi.ResourceTransformation = ({ name, opts }) => {
+      declared.set(name, declaredOptions(opts));
+      return undefined;
+    };
     await pulumi.runtime.setMocks(
       {
         newResource: (args) => {
           const owner =
             batch.find((i) => args.name.startsWith(`${prefixes[i]}-`) || args.name === prefixes[i]) ??
             batch[0];
-          resources.get(owner as number)?.push({ type: args.type, name: args.name, inputs: args.inputs });
+          const o = declared.get(args.name) ?? { dependsOn: [], protect: false, ignoreChanges: [] };
+          resources
+            .get(owner as number)
+            ?.push({ type: args.type, name: args.name, inputs: args.inputs, ...o });
           return { id: `${args.name}-id`, state: { ...args.inputs, name: args.inputs.name ?? args.name } };
         },
-        call: (args) => {
-          throw new Error(`the program called ${args.token}, which garde plan does not emulate`);
-        },
+        call: (args) => callResult(args.token, args.inputs, configs),
       },
       "garde",
       batch.length === 1 ? (files[batch[0] as number] as StackFile).stack : "plan",
       false,
     );
     const inventories = batch.map((i) =>
-      buildStack(configs[i] as StackConfig, (name) => pulumi.secret(`(secret ${name})`)),
+      buildStack(configs[i] as StackConfig, (name) => pulumi.secret(`(secret ${name})`), {
+        ...options,
+        transformations: [record],
+      }),
     );
     await settled();
     batch.forEach((i, k) => {
-      const list = resources.get(i) ?? [];
+      const list = (resources.get(i) ?? []).sort(byTypeThenName);
       const byType: Record<string, number> = {};
       for (const r of list) byType[r.type] = (byType[r.type] ?? 0) + 1;
       const inventory = inventories[k] as ReturnType<typeof buildStack>;
@@ -126,8 +194,11 @@ async function evaluate(files: readonly StackFile[], configs: StackConfig[]): Pr
         resources: list,
         byType,
         alerts: inventory.alerts,
-        backups: inventory.backups,
+        schedules: inventory.schedules,
+        pending: inventory.pending,
+        warnings: inventory.warnings,
         secrets: inventory.secrets,
+        rotatedVariables: inventory.rotatedVariables,
       };
     });
   }
@@ -138,7 +209,30 @@ export async function planStack(file: StackFile): Promise<StackPlan> {
   return (await planStacks([file]))[0] as StackPlan;
 }
 
-/** The inventory a reviewer reads: resources by type, alerts and routes, backups, secrets. */
+/** A plan as JSON: resources sorted, secrets shown as "[secret]", never Pulumi's envelope. */
+export function planJson(plans: StackPlan[]): string {
+  return `${JSON.stringify(
+    plans.map((p) => ({
+      ...p,
+      resources: p.resources.map((r) => ({ ...r, inputs: redactSecrets(r.inputs) })),
+    })),
+    null,
+    2,
+  )}\n`;
+}
+
+function describeSchedule(s: ScheduledWork): string {
+  const e = s.executor;
+  const chain = e.trigger ? `Cloud Scheduler ${e.trigger} → ${e.kind} ${e.name}` : `${e.kind} ${e.name}`;
+  const when = /^\S+( \S+){4}$/.test(s.schedule)
+    ? `${s.schedule} (${s.timeZone})`
+    : `${s.schedule} ${s.timeZone}`;
+  const output = s.output ? ` → ${s.output}` : "";
+  const kept = s.retentionDays ? `, kept ${s.retentionDays} days` : "";
+  return `${s.what}: ${when}, run by ${chain}${output}${kept}`;
+}
+
+/** The inventory a reviewer reads: resources by type, alerts and routes, schedules, secrets, warnings. */
 export function formatPlan(plan: StackPlan): string {
   const lines = [
     `stack ${plan.stack} (${plan.source}): ${plan.environment}, ${plan.resources.length} resources`,
@@ -150,17 +244,26 @@ export function formatPlan(plan: StackPlan): string {
     lines.push("  alerts:");
     for (const a of plan.alerts) {
       const routes = a.routes.length ? a.routes.join(", ") : "no channel configured";
-      lines.push(`    [${a.severity}] ${a.title} → ${routes}${a.digest ? ` (${a.digest} digest)` : ""}`);
+      lines.push(`    [${a.severity}] ${a.title} → ${routes}`);
     }
   }
-  if (plan.backups.length) {
-    lines.push("  backups:");
-    for (const b of plan.backups)
-      lines.push(`    ${b.datastore}: ${b.how}, ${b.schedule}, kept ${b.retentionDays} days`);
+  if (plan.schedules.length) {
+    lines.push("  schedules:");
+    for (const s of plan.schedules) lines.push(`    ${describeSchedule(s)}`);
   }
-  if (plan.secrets.length) {
+  if (plan.secrets.length || plan.rotatedVariables.length) {
     lines.push("  secrets:");
     for (const s of plan.secrets) lines.push(`    ${s.name}: rotates every ${s.rotationDays} days`);
+    for (const v of plan.rotatedVariables)
+      lines.push(`    Vercel ${v.key}: value owned by rotate-keys (${v.secret})`);
+  }
+  const warnings = [
+    ...plan.pending.map((p) => `${p.what} (${p.schedule}) is not scheduled: waiting for ${p.waitingFor}`),
+    ...plan.warnings,
+  ];
+  if (warnings.length) {
+    lines.push("  warnings:");
+    for (const w of warnings) lines.push(`    ! ${w}`);
   }
   return lines.join("\n");
 }

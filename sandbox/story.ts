@@ -107,7 +107,7 @@ async function main(): Promise<number> {
     for (const p of plans) {
       const p1 = p.alerts.filter((a) => a.severity === "P1");
       console.log(
-        `    ${p.stack.padEnd(8)} ${String(p.resources.length).padStart(3)} resources · ${p.alerts.length} alerts (P1 → ${[...new Set(p1.flatMap((a) => a.routes))].join(", ") || "none"}) · backups kept ${p.backups[0]?.retentionDays ?? 0} days · ${p.secrets.length} rotated secrets`,
+        `    ${p.stack.padEnd(8)} ${String(p.resources.length).padStart(3)} resources · ${p.alerts.length} alerts (P1 → ${[...new Set(p1.flatMap((a) => a.routes))].join(", ") || "none"}) · ${p.schedules.length} schedules · ${p.secrets.length} rotated secrets`,
       );
     }
 

@@ -1,6 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { type CatalogueEntry, CHANNELS_BY_SEVERITY, DIGEST_SECONDS } from "../alert-catalogue.ts";
+import { type CatalogueEntry, CHANNELS_BY_SEVERITY } from "../alert-catalogue.ts";
 
 type ChannelKind = "slack" | "email" | "sms" | "pagerduty" | "webhook";
 
@@ -8,8 +8,16 @@ export interface AlertingArgs {
   project: string;
   environment: string;
   app: string;
-  /** Host the uptime checks reach (production domain or the cluster's ingress host). */
-  host?: string | undefined;
+  /** Public hosts the uptime checks reach (the Vercel domain, the API's Ingress host). */
+  hosts: string[];
+  /** Where the app's metrics come from, so each policy reads only this stack's series. */
+  scope: {
+    cluster?: string | undefined;
+    namespace?: string | undefined;
+    container?: string | undefined;
+    service?: string | undefined;
+    database?: string | undefined;
+  };
   uptimePaths: string[];
   uptimePeriodSeconds: number;
   policies: { entry: CatalogueEntry; threshold: number }[];
@@ -30,7 +38,48 @@ export interface AlertSummary {
   threshold: number;
   unit: string;
   routes: ChannelKind[];
-  digest: string | null;
+}
+
+/** The filter terms that keep a policy on this stack's own series. */
+export function scopeFilter(entry: CatalogueEntry, scope: AlertingArgs["scope"], hosts: string[]): string[] {
+  const q = (v: string) => JSON.stringify(v);
+  switch (entry.resourceType) {
+    case "k8s_container":
+      return [
+        scope.cluster && `resource.label.cluster_name = ${q(scope.cluster)}`,
+        scope.namespace && `resource.label.namespace_name = ${q(scope.namespace)}`,
+        scope.container && `resource.label.container_name = ${q(scope.container)}`,
+      ].filter((t): t is string => Boolean(t));
+    case "https_lb_rule":
+      // GKE names a NEG backend k8s1-<cluster hash>-<namespace>-<service>-<port>-<hash>.
+      return scope.namespace && scope.service
+        ? [
+            `resource.label.backend_target_name = monitoring.regex.full_match(${q(`k8s1-.*-${scope.namespace}-${scope.service}-.*`)})`,
+          ]
+        : [];
+    case "uptime_url":
+      return [`resource.label.host = one_of(${hosts.map(q).join(", ")})`];
+    case "cloudsql_database":
+      return scope.database ? [`resource.label.database_id = ${q(scope.database)}`] : [];
+    default:
+      return [];
+  }
+}
+
+export function conditionFilter(
+  entry: CatalogueEntry,
+  metric: string,
+  scope: AlertingArgs["scope"],
+  hosts: string[],
+) {
+  return [
+    `metric.type = ${JSON.stringify(metric)}`,
+    `resource.type = ${JSON.stringify(entry.resourceType)}`,
+    entry.filter,
+    ...scopeFilter(entry, scope, hosts),
+  ]
+    .filter(Boolean)
+    .join(" AND ");
 }
 
 /**
@@ -40,6 +89,7 @@ export interface AlertSummary {
 export class Alerting extends pulumi.ComponentResource {
   readonly policies: AlertSummary[];
   readonly uptimeChecks: pulumi.Output<string[]>;
+  readonly warnings: string[] = [];
 
   constructor(name: string, args: AlertingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("garde:gcp:Alerting", name, {}, opts);
@@ -76,6 +126,9 @@ export class Alerting extends pulumi.ComponentResource {
     }
     for (const [i, number] of (c.sms ?? []).entries()) {
       channel("sms", String(i), { type: "sms", displayName: `On-call SMS ${i + 1}`, labels: { number } });
+      this.warnings.push(
+        `SMS channel "On-call SMS ${i + 1}" delivers nothing until verified once by hand: Monitoring → Alerting → Edit notification channels → Verify`,
+      );
     }
     if (c.pagerduty) {
       channel("pagerduty", "main", {
@@ -91,53 +144,61 @@ export class Alerting extends pulumi.ComponentResource {
         labels: { url: c.webhook },
       });
 
-    const uptime = args.host
-      ? args.uptimePaths.map(
-          (path) =>
-            new gcp.monitoring.UptimeCheckConfig(
-              `${name}-uptime${path.replace(/[^a-z0-9]+/gi, "-").replace(/-$/, "") || "-root"}`,
-              {
-                project: args.project,
-                displayName: `${args.app} ${args.environment} ${path}`,
-                period: `${args.uptimePeriodSeconds}s`,
-                timeout: "10s",
-                httpCheck: {
-                  path,
-                  port: 443,
-                  useSsl: true,
-                  validateSsl: true,
-                  acceptedResponseStatusCodes: [{ statusClass: "STATUS_CLASS_2XX" }],
-                },
-                monitoredResource: {
-                  type: "uptime_url",
-                  labels: { project_id: args.project, host: args.host as string },
-                },
-                checkerType: "STATIC_IP_CHECKERS",
+    const uptime = args.hosts.flatMap((host) =>
+      args.uptimePaths.map(
+        (path) =>
+          new gcp.monitoring.UptimeCheckConfig(
+            `${name}-uptime-${host.replace(/[^a-z0-9]+/gi, "-")}${path.replace(/[^a-z0-9]+/gi, "-").replace(/-$/, "") || "-root"}`,
+            {
+              project: args.project,
+              displayName: `${args.app} ${args.environment} ${host}${path}`,
+              period: `${args.uptimePeriodSeconds}s`,
+              timeout: "10s",
+              httpCheck: {
+                path,
+                port: 443,
+                useSsl: true,
+                validateSsl: true,
+                acceptedResponseStatusCodes: [{ statusClass: "STATUS_CLASS_2XX" }],
               },
-              parent,
-            ),
-        )
-      : [];
+              monitoredResource: { type: "uptime_url", labels: { project_id: args.project, host } },
+              // Every checker region (six): "down from more than one" needs several to compare.
+              checkerType: "STATIC_IP_CHECKERS",
+            },
+            parent,
+          ),
+      ),
+    );
 
-    if (args.policies.some((p) => p.entry.id === "failed-logins")) {
-      new gcp.logging.Metric(
-        `${name}-failed-logins`,
-        {
-          project: args.project,
-          name: "failed_logins",
-          description: "Failed login attempts (log lines tagged event=login_failed)",
-          filter: 'jsonPayload.event="login_failed"',
-          metricDescriptor: { metricKind: "DELTA", valueType: "INT64", unit: "1" },
-        },
-        parent,
-      );
-    }
+    // Log-based metrics are per project: the name carries the app and environment, the filter
+    // the stack's namespace, so two stacks in one project never count each other's logins.
+    const logMetricName = `${args.app}_${args.environment}_failed_logins`.replace(/-/g, "_");
+    const logMetric = args.policies.some((p) => p.entry.id === "failed-logins")
+      ? new gcp.logging.Metric(
+          `${name}-failed-logins`,
+          {
+            project: args.project,
+            name: logMetricName,
+            description: "Failed login attempts (log lines tagged event=login_failed)",
+            filter: [
+              'resource.type="k8s_container"',
+              args.scope.namespace && `resource.labels.namespace_name="${args.scope.namespace}"`,
+              'jsonPayload.event="login_failed"',
+            ]
+              .filter(Boolean)
+              .join(" AND "),
+            metricDescriptor: { metricKind: "DELTA", valueType: "INT64", unit: "1" },
+          },
+          parent,
+        )
+      : undefined;
+    const metricOf = (entry: CatalogueEntry) =>
+      entry.id === "failed-logins" ? `logging.googleapis.com/user/${logMetricName}` : entry.metric;
 
     this.policies = args.policies.map(({ entry, threshold }) => {
       const routes = CHANNELS_BY_SEVERITY[entry.severity].filter((kind) =>
         channels.some((ch) => ch.kind === kind),
       );
-      const digest = DIGEST_SECONDS[entry.severity];
       const title = entry.title(threshold);
       new gcp.monitoring.AlertPolicy(
         `${name}-${entry.id}`,
@@ -150,7 +211,7 @@ export class Alerting extends pulumi.ComponentResource {
             {
               displayName: title,
               conditionThreshold: {
-                filter: [`metric.type = "${entry.metric}"`, entry.filter].filter(Boolean).join(" AND "),
+                filter: conditionFilter(entry, metricOf(entry), args.scope, args.hosts),
                 comparison: entry.comparison,
                 thresholdValue: threshold,
                 duration: `${entry.durationSeconds}s`,
@@ -159,15 +220,14 @@ export class Alerting extends pulumi.ComponentResource {
                     alignmentPeriod: `${entry.alignmentSeconds}s`,
                     perSeriesAligner: entry.aligner,
                     ...(entry.reducer ? { crossSeriesReducer: entry.reducer } : {}),
+                    ...(entry.groupBy ? { groupByFields: entry.groupBy } : {}),
                   },
                 ],
               },
             },
           ],
           notificationChannels: channels.filter((ch) => routes.includes(ch.kind)).map((ch) => ch.id),
-          alertStrategy: digest
-            ? { notificationRateLimit: { period: `${digest}s` } }
-            : { autoClose: "1800s" },
+          alertStrategy: { autoClose: "1800s" },
           userLabels: {
             severity: entry.severity.toLowerCase(),
             environment: args.environment,
@@ -178,17 +238,10 @@ export class Alerting extends pulumi.ComponentResource {
             mimeType: "text/markdown",
           },
         },
-        parent,
+        // A policy on a log metric 404s until the metric exists.
+        { parent: this, ...(entry.id === "failed-logins" && logMetric ? { dependsOn: [logMetric] } : {}) },
       );
-      return {
-        id: entry.id,
-        title,
-        severity: entry.severity,
-        threshold,
-        unit: entry.unit,
-        routes,
-        digest: digest ? (digest === 86_400 ? "daily" : "weekly") : null,
-      };
+      return { id: entry.id, title, severity: entry.severity, threshold, unit: entry.unit, routes };
     });
 
     new gcp.monitoring.Dashboard(
@@ -211,9 +264,7 @@ export class Alerting extends pulumi.ComponentResource {
                     {
                       timeSeriesQuery: {
                         timeSeriesFilter: {
-                          filter: [`metric.type = "${entry.metric}"`, entry.filter]
-                            .filter(Boolean)
-                            .join(" AND "),
+                          filter: conditionFilter(entry, metricOf(entry), args.scope, args.hosts),
                           aggregation: {
                             alignmentPeriod: `${entry.alignmentSeconds}s`,
                             perSeriesAligner: entry.aligner,

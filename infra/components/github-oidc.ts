@@ -1,13 +1,40 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { accountId } from "../schedules.ts";
 
 export interface GitHubOidcArgs {
   project: string;
   environment: string;
-  /** owner/name: only this repository's workflows may impersonate the deploy account. */
+  app: string;
+  /** owner/name, for display only: names can be transferred and reused. */
   repository: string;
+  /** Numeric ids: what the trust really pins. */
+  repositoryId: string;
+  repositoryOwnerId: string;
   /** GitHub environment the workflow job must run in (its protection rules apply), if any. */
   githubEnvironment?: string | undefined;
+  /** Refs allowed to deploy (prod); a trailing * matches a prefix. */
+  refs?: string[] | undefined;
+  /** What the pipelines do with GCP, granted on those resources only. */
+  grants: {
+    /** Secret ids rotate-keys adds versions to and relabels. */
+    secrets: pulumi.Input<string>[];
+    /** The rollback watch reads open incidents. */
+    readsAlerts: boolean;
+    /** The backup bucket the drill reads dumps from. */
+    backupBucket?: pulumi.Input<string> | undefined;
+    /** The rotation events subscription rotate-keys drains. */
+    rotationSubscription?: pulumi.Input<string> | undefined;
+  };
+}
+
+/** A CEL test of `assertion.ref` against refs, a trailing * meaning "starts with". */
+export function refCondition(refs: string[]): string {
+  const one = (ref: string) =>
+    ref.endsWith("*")
+      ? `assertion.ref.startsWith(${JSON.stringify(ref.slice(0, -1))})`
+      : `assertion.ref == ${JSON.stringify(ref)}`;
+  return refs.length === 1 ? one(refs[0] as string) : `(${refs.map(one).join(" || ")})`;
 }
 
 /** Workload identity federation for GitHub Actions: workflows exchange their OIDC token, hold no key. */
@@ -17,15 +44,25 @@ export class GitHubOidc extends pulumi.ComponentResource {
 
   constructor(name: string, args: GitHubOidcArgs, opts?: pulumi.ComponentResourceOptions) {
     super("garde:gcp:GitHubOidc", name, {}, opts);
+    const parent = { parent: this };
     const pool = new gcp.iam.WorkloadIdentityPool(
       `${name}-pool`,
       {
         project: args.project,
-        workloadIdentityPoolId: `github-${args.environment}`,
+        workloadIdentityPoolId: `github-${args.app}-${args.environment}`.slice(0, 32),
         displayName: `GitHub Actions (${args.environment})`,
       },
-      { parent: this },
+      parent,
     );
+    // Tokens from any other repository, owner, environment or (prod) ref are refused outright.
+    const condition = [
+      `assertion.repository_id == ${JSON.stringify(args.repositoryId)}`,
+      `assertion.repository_owner_id == ${JSON.stringify(args.repositoryOwnerId)}`,
+      args.githubEnvironment && `assertion.environment == ${JSON.stringify(args.githubEnvironment)}`,
+      args.refs?.length && refCondition(args.refs),
+    ]
+      .filter(Boolean)
+      .join(" && ");
     const provider = new gcp.iam.WorkloadIdentityPoolProvider(
       `${name}-provider`,
       {
@@ -36,34 +73,67 @@ export class GitHubOidc extends pulumi.ComponentResource {
         attributeMapping: {
           "google.subject": "assertion.sub",
           "attribute.repository": "assertion.repository",
+          "attribute.repository_id": "assertion.repository_id",
+          "attribute.repository_owner_id": "assertion.repository_owner_id",
           "attribute.environment": "assertion.environment",
           "attribute.ref": "assertion.ref",
         },
-        // Tokens from any other repository are refused outright.
-        attributeCondition: args.githubEnvironment
-          ? `assertion.repository == "${args.repository}" && assertion.environment == "${args.githubEnvironment}"`
-          : `assertion.repository == "${args.repository}"`,
+        attributeCondition: condition,
       },
-      { parent: this },
+      parent,
     );
     const account = new gcp.serviceaccount.Account(
       `${name}-deployer`,
       {
         project: args.project,
-        accountId: `garde-deploy-${args.environment}`,
-        displayName: `garde deploy (${args.environment})`,
+        accountId: accountId("deploy", args.environment, args.app),
+        displayName: `garde deploy (${args.app} ${args.environment})`,
       },
-      { parent: this },
+      parent,
     );
     new gcp.serviceaccount.IAMMember(
       `${name}-impersonation`,
       {
         serviceAccountId: account.name,
         role: "roles/iam.workloadIdentityUser",
-        member: pulumi.interpolate`principalSet://iam.googleapis.com/${pool.name}/attribute.repository/${args.repository}`,
+        member: pulumi.interpolate`principalSet://iam.googleapis.com/${pool.name}/attribute.repository_id/${args.repositoryId}`,
       },
-      { parent: this },
+      parent,
     );
+    const member = pulumi.interpolate`serviceAccount:${account.email}`;
+    const g = args.grants;
+    // rotate-keys adds versions, reads the current one, and moves aliases and annotations
+    // (secrets.update): the admin role, on each secret only, never the project.
+    g.secrets.forEach((secretId, i) => {
+      new gcp.secretmanager.SecretIamMember(
+        `${name}-rotates-${i}`,
+        { project: args.project, secretId, role: "roles/secretmanager.admin", member },
+        parent,
+      );
+    });
+    if (g.rotationSubscription)
+      new gcp.pubsub.SubscriptionIAMMember(
+        `${name}-reads-rotation-events`,
+        {
+          project: args.project,
+          subscription: g.rotationSubscription,
+          role: "roles/pubsub.subscriber",
+          member,
+        },
+        parent,
+      );
+    if (g.readsAlerts)
+      new gcp.projects.IAMMember(
+        `${name}-reads-alerts`,
+        { project: args.project, role: "roles/monitoring.viewer", member },
+        parent,
+      );
+    if (g.backupBucket)
+      new gcp.storage.BucketIAMMember(
+        `${name}-reads-backups`,
+        { bucket: g.backupBucket, role: "roles/storage.objectViewer", member },
+        parent,
+      );
     this.provider = provider.name;
     this.serviceAccount = account.email;
     this.registerOutputs({ provider: this.provider, serviceAccount: this.serviceAccount });

@@ -11,8 +11,18 @@ export interface KubernetesAppArgs {
   port: number;
   rateLimitPerMinute: number;
   readOnly: boolean;
+  /** Public host: an Ingress (a Google load balancer), a static IP and a managed certificate. */
+  host?: string | undefined;
+  protect: boolean;
   provider?: k8s.Provider | undefined;
 }
+
+/** The global static IP the Ingress takes (created in GCP by the environment). */
+export const ingressAddressName = (app: string, environment: string) => `${app}-${environment}-ingress`;
+
+/** The names alerts and backups scope themselves by. */
+export const API_CONTAINER = "api";
+export const API_SERVICE = "api-gateway";
 
 /**
  * The app on Kubernetes, with the tenants runbook's levers as data: a `rate-limits` ConfigMap
@@ -20,6 +30,8 @@ export interface KubernetesAppArgs {
  */
 export class KubernetesApp extends pulumi.ComponentResource {
   readonly namespace: pulumi.Output<string>;
+  readonly namespaceName: string;
+  readonly warnings: string[] = [];
 
   constructor(name: string, args: KubernetesAppArgs, opts?: pulumi.ComponentResourceOptions) {
     super("garde:kubernetes:App", name, {}, opts);
@@ -28,7 +40,8 @@ export class KubernetesApp extends pulumi.ComponentResource {
     const ns = new k8s.core.v1.Namespace(
       `${name}-ns`,
       { metadata: { name: `${args.app}-${args.environment}`, labels } },
-      child,
+      // Deleting a namespace deletes everything in it.
+      { ...child, protect: args.protect },
     );
     const namespace = ns.metadata.name;
     new k8s.core.v1.ConfigMap(
@@ -47,13 +60,18 @@ export class KubernetesApp extends pulumi.ComponentResource {
       },
       child,
     );
-    const probe = (initialDelaySeconds: number) => ({
+    const probe = (failureThreshold: number) => ({
       httpGet: { path: "/healthz", port: args.port },
-      initialDelaySeconds,
       periodSeconds: 10,
       timeoutSeconds: 3,
-      failureThreshold: 3,
+      failureThreshold,
     });
+    // Its own identity, with no API token mounted: the app never talks to the Kubernetes API.
+    const account = new k8s.core.v1.ServiceAccount(
+      `${name}-account`,
+      { metadata: { name: `${args.app}-api`, namespace, labels }, automountServiceAccountToken: false },
+      child,
+    );
     new k8s.apps.v1.Deployment(
       `${name}-api`,
       {
@@ -65,9 +83,12 @@ export class KubernetesApp extends pulumi.ComponentResource {
           template: {
             metadata: { labels },
             spec: {
+              serviceAccountName: account.metadata.name,
+              automountServiceAccountToken: false,
+              securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
               containers: [
                 {
-                  name: "api",
+                  name: API_CONTAINER,
                   image: args.image,
                   ports: [{ containerPort: args.port }],
                   env: [
@@ -78,8 +99,16 @@ export class KubernetesApp extends pulumi.ComponentResource {
                     { name: "RATE_LIMIT_CONFIGMAP", value: "rate-limits" },
                   ],
                   envFrom: [{ secretRef: { name: `${args.app}-secrets`, optional: true } }],
-                  readinessProbe: probe(5),
-                  livenessProbe: probe(20),
+                  // Startup gives a slow boot up to 5 min before liveness may restart it.
+                  startupProbe: probe(30),
+                  readinessProbe: probe(3),
+                  livenessProbe: probe(3),
+                  securityContext: {
+                    allowPrivilegeEscalation: false,
+                    readOnlyRootFilesystem: true,
+                    capabilities: { drop: ["ALL"] },
+                  },
+                  // A CPU request and no CPU limit (a limit throttles); memory is capped.
                   resources: {
                     requests: { cpu: args.cpu, memory: args.memory },
                     limits: { memory: args.memory },
@@ -90,17 +119,94 @@ export class KubernetesApp extends pulumi.ComponentResource {
           },
         },
       },
-      child,
+      // The deploy pipeline sets the image for each release: Pulumi sets only the first one.
+      { ...child, ignoreChanges: ["spec.template.spec.containers[0].image"] },
     );
+    if (args.replicas > 1) {
+      new k8s.policy.v1.PodDisruptionBudget(
+        `${name}-pdb`,
+        {
+          metadata: { name: "api-server", namespace, labels },
+          spec: { maxUnavailable: 1, selector: { matchLabels: { app: args.app } } },
+        },
+        child,
+      );
+    }
     new k8s.core.v1.Service(
       `${name}-service`,
       {
-        metadata: { name: "api-gateway", namespace, labels },
+        metadata: {
+          name: API_SERVICE,
+          namespace,
+          labels,
+          // Container-native load balancing: the load balancer reaches pods, not nodes.
+          annotations: args.host ? { "cloud.google.com/neg": '{"ingress": true}' } : {},
+        },
         spec: { selector: { app: args.app }, ports: [{ port: 80, targetPort: args.port }] },
       },
       child,
     );
+    if (args.host) this.expose(name, args, namespace, labels, child);
     this.namespace = namespace;
+    this.namespaceName = `${args.app}-${args.environment}`;
     this.registerOutputs({ namespace });
+  }
+
+  /** GKE Ingress: a global load balancer with a static IP and a Google-managed certificate. */
+  private expose(
+    name: string,
+    args: KubernetesAppArgs,
+    namespace: pulumi.Output<string>,
+    labels: Record<string, string>,
+    child: pulumi.CustomResourceOptions,
+  ) {
+    const host = args.host as string;
+    const addressName = ingressAddressName(args.app, args.environment);
+    new k8s.apiextensions.CustomResource(
+      `${name}-certificate`,
+      {
+        apiVersion: "networking.gke.io/v1",
+        kind: "ManagedCertificate",
+        metadata: { name: `${args.app}-api`, namespace, labels },
+        spec: { domains: [host] },
+      },
+      child,
+    );
+    new k8s.networking.v1.Ingress(
+      `${name}-ingress`,
+      {
+        metadata: {
+          name: `${args.app}-api`,
+          namespace,
+          labels,
+          annotations: {
+            "kubernetes.io/ingress.class": "gce",
+            "kubernetes.io/ingress.global-static-ip-name": addressName,
+            "networking.gke.io/managed-certificates": `${args.app}-api`,
+            "kubernetes.io/ingress.allow-http": "false",
+          },
+        },
+        spec: {
+          rules: [
+            {
+              host,
+              http: {
+                paths: [
+                  {
+                    path: "/",
+                    pathType: "Prefix",
+                    backend: { service: { name: API_SERVICE, port: { number: 80 } } },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      },
+      child,
+    );
+    this.warnings.push(
+      `${host}: point its DNS A record at the global address ${addressName}; the managed certificate stays PROVISIONING until it resolves there`,
+    );
   }
 }

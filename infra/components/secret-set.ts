@@ -1,31 +1,61 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import type { PendingWork } from "../schedules.ts";
 
 export interface SecretSetArgs {
   project: string;
   projectNumber: string;
   environment: string;
-  /** First rotation; later ones follow each secret's period. A fixed date keeps previews stable. */
+  app: string;
+  /** Anchor of the rotation calendar; the first rotation is its next occurrence after `now`. */
   rotationStart: string;
+  /** The moment the program runs (injected so plans and tests are reproducible). */
+  now: Date;
+  protect: boolean;
   items: { name: string; rotationDays: number; replication: "automatic" | { regions: string[] } }[];
 }
 
+const HOUR_MS = 3_600_000;
+
 /**
- * Secret Manager secrets with a rotation period: the platform publishes SECRET_ROTATE on the
- * topic when one is due, and the rotate-keys pipeline answers it. No value is set here.
+ * The first time on the calendar `start + k × period` at least an hour from now: Secret Manager
+ * refuses a next rotation time in the past, so a fixed date would break the first apply after it.
+ */
+export function nextRotationTime(start: string, periodDays: number, now: Date): string {
+  const first = Date.parse(start);
+  const period = periodDays * 24 * HOUR_MS;
+  const earliest = now.getTime() + HOUR_MS;
+  const k = first >= earliest ? 0 : Math.ceil((earliest - first) / period);
+  return new Date(first + k * period).toISOString().replace(/\.000Z$/, "Z");
+}
+
+/**
+ * Secret Manager secrets with a rotation period. When one is due the platform publishes
+ * SECRET_ROTATE on the topic; the subscription holds those events for rotate-keys. No value is
+ * set here: rotate-keys owns every value, its version aliases and its state annotations.
  */
 export class SecretSet extends pulumi.ComponentResource {
   readonly topic: pulumi.Output<string>;
-  readonly secretIds: pulumi.Output<string[]>;
+  readonly subscription: pulumi.Output<string>;
+  /** Secret id (`projects/P/secrets/S`) by item name. */
+  readonly ids: Record<string, pulumi.Output<string>> = {};
+  readonly resourceNames: Record<string, string> = {};
+  readonly pending: PendingWork[] = [];
 
   constructor(name: string, args: SecretSetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("garde:gcp:SecretSet", name, {}, opts);
+    const parent = { parent: this };
     const topic = new gcp.pubsub.Topic(
       `${name}-rotation`,
-      { project: args.project, name: `${name}-secret-rotation` },
-      { parent: this },
+      { project: args.project, name: `${args.app}-${args.environment}-secret-rotation` },
+      parent,
     );
-    // Secret Manager's service agent publishes the rotation events.
+    // The agent exists only once asked for; the publisher grant below names it.
+    const agent = new gcp.projects.ServiceIdentity(
+      `${name}-secretmanager-agent`,
+      { project: args.project, service: "secretmanager.googleapis.com" },
+      parent,
+    );
     const publisher = new gcp.pubsub.TopicIAMMember(
       `${name}-rotation-publisher`,
       {
@@ -34,31 +64,57 @@ export class SecretSet extends pulumi.ComponentResource {
         role: "roles/pubsub.publisher",
         member: `serviceAccount:service-${args.projectNumber}@gcp-sa-secretmanager.iam.gserviceaccount.com`,
       },
-      { parent: this },
+      { parent: this, dependsOn: [agent] },
     );
-    const secrets = args.items.map(
-      (item) =>
-        new gcp.secretmanager.Secret(
-          `${name}-${item.name}`,
-          {
-            project: args.project,
-            secretId: `${args.environment}-${item.name}`,
-            labels: { environment: args.environment, "managed-by": "garde" },
-            replication:
-              item.replication === "automatic"
-                ? { auto: {} }
-                : { userManaged: { replicas: item.replication.regions.map((location) => ({ location })) } },
-            rotation: {
-              rotationPeriod: `${item.rotationDays * 86_400}s`,
-              nextRotationTime: args.rotationStart,
-            },
-            topics: [{ name: topic.id }],
+    const subscription = new gcp.pubsub.Subscription(
+      `${name}-rotation-due`,
+      {
+        project: args.project,
+        name: `${args.app}-${args.environment}-rotate-keys`,
+        topic: topic.id,
+        ackDeadlineSeconds: 600,
+        messageRetentionDuration: "604800s",
+        expirationPolicy: { ttl: "" },
+      },
+      parent,
+    );
+    for (const item of args.items) {
+      const resourceName = `${name}-${item.name}`;
+      const secret = new gcp.secretmanager.Secret(
+        resourceName,
+        {
+          project: args.project,
+          secretId: `${args.environment}-${item.name}`,
+          labels: { environment: args.environment, app: args.app, "managed-by": "garde" },
+          replication:
+            item.replication === "automatic"
+              ? { auto: {} }
+              : { userManaged: { replicas: item.replication.regions.map((location) => ({ location })) } },
+          rotation: {
+            rotationPeriod: `${item.rotationDays * 86_400}s`,
+            nextRotationTime: nextRotationTime(args.rotationStart, item.rotationDays, args.now),
           },
-          { parent: this, dependsOn: [publisher] },
-        ),
-    );
+          topics: [{ name: topic.id }],
+        },
+        {
+          parent: this,
+          dependsOn: [publisher],
+          protect: args.protect,
+          // Secret Manager moves the next rotation time itself, and rotate-keys writes the aliases
+          // and annotations: an `up --refresh` must not put back what they changed.
+          ignoreChanges: ["rotation.nextRotationTime", "versionAliases", "annotations"],
+        },
+      );
+      this.ids[item.name] = secret.id;
+      this.resourceNames[item.name] = resourceName;
+      this.pending.push({
+        what: `rotation of ${args.environment}-${item.name}`,
+        schedule: `every ${item.rotationDays} days`,
+        waitingFor: `a scheduled rotate-keys run (secrets: due) reading subscription ${args.app}-${args.environment}-rotate-keys: the workflow library issue #17`,
+      });
+    }
     this.topic = topic.id;
-    this.secretIds = pulumi.all(secrets.map((s) => s.secretId));
-    this.registerOutputs({ topic: this.topic, secretIds: this.secretIds });
+    this.subscription = subscription.id;
+    this.registerOutputs({ topic: this.topic, subscription: this.subscription });
   }
 }
