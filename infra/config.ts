@@ -26,6 +26,9 @@ const gcpLocation = z.string().regex(/^([a-z]+-[a-z]+\d|EU|US|ASIA|EUR4|NAM4)$/,
   error: "must be a GCP region (europe-west1) or multi-region (EU, US, ASIA)",
 });
 
+/** A numeric id as a string; missing or malformed, the same message says where to find it. */
+const numericId = (error: string) => z.string({ error }).regex(/^\d+$/, { error });
+
 const vercel = strictObject({
   project: z
     .string()
@@ -119,7 +122,12 @@ const alerts = strictObject({
     .optional()
     .meta({ description: "Catalogue ids to create; default: every one that applies" }),
   thresholds: z
-    .partialRecord(z.enum(ALERT_IDS, { error: `must be one of ${ALERT_IDS.join(", ")}` }), z.number())
+    .partialRecord(z.enum(ALERT_IDS), z.number(), {
+      error: (iss) =>
+        iss.code === "unrecognized_keys"
+          ? `unknown alert ${iss.keys.map((k) => `"${k}"`).join(", ")}; must be one of ${ALERT_IDS.join(", ")}`
+          : undefined,
+    })
     .default({}),
   channels,
 });
@@ -204,12 +212,8 @@ export const stackConfigSchema = strictObject({
   kubernetes: kubernetes.optional(),
   githubOidc: strictObject({
     repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, { error: "must be owner/name" }),
-    repositoryId: z.string().regex(/^\d+$/, {
-      error: "must be the repository's numeric id (gh api repos/OWNER/NAME --jq .id): names can be reused",
-    }),
-    repositoryOwnerId: z.string().regex(/^\d+$/, {
-      error: "must be the owner's numeric id (gh api repos/OWNER/NAME --jq .owner.id)",
-    }),
+    repositoryId: numericId("must be the repository's numeric id (gh api repos/OWNER/NAME --jq .id): names can be reused"),
+    repositoryOwnerId: numericId("must be the owner's numeric id (gh api repos/OWNER/NAME --jq .owner.id)"),
     productionRefs: z
       .array(
         z.string().regex(/^refs\/(heads|tags)\/\S+$/, { error: "must be a ref such as refs/heads/main" }),

@@ -23,6 +23,9 @@ function refusal(values: Record<string, unknown>, stack = "prod"): string {
 }
 
 const base = { environment: "prod", app: { name: "shop" } };
+const gcp = { project: "acme-prod", projectNumber: "1", region: "europe-west1" };
+const cluster = { name: "shop", location: "europe-west1" };
+const k8s = { cluster, image: "r/app:1.2.3", replicas: 2, cpu: "1", memory: "1Gi" };
 
 describe("stack config validation", () => {
   it.each([
@@ -38,8 +41,8 @@ describe("stack config validation", () => {
     ],
     [
       "a nested unknown key",
-      { ...base, kubernetes: { image: "x", replicas: 1, cpu: "1", memory: "1Gi", replica: 2 } },
-      /garde:kubernetes: unknown key "replica"; allowed: image, replicas, cpu, memory/,
+      { ...base, kubernetes: { cluster, image: "x:1.0.0", replicas: 1, cpu: "1", memory: "1Gi", replica: 2 } },
+      /garde:kubernetes: unknown key "replica"; allowed: cluster, image, host, replicas, cpu, memory/,
     ],
     [
       "a bad phone number",
@@ -83,6 +86,73 @@ describe("stack config validation", () => {
       /secondaryLocation: must differ from location/,
     ],
     ["alerts without a GCP project", { ...base, alerts: { channels: {} } }, /garde:alerts: needs garde:gcp/],
+    [
+      "an alert policy id not in the catalogue (a typo would give zero alerts)",
+      { ...base, gcp, kubernetes: k8s, alerts: { policies: ["cpu", "http5xx"], channels: {} } },
+      /garde:alerts\.policies\[1\]: must be one of http-5xx, latency-p95, availability, cpu, memory, disk, cert-expiry, failed-logins/,
+    ],
+    [
+      "a threshold for an alert that does not exist",
+      { ...base, gcp, kubernetes: k8s, alerts: { thresholds: { "latency-p99": 1000 }, channels: {} } },
+      /garde:alerts\.thresholds: unknown alert "latency-p99"; must be one of http-5xx/,
+    ],
+    [
+      "a policy whose metric nothing in the stack emits",
+      { ...base, gcp, kubernetes: k8s, alerts: { policies: ["http-5xx", "disk"], channels: {} } },
+      /garde:alerts\.policies\[0\]: http-5xx cannot be built in this stack: its metric needs garde:kubernetes\.host[\s\S]*policies\[1\]: disk cannot be built in this stack: its metric needs garde:backups\.cloudSql/,
+    ],
+    [
+      "more Cloud SQL backups than the API keeps",
+      { ...base, gcp, backups: { location: "EU", secondaryLocation: "US", retentionDays: 400, cloudSql: {} } },
+      /garde:backups\.retentionDays: Cloud SQL keeps at most 365 automated backups; got 400/,
+    ],
+    [
+      "Firestore backups kept longer than 14 weeks",
+      { ...base, gcp, backups: { location: "EU", secondaryLocation: "US", retentionDays: 120, firestore: {} } },
+      /garde:backups\.retentionDays: Firestore keeps backups at most 14 weeks \(98 days\); got 120/,
+    ],
+    [
+      "a sensitive Vercel variable for the development target",
+      {
+        ...base,
+        vercel: { project: "shop", gitRepository: "a/b", env: [{ key: "A", targets: ["preview", "development"], secret: "A" }] },
+      },
+      /garde:vercel\.env\[0\]\.targets: a secret is a sensitive variable, and Vercel refuses sensitive variables for the development target: use preview/,
+    ],
+    [
+      "a Vercel variable rotated by a secret the stack does not have",
+      {
+        ...base,
+        gcp,
+        secrets: { rotationStart: "2026-12-01T00:30:00Z", items: [{ name: "api-token", rotationDays: 30 }] },
+        vercel: { project: "shop", gitRepository: "a/b", env: [{ key: "A", targets: ["production"], rotated: "session" }] },
+      },
+      /garde:vercel\.env\[0\]\.rotated: no garde:secrets item session; known: api-token/,
+    ],
+    [
+      "a mutable image tag in prod",
+      { ...base, kubernetes: { ...k8s, image: "r/app:stable" }, gcp },
+      /garde:kubernetes\.image: prod needs an image that never moves: .* got r\/app:stable/,
+    ],
+    [
+      "a scheduled dump whose URL is not a Secret Manager secret of the stack",
+      {
+        ...base,
+        gcp,
+        backups: {
+          location: "EU",
+          secondaryLocation: "US",
+          retentionDays: 30,
+          postgres: { via: "scheduler", serverVersion: 16, databaseUrlSecret: "DATABASE_URL" },
+        },
+      },
+      /garde:backups\.postgres\.databaseUrlSecret: via scheduler, the Cloud Run job reads the URL from Secret Manager: name a garde:secrets item/,
+    ],
+    [
+      "a GitHub trust by repository name only",
+      { ...base, gcp, githubOidc: { repository: "acme/shop" } },
+      /garde:githubOidc\.repositoryId: must be the repository's numeric id/,
+    ],
     [
       "a Vercel variable with both a value and a secret",
       {
@@ -132,10 +202,28 @@ describe("garde plan", () => {
     expect(all.stdout).toMatch(
       /^stack prod .*\n[\s\S]*\[P1\] 5xx responses > 5 in 5 min → sms, slack, email, pagerduty/m,
     );
-    expect(all.stdout).toMatch(/postgres: pg_dump CronJob → backup bucket, 30 0 \* \* \*, kept 30 days/);
+    expect(all.stdout).toMatch(
+      /postgres dump: 30 0 \* \* \* \(Europe\/Paris\), run by kubernetes-cronjob shop-prod-backups-pg-dump → gs:\/\/acme-shop-prod-shop-prod-backups\/postgres\/, kept 30 days/,
+    );
+    expect(all.stdout).toMatch(/! restore drill \(0 14 1 \* \*\) is not scheduled: waiting for its runner/);
+    expect(all.stdout).toMatch(/! SMS channel "On-call SMS 1" delivers nothing until verified once by hand/);
+    // No claim of what does not exist.
+    expect(all.stdout).not.toMatch(/digest\)|backup workflow|point-in-time recovery \(WAL\).*MYSQL/);
     expect(all.stdout).toMatch(/database-password: rotates every 30 days/);
     const json = await garde(["plan", "--stack", "staging", "--json"]);
+    // A secret reads "[secret]": never Pulumi's envelope, never the value.
+    expect(json.stdout).not.toContain("4dabf18193072939515e22adb298388d");
+    expect(json.stdout).not.toContain("(secret ");
+    expect(json.stdout).toContain('"[secret]"');
     const [staging] = JSON.parse(json.stdout);
+    const order = staging.resources.map((r: { type: string; name: string }) => `${r.type} ${r.name}`);
+    expect(order).toEqual(
+      [...order].sort((a: string, b: string) => {
+        const [ta, na] = a.split(" ");
+        const [tb, nb] = b.split(" ");
+        return ta === tb ? String(na).localeCompare(String(nb)) : String(ta).localeCompare(String(tb));
+      }),
+    );
     expect(staging).toMatchObject({ stack: "staging", environment: "staging" });
     expect(staging.byType["gcp:monitoring/alertPolicy:AlertPolicy"]).toBe(staging.alerts.length);
   });
@@ -164,11 +252,11 @@ describe("garde plan", () => {
   it("exits 2 when a stack uses a secret it does not define", async () => {
     const prod = readFileSync(join(root, "Pulumi.prod.yaml"), "utf8");
     const file = join(work, "Pulumi.nosecret.yaml");
-    writeFileSync(file, prod.replace(/ {2}garde-secrets:SESSION_SECRET:\n {4}secure: .*\n/, ""));
+    writeFileSync(file, prod.replace(/ {2}garde-secrets:DATABASE_URL:\n {4}secure: .*\n/, ""));
     const r = await garde(["plan", "--file", file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
-      /- garde:vercel\.env\[2\]\.secret: set it with pulumi config set --secret garde-secrets:SESSION_SECRET --stack nosecret/,
+      /- garde:vercel\.env\[1\]\.secret: set it with pulumi config set --secret garde-secrets:DATABASE_URL --stack nosecret/,
     );
   });
 });

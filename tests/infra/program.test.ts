@@ -16,6 +16,8 @@ describe("infra/index.ts, the program `pulumi up` runs", () => {
           return { id: `${args.name}-id`, state: args.inputs };
         },
         call: (args) => {
+          if (args.token === "gcp:storage/getTransferProjectServiceAccount:getTransferProjectServiceAccount")
+            return { email: "project-123456789012@storage-transfer-service.iam.gserviceaccount.com" };
           throw new Error(`unexpected call ${args.token}`);
         },
       },
@@ -39,7 +41,7 @@ describe("infra/index.ts, the program `pulumi up` runs", () => {
     const program = await import("../../infra/index.ts");
     expect(program.environment).toBe("prod");
     expect(program.alerts.map((a) => a.id)).toContain("availability");
-    expect(program.backups.map((b) => b.datastore)).toContain("postgres");
+    expect(program.schedules.map((b) => b.what)).toContain("postgres dump");
     await new Promise((r) => setTimeout(r, 50));
     expect(types).toContain("vercel:index/project:Project");
     expect(types).toContain("kubernetes:batch/v1:CronJob");
