@@ -212,7 +212,9 @@ export const stackConfigSchema = strictObject({
   kubernetes: kubernetes.optional(),
   githubOidc: strictObject({
     repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, { error: "must be owner/name" }),
-    repositoryId: numericId("must be the repository's numeric id (gh api repos/OWNER/NAME --jq .id): names can be reused"),
+    repositoryId: numericId(
+      "must be the repository's numeric id (gh api repos/OWNER/NAME --jq .id): names can be reused",
+    ),
     repositoryOwnerId: numericId("must be the owner's numeric id (gh api repos/OWNER/NAME --jq .owner.id)"),
     productionRefs: z
       .array(

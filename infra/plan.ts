@@ -133,6 +133,13 @@ function callResult(token: string, inputs: Record<string, unknown>, configs: Sta
   throw new Error(`the program called ${token}, which garde plan does not emulate`);
 }
 
+/** Outputs the provider computes that the program reads back (the rest echo the inputs). */
+function computedState(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  if (type === "gcp:serviceaccount/account:Account")
+    return { email: `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com` };
+  return {};
+}
+
 const byTypeThenName = (a: PlannedResource, b: PlannedResource) =>
   a.type === b.type ? a.name.localeCompare(b.name) : a.type.localeCompare(b.type);
 
@@ -152,8 +159,9 @@ async function evaluate(
   for (const batch of batches) {
     const resources = new Map<number, PlannedResource[]>(batch.map((i) => [i, []]));
     const declared = new Map<string, ReturnType<typeof declaredOptions>>();
-    const record: pulumi.ResourceTransformation = ({ name, opts }) => {
-      declared.set(name, declaredOptions(opts));
+    // Keyed by type and name: Pulumi allows one name for two types (a log metric and its policy).
+    const record: pulumi.ResourceTransformation = ({ type, name, opts }) => {
+      declared.set(`${type}::${name}`, declaredOptions(opts));
       return undefined;
     };
     await pulumi.runtime.setMocks(
@@ -162,11 +170,22 @@ async function evaluate(
           const owner =
             batch.find((i) => args.name.startsWith(`${prefixes[i]}-`) || args.name === prefixes[i]) ??
             batch[0];
-          const o = declared.get(args.name) ?? { dependsOn: [], protect: false, ignoreChanges: [] };
+          const o = declared.get(`${args.type}::${args.name}`) ?? {
+            dependsOn: [],
+            protect: false,
+            ignoreChanges: [],
+          };
           resources
             .get(owner as number)
             ?.push({ type: args.type, name: args.name, inputs: args.inputs, ...o });
-          return { id: `${args.name}-id`, state: { ...args.inputs, name: args.inputs.name ?? args.name } };
+          return {
+            id: `${args.name}-id`,
+            state: {
+              ...args.inputs,
+              name: args.inputs.name ?? args.name,
+              ...computedState(args.type, args.inputs),
+            },
+          };
         },
         call: (args) => callResult(args.token, args.inputs, configs),
       },

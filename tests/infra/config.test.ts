@@ -41,7 +41,10 @@ describe("stack config validation", () => {
     ],
     [
       "a nested unknown key",
-      { ...base, kubernetes: { cluster, image: "x:1.0.0", replicas: 1, cpu: "1", memory: "1Gi", replica: 2 } },
+      {
+        ...base,
+        kubernetes: { cluster, image: "x:1.0.0", replicas: 1, cpu: "1", memory: "1Gi", replica: 2 },
+      },
       /garde:kubernetes: unknown key "replica"; allowed: cluster, image, host, replicas, cpu, memory/,
     ],
     [
@@ -103,19 +106,31 @@ describe("stack config validation", () => {
     ],
     [
       "more Cloud SQL backups than the API keeps",
-      { ...base, gcp, backups: { location: "EU", secondaryLocation: "US", retentionDays: 400, cloudSql: {} } },
+      {
+        ...base,
+        gcp,
+        backups: { location: "EU", secondaryLocation: "US", retentionDays: 400, cloudSql: {} },
+      },
       /garde:backups\.retentionDays: Cloud SQL keeps at most 365 automated backups; got 400/,
     ],
     [
       "Firestore backups kept longer than 14 weeks",
-      { ...base, gcp, backups: { location: "EU", secondaryLocation: "US", retentionDays: 120, firestore: {} } },
+      {
+        ...base,
+        gcp,
+        backups: { location: "EU", secondaryLocation: "US", retentionDays: 120, firestore: {} },
+      },
       /garde:backups\.retentionDays: Firestore keeps backups at most 14 weeks \(98 days\); got 120/,
     ],
     [
       "a sensitive Vercel variable for the development target",
       {
         ...base,
-        vercel: { project: "shop", gitRepository: "a/b", env: [{ key: "A", targets: ["preview", "development"], secret: "A" }] },
+        vercel: {
+          project: "shop",
+          gitRepository: "a/b",
+          env: [{ key: "A", targets: ["preview", "development"], secret: "A" }],
+        },
       },
       /garde:vercel\.env\[0\]\.targets: a secret is a sensitive variable, and Vercel refuses sensitive variables for the development target: use preview/,
     ],
@@ -125,7 +140,11 @@ describe("stack config validation", () => {
         ...base,
         gcp,
         secrets: { rotationStart: "2026-12-01T00:30:00Z", items: [{ name: "api-token", rotationDays: 30 }] },
-        vercel: { project: "shop", gitRepository: "a/b", env: [{ key: "A", targets: ["production"], rotated: "session" }] },
+        vercel: {
+          project: "shop",
+          gitRepository: "a/b",
+          env: [{ key: "A", targets: ["production"], rotated: "session" }],
+        },
       },
       /garde:vercel\.env\[0\]\.rotated: no garde:secrets item session; known: api-token/,
     ],

@@ -97,8 +97,14 @@ describe("reference stacks and seed examples under mocks", () => {
           softDeletePolicy: { retentionDurationSeconds: Math.min(days, 90) * 86_400 },
         });
         expect(bucket.inputs.retentionPolicy).toBeUndefined();
-        const rules = bucket.inputs.lifecycleRules as { action: { type: string }; condition: { age?: number } }[];
-        expect(rules).toContainEqual({ action: { type: "Delete" }, condition: { age: days, withState: "LIVE" } });
+        const rules = bucket.inputs.lifecycleRules as {
+          action: { type: string };
+          condition: { age?: number };
+        }[];
+        expect(rules).toContainEqual({
+          action: { type: "Delete" },
+          condition: { age: days, withState: "LIVE" },
+        });
       }
       const locations = ofType(p, "gcp:storage/bucket:Bucket").map((b) => b.inputs.location);
       expect(new Set(locations).size).toBe(2);
@@ -111,19 +117,27 @@ describe("reference stacks and seed examples under mocks", () => {
         } else {
           const [trigger] = ofType(p, "gcp:cloudscheduler/job:Job");
           expect(trigger?.inputs.schedule).toBe("30 0 * * *");
-          expect((trigger?.inputs.httpTarget as { uri: string }).uri).toMatch(/run\.googleapis\.com\/v2\/.*\/jobs\/.*-pg-dump:run$/);
+          expect((trigger?.inputs.httpTarget as { uri: string }).uri).toMatch(
+            /run\.googleapis\.com\/v2\/.*\/jobs\/.*-pg-dump:run$/,
+          );
         }
       }
       if (backups.firestore) {
         // Daily keeps at most 7 days; the weekly schedule keeps the rest of the history.
-        const retentions = ofType(p, "gcp:firestore/backupSchedule:BackupSchedule").map((s) => s.inputs.retention);
+        const retentions = ofType(p, "gcp:firestore/backupSchedule:BackupSchedule").map(
+          (s) => s.inputs.retention,
+        );
         expect(retentions.sort()).toEqual([`${7 * 86_400}s`, `${days * 86_400}s`].sort());
       }
       if (backups.cloudSql) {
         const [sql] = ofType(p, "gcp:sql/databaseInstance:DatabaseInstance");
         const config = (sql?.inputs.settings as { backupConfiguration?: Record<string, unknown> } | undefined)
           ?.backupConfiguration;
-        expect(config).toMatchObject({ enabled: true, startTime: "00:30", backupRetentionSettings: { retainedBackups: days } });
+        expect(config).toMatchObject({
+          enabled: true,
+          startTime: "00:30",
+          backupRetentionSettings: { retainedBackups: days },
+        });
         // MySQL recovers to a point in time from binary logs; the PostgreSQL flag is refused there.
         if (String(sql?.inputs.databaseVersion).startsWith("MYSQL")) {
           expect(config?.binaryLogEnabled).toBe(true);
@@ -152,7 +166,10 @@ describe("reference stacks and seed examples under mocks", () => {
         (file.values.vercel as { env?: { key: string; secret?: string }[] } | undefined)?.env ?? [];
       for (const v of ofType(p, "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable")) {
         const isSecret = declared.some((e) => e.key === v.inputs.key && e.secret !== undefined);
-        expect(declared.some((e) => e.key === v.inputs.key && "rotated" in e), `${v.inputs.key} has two owners`).toBe(false);
+        expect(
+          declared.some((e) => e.key === v.inputs.key && "rotated" in e),
+          `${v.inputs.key} has two owners`,
+        ).toBe(false);
         expect(v.inputs.sensitive, `${v.inputs.key}`).toBe(isSecret);
         if (isSecret)
           expect(
@@ -190,8 +207,14 @@ describe("reference stacks and seed examples under mocks", () => {
     );
     expect(String(impersonation?.inputs.member)).toMatch(/attribute\.repository_id\/700000001$/);
     // The deployer can do what the pipelines do: rotate each secret, read alerts.
-    expect(ofType(prod, "gcp:secretmanager/secretIamMember:SecretIamMember").filter((m) => m.name.includes("-rotates-"))).toHaveLength(3);
-    expect(ofType(prod, "gcp:projects/iAMMember:IAMMember").map((m) => m.inputs.role)).toContain("roles/monitoring.viewer");
+    expect(
+      ofType(prod, "gcp:secretmanager/secretIamMember:SecretIamMember").filter((m) =>
+        m.name.includes("-rotates-"),
+      ),
+    ).toHaveLength(3);
+    expect(ofType(prod, "gcp:projects/iAMMember:IAMMember").map((m) => m.inputs.role)).toContain(
+      "roles/monitoring.viewer",
+    );
 
     const secrets = ofType(prod, "gcp:secretmanager/secret:Secret");
     const periods = Object.fromEntries(

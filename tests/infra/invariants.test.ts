@@ -1,0 +1,157 @@
+import { readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type PlannedResource, planStacks, type StackPlan } from "../../infra/plan.ts";
+import { readStackFile } from "../../infra/stack-file.ts";
+import { RULES } from "./invariants.ts";
+
+const root = resolve(import.meta.dirname, "../..");
+const stacks = ["dev", "staging", "prod"];
+const examples = readdirSync(join(root, "examples")).filter((f) => f.endsWith(".yaml"));
+const names = [...stacks, ...examples];
+const plans = new Map<string, StackPlan>();
+
+beforeAll(async () => {
+  const files = [
+    ...stacks.map((s) => readStackFile(join(root, `Pulumi.${s}.yaml`), s)),
+    ...examples.map((e) => readStackFile(join(root, "examples", e))),
+  ];
+  const evaluated = await planStacks(files, { now: new Date("2026-11-22T12:00:00Z") });
+  names.forEach((n, i) => plans.set(n, evaluated[i] as StackPlan));
+}, 60_000);
+
+/** A deep copy of a stack's plan with one resource changed: the fixture a rule must catch. */
+function broken(
+  name: string,
+  type: string,
+  change: (r: PlannedResource, p: StackPlan) => void,
+  pick = 0,
+): StackPlan {
+  const p = structuredClone(plans.get(name) as StackPlan);
+  const target = p.resources.filter((r) => r.type === type)[pick];
+  if (!target) throw new Error(`fixture: ${name} has no ${type}`);
+  change(target, p);
+  return p;
+}
+const without = (p: StackPlan, predicate: (r: PlannedResource) => boolean) => {
+  p.resources = p.resources.filter((r) => !predicate(r));
+};
+
+describe.each(Object.keys(RULES))("rule %s", (rule) => {
+  it.each(names)("holds on %s", (name) => {
+    expect(RULES[rule]?.(plans.get(name) as StackPlan, root)).toEqual([]);
+  });
+});
+
+describe("each rule fails on a fixture that breaks it", () => {
+  const cases: [string, () => StackPlan, RegExp][] = [
+    [
+      "noVersioningWithRetentionPolicy",
+      () =>
+        broken("prod", "gcp:storage/bucket:Bucket", (b) => {
+          b.inputs.retentionPolicy = { retentionPeriod: "2592000" };
+        }),
+      /GCS refuses a retention policy on a versioned bucket/,
+    ],
+    [
+      "serviceAgentsGranted",
+      () =>
+        broken("prod", "gcp:storage/transferJob:TransferJob", (_j, p) =>
+          without(p, (r) => r.name.endsWith("-copy-writes")),
+        ),
+      /the transfer agent lacks roles\/storage\.legacyBucketWriter on sink/,
+    ],
+    [
+      "serviceAgentsGranted",
+      () =>
+        broken("cesizen-nextjs.yaml", "gcp:cloudrunv2/jobIamMember:JobIamMember", (_m, p) =>
+          without(p, (r) => r.type === "gcp:cloudrunv2/jobIamMember:JobIamMember"),
+        ),
+      /may not run the Cloud Run job it triggers/,
+    ],
+    [
+      "serviceAgentsGranted",
+      () =>
+        broken("prod", "gcp:serviceaccount/iAMMember:IAMMember", (_m, p) =>
+          without(p, (r) => r.name.endsWith("-pg-dump-workload-identity")),
+        ),
+      /runs without a Workload Identity/,
+    ],
+    [
+      "logMetricAlertsDependOnTheirMetric",
+      () => {
+        const p = structuredClone(plans.get("prod") as StackPlan);
+        const policy = p.resources.find(
+          (r) => r.name.endsWith("-failed-logins") && r.type.endsWith("AlertPolicy"),
+        );
+        if (policy) policy.dependsOn = policy.dependsOn.filter((d) => !d.endsWith("-failed-logins"));
+        return p;
+      },
+      /reads log metric shop_prod_failed_logins without depending on it/,
+    ],
+    [
+      "cloudSqlReachable",
+      () =>
+        broken("csar-laravel.yaml", "gcp:sql/databaseInstance:DatabaseInstance", (i) => {
+          (i.inputs.settings as Record<string, unknown>).ipConfiguration = { ipv4Enabled: false };
+        }),
+      /no public IP and no private network/,
+    ],
+    [
+      "pointInTimeRecoveryOnlyWhereSupported",
+      () =>
+        broken("csar-laravel.yaml", "gcp:sql/databaseInstance:DatabaseInstance", (i) => {
+          (
+            (i.inputs.settings as Record<string, Record<string, unknown>>).backupConfiguration as Record<
+              string,
+              unknown
+            >
+          ).pointInTimeRecoveryEnabled = true;
+        }),
+      /pointInTimeRecoveryEnabled is PostgreSQL's; MYSQL_8_0 needs binaryLogEnabled/,
+    ],
+    [
+      "valuesWithinApiBounds",
+      () =>
+        broken("tenants-firebase-gke.yaml", "gcp:firestore/backupSchedule:BackupSchedule", (s) => {
+          s.inputs.retention = `${30 * 86_400}s`;
+        }),
+      /firestore-daily: retention 2592000s over 7 days/,
+    ],
+    [
+      "apisEnabledBeforeUse",
+      () =>
+        broken("prod", "gcp:secretmanager/secret:Secret", (s) => {
+          s.dependsOn = s.dependsOn.filter((d) => !d.includes("-api-"));
+        }),
+      /created before secretmanager\.googleapis\.com is enabled/,
+    ],
+    [
+      "everyScheduleHasItsExecutor",
+      () =>
+        broken("prod", "gcp:pubsub/subscription:Subscription", (_s, p) =>
+          without(p, (r) => r.type === "gcp:pubsub/subscription:Subscription"),
+        ),
+      /a topic nobody subscribes to/,
+    ],
+    [
+      "everyScheduleHasItsExecutor",
+      () =>
+        broken("prod", "kubernetes:batch/v1:CronJob", (_c, p) =>
+          without(p, (r) => r.type === "kubernetes:batch/v1:CronJob"),
+        ),
+      /postgres dump: its executor kubernetes-cronjob shop-prod-backups-pg-dump is not in the stack/,
+    ],
+    [
+      "everyAlertMetricIsEmitted",
+      () =>
+        broken("prod", "kubernetes:networking.k8s.io/v1:Ingress", (_i, p) =>
+          without(p, (r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress"),
+        ),
+      /nothing in the stack emits https_lb_rule series/,
+    ],
+  ];
+  it.each(cases)("%s: %s", (rule, fixture, message) => {
+    expect((RULES[rule]?.(fixture(), root) ?? []).join("\n")).toMatch(message);
+  });
+});

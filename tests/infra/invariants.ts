@@ -1,0 +1,222 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { API_LIMITS } from "../../infra/api-limits.ts";
+import type { PlannedResource, StackPlan } from "../../infra/plan.ts";
+import { apisFor } from "../../infra/project-apis.ts";
+
+/**
+ * Constraints the real APIs enforce (or that a real apply needs), checked on a mocked plan. Each
+ * rule returns its violations, one line each; tests/infra/invariants.test.ts runs every rule on
+ * every stack and example, and shows each one failing on a fixture.
+ */
+export type Rule = (plan: StackPlan, repoRoot: string) => string[];
+
+const ofType = (p: StackPlan, type: string) => p.resources.filter((r) => r.type === type);
+const get = (value: unknown, path: string): unknown =>
+  path
+    .split(".")
+    .reduce<unknown>(
+      (v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined),
+      value,
+    );
+const DAY = 86_400;
+
+export const noVersioningWithRetentionPolicy: Rule = (p) =>
+  ofType(p, "gcp:storage/bucket:Bucket")
+    .filter((b) => get(b.inputs, "versioning.enabled") === true && b.inputs.retentionPolicy !== undefined)
+    .map((b) => `${b.name}: GCS refuses a retention policy on a versioned bucket`);
+
+function bucketGrants(p: StackPlan, bucket: unknown, memberLike: string): string[] {
+  return ofType(p, "gcp:storage/bucketIAMMember:BucketIAMMember")
+    .filter((m) => m.inputs.bucket === bucket && String(m.inputs.member).includes(memberLike))
+    .map((m) => String(m.inputs.role));
+}
+
+export const serviceAgentsGranted: Rule = (p) => {
+  const out: string[] = [];
+  for (const job of ofType(p, "gcp:storage/transferJob:TransferJob")) {
+    const source = get(job.inputs, "transferSpec.gcsDataSource.bucketName");
+    const sink = get(job.inputs, "transferSpec.gcsDataSink.bucketName");
+    const reads = bucketGrants(p, source, "storage-transfer-service");
+    const writes = bucketGrants(p, sink, "storage-transfer-service");
+    for (const role of ["roles/storage.objectViewer", "roles/storage.legacyBucketReader"])
+      if (!reads.includes(role))
+        out.push(`${job.name}: the transfer agent lacks ${role} on source ${source}`);
+    if (!writes.includes("roles/storage.legacyBucketWriter"))
+      out.push(`${job.name}: the transfer agent lacks roles/storage.legacyBucketWriter on sink ${sink}`);
+  }
+  const publishers = ofType(p, "gcp:pubsub/topicIAMMember:TopicIAMMember").filter(
+    (m) =>
+      m.inputs.role === "roles/pubsub.publisher" && String(m.inputs.member).includes("gcp-sa-secretmanager"),
+  );
+  for (const secret of ofType(p, "gcp:secretmanager/secret:Secret"))
+    if ((secret.inputs.topics as unknown[] | undefined)?.length && !publishers.length)
+      out.push(`${secret.name}: the Secret Manager agent may not publish its rotation events`);
+  for (const trigger of ofType(p, "gcp:cloudscheduler/job:Job")) {
+    const email = String(get(trigger.inputs, "httpTarget.oauthToken.serviceAccountEmail"));
+    const may = ofType(p, "gcp:cloudrunv2/jobIamMember:JobIamMember").some(
+      (m) => m.inputs.role === "roles/run.invoker" && m.inputs.member === `serviceAccount:${email}`,
+    );
+    if (!may) out.push(`${trigger.name}: ${email} may not run the Cloud Run job it triggers`);
+  }
+  for (const job of ofType(p, "gcp:cloudrunv2/job:Job")) {
+    const email = String(get(job.inputs, "template.template.serviceAccount"));
+    const bucket = (get(job.inputs, "template.template.volumes") as { gcs?: { bucket: string } }[])[0]?.gcs
+      ?.bucket;
+    if (!bucketGrants(p, bucket, email).includes("roles/storage.objectCreator"))
+      out.push(`${job.name}: ${email} may not write to ${bucket}`);
+    const readsSecret = ofType(p, "gcp:secretmanager/secretIamMember:SecretIamMember").some(
+      (m) =>
+        m.inputs.member === `serviceAccount:${email}` &&
+        m.inputs.role === "roles/secretmanager.secretAccessor",
+    );
+    if (!readsSecret) out.push(`${job.name}: ${email} may not read its DATABASE_URL secret`);
+  }
+  for (const cron of ofType(p, "kubernetes:batch/v1:CronJob")) {
+    const ksa = get(cron.inputs, "spec.jobTemplate.spec.template.spec.serviceAccountName");
+    const bound = ofType(p, "gcp:serviceaccount/iAMMember:IAMMember").some(
+      (m) =>
+        m.inputs.role === "roles/iam.workloadIdentityUser" && String(m.inputs.member).endsWith(`/${ksa}]`),
+    );
+    if (!ksa || !bound)
+      out.push(`${cron.name}: runs without a Workload Identity bound to a Google service account`);
+  }
+  return out;
+};
+
+export const logMetricAlertsDependOnTheirMetric: Rule = (p) =>
+  ofType(p, "gcp:monitoring/alertPolicy:AlertPolicy").flatMap((policy) => {
+    const filter = String(get(policy.inputs, "conditions.0.conditionThreshold.filter") ?? "");
+    const metric = /logging\.googleapis\.com\/user\/(\w+)/.exec(filter)?.[1];
+    if (!metric) return [];
+    const owner = ofType(p, "gcp:logging/metric:Metric").find((m) => m.inputs.name === metric);
+    return owner && policy.dependsOn.includes(owner.name)
+      ? []
+      : [`${policy.name}: reads log metric ${metric} without depending on it (the first apply 404s)`];
+  });
+
+export const cloudSqlReachable: Rule = (p) =>
+  ofType(p, "gcp:sql/databaseInstance:DatabaseInstance")
+    .filter((i) => {
+      const ip = get(i.inputs, "settings.ipConfiguration") as {
+        ipv4Enabled?: boolean;
+        privateNetwork?: string;
+      };
+      return !ip?.ipv4Enabled && !ip?.privateNetwork;
+    })
+    .map((i) => `${i.name}: no public IP and no private network: Cloud SQL refuses an unreachable instance`);
+
+export const pointInTimeRecoveryOnlyWhereSupported: Rule = (p) =>
+  ofType(p, "gcp:sql/databaseInstance:DatabaseInstance")
+    .filter(
+      (i) =>
+        !String(i.inputs.databaseVersion).startsWith("POSTGRES") &&
+        get(i.inputs, "settings.backupConfiguration.pointInTimeRecoveryEnabled") !== undefined,
+    )
+    .map(
+      (i) =>
+        `${i.name}: pointInTimeRecoveryEnabled is PostgreSQL's; ${i.inputs.databaseVersion} needs binaryLogEnabled`,
+    );
+
+const seconds = (v: unknown) => Number(String(v).replace(/s$/, ""));
+
+export const valuesWithinApiBounds: Rule = (p) => {
+  const out: string[] = [];
+  for (const i of ofType(p, "gcp:sql/databaseInstance:DatabaseInstance")) {
+    const kept = Number(
+      get(i.inputs, "settings.backupConfiguration.backupRetentionSettings.retainedBackups"),
+    );
+    if (!(kept >= 1 && kept <= API_LIMITS.cloudSqlRetainedBackups))
+      out.push(`${i.name}: retainedBackups ${kept} outside 1–365`);
+    const logs = Number(get(i.inputs, "settings.backupConfiguration.transactionLogRetentionDays"));
+    if (!(logs >= 1 && logs <= API_LIMITS.cloudSqlLogRetentionDays))
+      out.push(`${i.name}: transactionLogRetentionDays ${logs} outside 1–7`);
+  }
+  for (const s of ofType(p, "gcp:firestore/backupSchedule:BackupSchedule")) {
+    const max = s.inputs.dailyRecurrence
+      ? API_LIMITS.firestoreDailyRetentionDays
+      : API_LIMITS.firestoreWeeklyRetentionDays;
+    if (seconds(s.inputs.retention) > max * DAY)
+      out.push(`${s.name}: retention ${s.inputs.retention} over ${max} days`);
+  }
+  for (const b of ofType(p, "gcp:storage/bucket:Bucket")) {
+    const soft = Number(get(b.inputs, "softDeletePolicy.retentionDurationSeconds") ?? 7 * DAY);
+    if (soft !== 0 && (soft < 7 * DAY || soft > API_LIMITS.softDeleteMaxDays * DAY))
+      out.push(`${b.name}: soft delete ${soft}s outside 7–90 days`);
+  }
+  return out;
+};
+
+export const apisEnabledBeforeUse: Rule = (p) => {
+  const serviceByApi = new Map(
+    ofType(p, "gcp:projects/service:Service").map((s) => [String(s.inputs.service), s.name]),
+  );
+  return p.resources
+    .filter((r) => r.type.startsWith("gcp:") && r.type !== "gcp:projects/service:Service")
+    .flatMap((r) =>
+      apisFor(r.type)
+        .filter((api) => !r.dependsOn.includes(serviceByApi.get(api) ?? "(not enabled)"))
+        .map((api) => `${r.name}: created before ${api} is enabled`),
+    );
+};
+
+export const everyScheduleHasItsExecutor: Rule = (p, repoRoot) => {
+  const names = new Set(p.resources.map((r) => r.name));
+  const out: string[] = [];
+  for (const s of p.schedules) {
+    const e = s.executor;
+    const exists = e.kind === "github-workflow" ? existsSync(join(repoRoot, e.name)) : names.has(e.name);
+    if (!exists) out.push(`${s.what}: its executor ${e.kind} ${e.name} is not in the stack`);
+    if (e.trigger && !names.has(e.trigger))
+      out.push(`${s.what}: its trigger ${e.trigger} is not in the stack`);
+  }
+  const read = new Set(ofType(p, "gcp:pubsub/subscription:Subscription").map((s) => String(s.inputs.topic)));
+  const topicIds = new Map(ofType(p, "gcp:pubsub/topic:Topic").map((t) => [`${t.name}-id`, t.name]));
+  for (const [id, name] of topicIds) if (!read.has(id)) out.push(`${name}: a topic nobody subscribes to`);
+  for (const job of ofType(p, "gcp:cloudscheduler/job:Job"))
+    if (job.inputs.pubsubTarget) {
+      const topic = String(get(job.inputs, "pubsubTarget.topicName"));
+      if (!read.has(topic)) out.push(`${job.name}: publishes into ${topic}, which nothing reads`);
+    }
+  return out;
+};
+
+/** What must exist in the stack for a monitored resource type to have series at all. */
+const EMITTERS: Record<string, (p: StackPlan, filter: string) => boolean> = {
+  k8s_container: (p) => ofType(p, "kubernetes:apps/v1:Deployment").length > 0,
+  https_lb_rule: (p) => ofType(p, "kubernetes:networking.k8s.io/v1:Ingress").length > 0,
+  uptime_url: (p, filter) => {
+    const hosts = [
+      ...(/resource\.label\.host = one_of\(([^)]*)\)/.exec(filter)?.[1] ?? "").matchAll(/"([^"]+)"/g),
+    ].map((m) => m[1]);
+    const checked = new Set(
+      ofType(p, "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig").map((u) =>
+        get(u.inputs, "monitoredResource.labels.host"),
+      ),
+    );
+    return hosts.length > 0 && hosts.every((h) => checked.has(h));
+  },
+  cloudsql_database: (p) => ofType(p, "gcp:sql/databaseInstance:DatabaseInstance").length > 0,
+};
+
+export const everyAlertMetricIsEmitted: Rule = (p) =>
+  ofType(p, "gcp:monitoring/alertPolicy:AlertPolicy").flatMap((policy: PlannedResource) => {
+    const filter = String(get(policy.inputs, "conditions.0.conditionThreshold.filter") ?? "");
+    const type = /resource\.type = "([^"]+)"/.exec(filter)?.[1] ?? "(none)";
+    const emitter = EMITTERS[type];
+    return emitter?.(p, filter)
+      ? []
+      : [`${policy.name}: nothing in the stack emits ${type} series for ${filter.split(" AND ")[0]}`];
+  });
+
+export const RULES: Record<string, Rule> = {
+  noVersioningWithRetentionPolicy,
+  serviceAgentsGranted,
+  logMetricAlertsDependOnTheirMetric,
+  cloudSqlReachable,
+  pointInTimeRecoveryOnlyWhereSupported,
+  valuesWithinApiBounds,
+  apisEnabledBeforeUse,
+  everyScheduleHasItsExecutor,
+  everyAlertMetricIsEmitted,
+};
