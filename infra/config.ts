@@ -123,10 +123,13 @@ const alerts = strictObject({
     .meta({ description: "Catalogue ids to create; default: every one that applies" }),
   thresholds: z
     .partialRecord(z.enum(ALERT_IDS), z.number(), {
-      error: (iss) =>
-        iss.code === "unrecognized_keys"
-          ? `unknown alert ${iss.keys.map((k) => `"${k}"`).join(", ")}; must be one of ${ALERT_IDS.join(", ")}`
-          : undefined,
+      // zod reports an unknown record key this way at run time; its types do not list the code.
+      error: (iss) => {
+        const issue = iss as { code: string; keys?: string[] };
+        return issue.code === "unrecognized_keys"
+          ? `unknown alert ${(issue.keys ?? []).map((k) => `"${k}"`).join(", ")}; must be one of ${ALERT_IDS.join(", ")}`
+          : undefined;
+      },
     })
     .default({}),
   channels,

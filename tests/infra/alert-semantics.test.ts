@@ -8,7 +8,7 @@ import { everyAlertMetricIsEmitted } from "./invariants.ts";
 const root = resolve(import.meta.dirname, "../..");
 let prod: StackPlan;
 beforeAll(async () => {
-  [prod] = await planStacks([readStackFile(join(root, "Pulumi.prod.yaml"), "prod")]);
+  prod = (await planStacks([readStackFile(join(root, "Pulumi.prod.yaml"), "prod")]))[0] as StackPlan;
 }, 60_000);
 
 /** The condition garde builds for a catalogue entry in the prod stack. */

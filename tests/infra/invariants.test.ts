@@ -17,7 +17,7 @@ beforeAll(async () => {
     ...examples.map((e) => readStackFile(join(root, "examples", e))),
   ];
   const evaluated = await planStacks(files, { now: new Date("2026-11-22T12:00:00Z") });
-  names.forEach((n, i) => plans.set(n, evaluated[i] as StackPlan));
+  for (const [i, n] of names.entries()) plans.set(n, evaluated[i] as StackPlan);
 }, 60_000);
 
 /** A deep copy of a stack's plan with one resource changed: the fixture a rule must catch. */

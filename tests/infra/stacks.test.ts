@@ -17,7 +17,7 @@ beforeAll(async () => {
     ...examples.map((e) => readStackFile(join(root, "examples", e))),
   ];
   const evaluated = await planStacks(files, { now: new Date("2026-11-22T12:00:00Z") });
-  [...stacks, ...examples].forEach((name, i) => plans.set(name, evaluated[i] as StackPlan));
+  for (const [i, name] of [...stacks, ...examples].entries()) plans.set(name, evaluated[i] as StackPlan);
 }, 60_000);
 
 const plan = (name: string) => plans.get(name) as StackPlan;
@@ -117,7 +117,7 @@ describe("reference stacks and seed examples under mocks", () => {
         } else {
           const [trigger] = ofType(p, "gcp:cloudscheduler/job:Job");
           expect(trigger?.inputs.schedule).toBe("30 0 * * *");
-          expect((trigger?.inputs.httpTarget as { uri: string }).uri).toMatch(
+          expect((trigger?.inputs.httpTarget as { uri: string } | undefined)?.uri).toMatch(
             /run\.googleapis\.com\/v2\/.*\/jobs\/.*-pg-dump:run$/,
           );
         }
