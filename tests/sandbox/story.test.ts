@@ -13,7 +13,7 @@ describe("npm start", () => {
       timeout: 60_000,
     });
     expect(stdout).toMatch(
-      /0\. garde plan[\s\S]*prod\s+\d+ resources · \d+ alerts \(P1 → sms, slack, email, pagerduty\) · backups kept 30 days · 3 rotated secrets/,
+      /0\. garde plan[\s\S]*prod\s+\d+ resources · \d+ alerts \(P1 → sms, slack, email, pagerduty\) · 2 schedules · 3 rotated secrets/,
     );
     expect(stdout).toMatch(/1\. A feature PR gets a preview[\s\S]*✓ preview dpl_/);
     expect(stdout).toMatch(/2\. .*develop reaches staging[\s\S]*✓ staging dpl_/);
