@@ -1,23 +1,14 @@
-import { readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type PlannedResource, planStacks, type StackPlan } from "../../infra/plan.ts";
 import { readStackFile } from "../../infra/stack-file.ts";
 import { RULES } from "./invariants.ts";
+import { examples, planReferenceStacks, root, stacks } from "./reference-plans.ts";
 
-const root = resolve(import.meta.dirname, "../..");
-const stacks = ["dev", "staging", "prod"];
-const examples = readdirSync(join(root, "examples")).filter((f) => f.endsWith(".yaml"));
 const names = [...stacks, ...examples];
-const plans = new Map<string, StackPlan>();
+let plans = new Map<string, StackPlan>();
 
 beforeAll(async () => {
-  const files = [
-    ...stacks.map((s) => readStackFile(join(root, `Pulumi.${s}.yaml`), s)),
-    ...examples.map((e) => readStackFile(join(root, "examples", e))),
-  ];
-  const evaluated = await planStacks(files, { now: new Date("2026-11-22T12:00:00Z") });
-  for (const [i, n] of names.entries()) plans.set(n, evaluated[i] as StackPlan);
+  plans = await planReferenceStacks();
 }, 60_000);
 
 /** A deep copy of a stack's plan with one resource changed: the fixture a rule must catch. */

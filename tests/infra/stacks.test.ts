@@ -1,23 +1,15 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { CONFIG_KEYS, MIN_RETENTION_DAYS } from "../../infra/config.ts";
-import { type PlannedResource, planStacks, SECRET_SIG, type StackPlan } from "../../infra/plan.ts";
+import { type PlannedResource, SECRET_SIG, type StackPlan } from "../../infra/plan.ts";
 import { readStackFile } from "../../infra/stack-file.ts";
+import { examples, planReferenceStacks, root, stacks } from "./reference-plans.ts";
 
-const root = resolve(import.meta.dirname, "../..");
-const stacks = ["dev", "staging", "prod"] as const;
-const examples = readdirSync(join(root, "examples")).filter((f) => f.endsWith(".yaml"));
-
-const plans = new Map<string, StackPlan>();
+let plans = new Map<string, StackPlan>();
 beforeAll(async () => {
-  const files = [
-    ...stacks.map((s) => readStackFile(join(root, `Pulumi.${s}.yaml`), s)),
-    ...examples.map((e) => readStackFile(join(root, "examples", e))),
-  ];
-  const evaluated = await planStacks(files, { now: new Date("2026-11-22T12:00:00Z") });
-  for (const [i, name] of [...stacks, ...examples].entries()) plans.set(name, evaluated[i] as StackPlan);
+  plans = await planReferenceStacks();
 }, 60_000);
 
 const plan = (name: string) => plans.get(name) as StackPlan;
