@@ -11,12 +11,30 @@ import {
 const STATE = "garde.dev/rotation";
 const AUDIT_SECRET = "garde-rotation-audit";
 
-type GoogleError = Error & { code?: number };
 // gRPC status codes, which the REST fallback reports too.
 const NOT_FOUND = 5;
 const ALREADY_EXISTS = 6;
 const FAILED_PRECONDITION = 9;
 const ABORTED = 10;
+const CODES: Record<string, number> = { NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, ABORTED };
+
+/**
+ * The gRPC status of a failed call. google-gax decodes it into `code` on gRPC; on the REST
+ * fallback of google-gax 5 (the line that still runs on Node 20) gaxios throws the HTTP error
+ * itself, whose message is Google's JSON error body with the status by name.
+ */
+export function googleStatus(err: unknown): number | undefined {
+  const e = err as { code?: unknown; message?: unknown };
+  if (typeof e.message === "string" && e.message.startsWith("{")) {
+    try {
+      const name = (JSON.parse(e.message) as { error?: { status?: string } }).error?.status;
+      if (name && name in CODES) return CODES[name];
+    } catch {
+      // not a JSON body: fall through to the decoded code
+    }
+  }
+  return typeof e.code === "number" && e.code < 100 ? e.code : undefined;
+}
 
 /**
  * GCP Secret Manager: the roles are version aliases (current, pending, previous), the rotation
@@ -44,7 +62,7 @@ export class GcpSecretStore implements SecretStore {
       const [s] = await this.client.getSecret({ name: this.path(secret) });
       return s;
     } catch (err) {
-      if ((err as GoogleError).code !== NOT_FOUND) throw err;
+      if (googleStatus(err) !== NOT_FOUND) throw err;
       try {
         const [s] = await this.client.createSecret({
           parent: `projects/${this.project}`,
@@ -56,7 +74,7 @@ export class GcpSecretStore implements SecretStore {
         });
         return s;
       } catch (createErr) {
-        if ((createErr as GoogleError).code !== ALREADY_EXISTS) throw createErr;
+        if (googleStatus(createErr) !== ALREADY_EXISTS) throw createErr;
         const [s] = await this.client.getSecret({ name: this.path(secret) });
         return s;
       }
@@ -116,7 +134,7 @@ export class GcpSecretStore implements SecretStore {
       });
       return updated.etag ?? "";
     } catch (err) {
-      const code = (err as GoogleError).code;
+      const code = googleStatus(err);
       if (code === ABORTED || code === FAILED_PRECONDITION) {
         throw new ConcurrentRotationError(
           `Secret ${secret} changed under this run (another rotation is active)`,
