@@ -176,7 +176,7 @@ async function main(): Promise<number> {
     console.log(
       `\n${bold("   After promotion, 1.1.0 is watched; healthy through the window, it becomes known-good")}`,
     );
-    const watched = await guardLive(sandbox, { window: "3s", interval: "500ms" });
+    const watched = await guardLive(sandbox, { window: "3s", interval: "1s" });
     console.log(`    ✓ ${watched.outcome}: ${watched.reason}`);
 
     const v12 = app.commit(

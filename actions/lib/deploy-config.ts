@@ -29,11 +29,14 @@ export const deployInputsSchema = z
         error: "must be a domain name without scheme, e.g. staging.example.com",
       })
       .optional(),
-    "ready-timeout": seconds("ready-timeout", 600),
+    "ready-timeout": seconds("ready-timeout", 600).refine((s) => s >= 10 && s <= 3600, {
+      error: "must be between 10 and 3600 seconds",
+    }),
     "poll-interval": z
       .string()
       .regex(/^\d+(\.\d+)?$/, { error: "must be a number of seconds" })
       .transform(Number)
+      .refine((s) => s >= 0.05 && s <= 60, { error: "must be between 1 and 60 seconds" })
       .default(5),
     "feature-prefix": z.string().optional(),
     "release-prefix": z.string().optional(),
@@ -41,7 +44,17 @@ export const deployInputsSchema = z
     "develop-branch": z.string().optional(),
     "main-branch": z.string().optional(),
   })
-  .strict();
+  .strict()
+  .refine((i) => i["poll-interval"] >= 1 || isLoopback(i["vercel-api-url"]), {
+    path: ["poll-interval"],
+    // Polling a real API faster than once a second only earns 429s; emulators on this machine may.
+    error: "must be between 1 and 60 seconds (below 1 s only against an API on this machine)",
+  });
+
+function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === "localhost" || host === "[::1]" || host.startsWith("127.");
+}
 
 export interface DeployConfig extends PlatformConfig {
   sha: string;

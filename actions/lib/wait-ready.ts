@@ -20,7 +20,9 @@ export async function waitReady(
 ): Promise<TargetDeployment> {
   const started = opts.clock.now();
   let lastState = "";
-  for (;;) {
+  // Bounded by the deadline below, and by a count should the clock not move (a fake one).
+  const maxPolls = Math.ceil(opts.timeoutMs / Math.max(1, opts.pollIntervalMs)) + 2;
+  for (let poll = 1; ; poll++) {
     const deployment = await target.get(id);
     if (deployment.state !== lastState) {
       const elapsed = ((opts.clock.now() - started) / 1000).toFixed(1);
@@ -32,7 +34,7 @@ export async function waitReady(
       const why = deployment.errorMessage ? `: ${deployment.errorMessage}` : "";
       throw new CheckFailedError(`Deployment ${id} on ${target.platform} ended in ${deployment.state}${why}`);
     }
-    if (opts.clock.now() - started >= opts.timeoutMs) {
+    if (opts.clock.now() - started >= opts.timeoutMs || poll >= maxPolls) {
       throw new CheckFailedError(
         `Deployment ${id} on ${target.platform} was still ${deployment.state} after ${Math.round(opts.timeoutMs / 1000)} s; raise ready-timeout or look at the build log`,
       );

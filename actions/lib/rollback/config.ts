@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { parseInputs, type RawInputs } from "../inputs.ts";
 import { httpUrl, type PlatformConfig, platformConfig, platformInputShape } from "../platform-inputs.ts";
-import { duration, type SmokeConfig } from "../smoke/config.ts";
+import { boundedDuration, formatDuration, type SmokeConfig } from "../smoke/config.ts";
 import { loadSmokeConfig } from "../smoke/load-config.ts";
-import { DEFAULT_WATCH_POLICY, type WatchPolicy } from "./watch.ts";
+import { DEFAULT_WATCH_POLICY, WATCH_LIMITS, type WatchPolicy } from "./watch.ts";
 
 const boolean = (name: string, fallback: boolean) =>
   z
@@ -16,16 +16,24 @@ export const rollbackInputsSchema = z
     ...platformInputShape,
     to: z
       .string()
-      .regex(/^(previous|[\w-]+)$/, { error: "must be previous or a deployment id such as dpl_…" })
+      .regex(/^(previous|dpl_[A-Za-z0-9]+)$/, {
+        error: "must be previous or a Vercel deployment id such as dpl_9fT2…",
+      })
       .optional(),
-    "deployment-id": z.string().optional(),
+    "deployment-id": z
+      .string()
+      .regex(/^dpl_[A-Za-z0-9]+$/, { error: "must be a Vercel deployment id such as dpl_9fT2…" })
+      .optional(),
     reason: z.string().max(300, { error: "must be at most 300 characters" }).optional(),
-    "watch-window": duration.optional(),
-    "watch-interval": duration.optional(),
+    "watch-window": boundedDuration(WATCH_LIMITS.window.min, WATCH_LIMITS.window.max).optional(),
+    "watch-interval": boundedDuration(WATCH_LIMITS.interval.min, WATCH_LIMITS.interval.max).optional(),
     "consecutive-failures": z
       .string()
       .regex(/^[1-9]\d*$/, { error: "must be a whole number ≥ 1" })
       .transform(Number)
+      .refine((n) => n <= WATCH_LIMITS.consecutiveFailures.max, {
+        error: `must be at most ${WATCH_LIMITS.consecutiveFailures.max}`,
+      })
       .optional(),
     "error-rate": z
       .string()
@@ -41,7 +49,16 @@ export const rollbackInputsSchema = z
       .optional(),
     "gcp-monitoring-api-url": httpUrl("gcp-monitoring-api-url").default("https://monitoring.googleapis.com"),
   })
-  .strict();
+  .strict()
+  .refine(
+    (i) =>
+      (i["watch-interval"] ?? DEFAULT_WATCH_POLICY.intervalMs) <=
+      (i["watch-window"] ?? DEFAULT_WATCH_POLICY.windowMs),
+    {
+      path: ["watch-interval"],
+      error: `must not be longer than watch-window (default ${formatDuration(DEFAULT_WATCH_POLICY.windowMs)})`,
+    },
+  );
 
 export interface RollbackConfig extends PlatformConfig {
   /** Manual mode when set: "previous" or a deployment id. Auto mode (watch, decide, restore) otherwise. */

@@ -16,6 +16,16 @@ export interface WatchPolicy {
   errorRate: number;
 }
 
+/**
+ * The ranges a watch accepts. The floor keeps a watch from spinning against production (one
+ * round of checks a second at most); the ceiling makes every watch end.
+ */
+export const WATCH_LIMITS = {
+  interval: { min: 1_000, max: 600_000 },
+  window: { min: 1_000, max: 6 * 3_600_000 },
+  consecutiveFailures: { max: 20 },
+} as const;
+
 /** Seed default: Cesizen's "monitoring renforcé" after a release, checks every 30 s for 10 minutes. */
 export const DEFAULT_WATCH_POLICY: WatchPolicy = {
   windowMs: 600_000,
@@ -78,7 +88,12 @@ export async function watchRelease(url: string, deps: WatchDeps): Promise<WatchV
     durationMs: clock.now() - started,
   });
 
-  for (let round = 0; ; round++) {
+  if (!(policy.intervalMs > 0) || !(policy.windowMs >= 0)) {
+    throw new RangeError(`watch interval must be > 0 and window ≥ 0 (got ${policy.intervalMs}, ${policy.windowMs})`);
+  }
+  // Rounds at 0, interval, 2 × interval, … up to the window: the loop's bound, whatever the clock does.
+  const maxRounds = Math.floor(policy.windowMs / policy.intervalMs) + 1;
+  for (let round = 0; round < maxRounds; round++) {
     const atMs = clock.now() - started;
     const report = await deps.run(url, roundConfig, { clock, reporter, env: deps.env });
     const failed = report.checks.filter((c) => !c.passed);
@@ -109,7 +124,8 @@ export async function watchRelease(url: string, deps: WatchDeps): Promise<WatchV
       );
     }
     const next = started + (round + 1) * policy.intervalMs;
-    if (next - started > policy.windowMs) return verdict(true, null);
+    if (next - started > policy.windowMs || clock.now() - started >= policy.windowMs) break;
     await clock.sleep(Math.max(0, next - clock.now()));
   }
+  return verdict(true, null);
 }

@@ -9,11 +9,11 @@ import { strictObject } from "../zod-strict.ts";
  * module (schemas/smoke.schema.json) gives editors completion.
  */
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)?$/;
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
 
-/** "500ms", "2s", "1m" or a number of milliseconds → milliseconds. */
+/** "500ms", "2s", "1m", "1h" or a number of milliseconds → milliseconds. */
 const badDuration = (iss: { input?: unknown }) =>
-  `${JSON.stringify(iss.input)} is not a duration; use a number of milliseconds, or "500ms", "2s", "1m"`;
+  `${JSON.stringify(iss.input)} is not a duration; use a number of milliseconds, or "500ms", "2s", "1m", "1h"`;
 
 export const duration = z
   .union(
@@ -28,9 +28,27 @@ export const duration = z
   .transform((value) => {
     if (typeof value === "number") return value;
     const [, amount, unit] = DURATION.exec(value.trim()) as RegExpExecArray;
-    return Number(amount) * ({ ms: 1, s: 1000, m: 60_000 } as const)[(unit ?? "ms") as "ms" | "s" | "m"];
+    const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+    return Number(amount) * scale[(unit ?? "ms") as keyof typeof scale];
   })
-  .meta({ description: 'Milliseconds, or a string such as "500ms", "2s", "1m".' });
+  .meta({ description: 'Milliseconds, or a string such as "500ms", "2s", "1m", "1h".' });
+
+/** Milliseconds as a person writes them back: 1500 → "1.5s", 600000 → "10m". */
+export function formatDuration(ms: number): string {
+  if (ms >= 3_600_000 && ms % 360_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms >= 60_000 && ms % 6_000 === 0) return `${ms / 60_000}m`;
+  if (ms >= 1000) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+/**
+ * A duration within [min, max] milliseconds. Every wait garde makes has a floor (a loop never
+ * spins against a live site) and a ceiling (a run always ends).
+ */
+export const boundedDuration = (min: number, max: number) =>
+  duration.refine((ms) => ms >= min && ms <= max, {
+    error: `must be between ${formatDuration(min)} and ${formatDuration(max)}`,
+  });
 
 /** One expected status: a code (200) or a class ("2xx"). */
 const badStatus = (iss: { input?: unknown }) =>
@@ -94,15 +112,15 @@ const check = strictObject({
   }),
   body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
   expect: expectation.default({}),
-  maxLatency: duration.optional(),
+  maxLatency: boundedDuration(1, 300_000).optional(),
   followRedirects: z.boolean().optional(),
 });
 
 const threshold = z.number().nonnegative();
 
 const load = strictObject({
-  requests: z.number().int().positive().default(50),
-  concurrency: z.number().int().positive().default(5),
+  requests: z.number().int().min(1).max(100_000).default(50),
+  concurrency: z.number().int().min(1).max(256).default(5),
   paths: z
     .array(z.string().startsWith("/", { error: 'must start with "/"' }))
     .min(1)
@@ -110,9 +128,9 @@ const load = strictObject({
   headers: z.record(z.string(), z.string()).optional(),
   thresholds: strictObject({
     errorRate: threshold.max(1).default(0.01).meta({ description: "Largest share of failed requests, 0–1." }),
-    p50: duration.optional(),
-    p95: duration.default(2000),
-    p99: duration.optional(),
+    p50: boundedDuration(1, 300_000).optional(),
+    p95: boundedDuration(1, 300_000).default(2000),
+    p99: boundedDuration(1, 300_000).optional(),
   }).default({ errorRate: 0.01, p95: 2000 }),
 });
 
@@ -120,17 +138,17 @@ export const smokeConfigSchema = strictObject({
   $schema: z.string().optional(),
   retries: strictObject({
     attempts: z.number().int().min(1).max(20).default(3),
-    backoff: duration.default(1000),
+    backoff: boundedDuration(0, 60_000).default(1000),
   })
     .default({ attempts: 3, backoff: 1000 })
     .meta({ description: "Attempts per check, with doubling backoff: covers cold starts." }),
-  deadline: duration
+  deadline: boundedDuration(100, 3_600_000)
     .default(120_000)
     .meta({ description: "The whole run, checks and load, must end by then." }),
-  timeout: duration.default(10_000).meta({ description: "One request's time limit." }),
+  timeout: boundedDuration(10, 300_000).default(10_000).meta({ description: "One request's time limit." }),
   concurrency: z.number().int().min(1).max(32).default(4),
   defaults: strictObject({
-    maxLatency: duration.optional(),
+    maxLatency: boundedDuration(1, 300_000).optional(),
     followRedirects: z.boolean().optional(),
   }).default({}),
   checks: z
@@ -140,7 +158,8 @@ export const smokeConfigSchema = strictObject({
           ? "is required: list at least one check, e.g. checks: [{ path: /healthz }]"
           : "must be a list of checks",
     })
-    .min(1, { error: "needs at least one check" }),
+    .min(1, { error: "needs at least one check" })
+    .max(200, { error: "has more than 200 checks; split them across smoke configs" }),
   load: load.optional(),
 });
 

@@ -62,8 +62,8 @@ const runRollbackAction = (inputs: Record<string, string>) =>
 const inputs = (extra: Record<string, string> = {}) =>
   sandbox.platformInputs({
     "smoke-config-inline": SMOKE,
-    "watch-window": "1s",
-    "watch-interval": "100ms",
+    "watch-window": "2s",
+    "watch-interval": "1s",
     "slack-webhook-url": sandbox.slack.webhookUrl,
     ...extra,
   });

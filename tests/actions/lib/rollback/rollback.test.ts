@@ -42,8 +42,8 @@ function rollbackConfig(extra: Record<string, string> = {}) {
   return parseRollbackConfig({
     ...sandbox.platformInputs(),
     "smoke-config-inline": SMOKE,
-    "watch-window": "2s",
-    "watch-interval": "100ms",
+    "watch-window": "20s",
+    "watch-interval": "1s",
     "consecutive-failures": "3",
     "slack-webhook-url": sandbox.slack.webhookUrl,
     ...extra,
@@ -85,7 +85,7 @@ describe("watch and known-good", () => {
     const { outcome } = await guard();
     expect(outcome).toMatchObject({ outcome: "known-good", severity: null, to: null });
     expect(outcome.watch?.rounds.length).toBeGreaterThanOrEqual(20);
-    expect(statusesOf(id).at(-1)).toMatch(/^success: garde known-good: dpl_\w+ \(\d+ rounds over 2 s/);
+    expect(statusesOf(id).at(-1)).toMatch(/^success: garde known-good: dpl_\w+ \(\d+ rounds over 20 s/);
     expect(rollbackRequests()).toHaveLength(0);
   });
 

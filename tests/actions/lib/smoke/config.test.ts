@@ -63,7 +63,14 @@ describe("smoke config", () => {
       /checks\[0\]\.expect\.status\[1\]: unknown status pattern 99/,
     ],
     ["a path without a slash", "checks: [{ path: healthz }]", /checks\[0\]\.path: must start with "\/"/],
-    ["a bad duration", "deadline: 2h\nchecks: [{ path: / }]", /deadline: "2h" is not a duration/],
+    ["a bad duration", "deadline: 2d\nchecks: [{ path: / }]", /deadline: "2d" is not a duration/],
+    ["a deadline past the ceiling", "deadline: 2h\nchecks: [{ path: / }]", /deadline: must be between 100ms and 1h/],
+    ["a zero timeout", "timeout: 0\nchecks: [{ path: / }]", /timeout: must be between 10ms and 5m/],
+    [
+      "a load that never ends",
+      "checks: [{ path: / }]\nload: { requests: 10000000, concurrency: 5000 }",
+      /load\.requests: .*100000[\s\S]*load\.concurrency: .*256/,
+    ],
     ["no checks at all", "retries: { attempts: 2 }", /checks: is required: list at least one check/],
     [
       "a bad JSON pointer",
