@@ -3,5 +3,5 @@
 import { register } from "tsx/esm/api";
 
 register();
-const { main } = await import("../cli/garde.ts");
-process.exitCode = await main(process.argv.slice(2), process.env);
+const { runProcess } = await import("../cli/garde.ts");
+await runProcess();

@@ -1,281 +1,112 @@
-import { parseArgs } from "node:util";
-import { parseDeployConfig } from "../actions/lib/deploy-config.ts";
-import { planFor, runDeploy } from "../actions/lib/deploy-run.ts";
+import { readFileSync } from "node:fs";
 import { errorMessage, exitCodeFor, InputError } from "../actions/lib/errors.ts";
-import { branchNamesSchema, route } from "../actions/lib/gitflow.ts";
-import { parseInputs } from "../actions/lib/inputs.ts";
-import { type Reporter, systemClock } from "../actions/lib/reporter.ts";
-import { parseRollbackConfig } from "../actions/lib/rollback/config.ts";
-import { RollbackFailedError, type RollbackOutcome } from "../actions/lib/rollback/rollback.ts";
-import { runRollback } from "../actions/lib/rollback/run.ts";
-import { failedRelease, rollbackSummaryRows, timelineRows } from "../actions/lib/rollback/summary.ts";
-import { loadSmokeConfig } from "../actions/lib/smoke/load-config.ts";
-import { formatTable, smokeTableRows, summarize } from "../actions/lib/smoke/report.ts";
-import { runSmoke } from "../actions/lib/smoke/runner.ts";
+import type { Reporter } from "../actions/lib/reporter.ts";
+import { deployCommand } from "./commands/deploy.ts";
+import { planCommand } from "./commands/plan.ts";
+import { rollbackCommand } from "./commands/rollback.ts";
+import { rotateCommand } from "./commands/rotate.ts";
+import { routeCommand } from "./commands/route.ts";
+import { smokeCommand } from "./commands/smoke.ts";
+import { type CliContext, type Command, inCliTerms } from "./context.ts";
+import { closest, commandHelp, generalHelp, parseCommandArgs } from "./flags.ts";
 
-const USAGE = `garde: ship web apps safely
+export const COMMANDS: readonly Command[] = [
+  routeCommand,
+  deployCommand,
+  smokeCommand,
+  rollbackCommand,
+  rotateCommand,
+  planCommand,
+];
 
-Usage:
-  garde route  --event EVENT --ref REF [--head-ref BRANCH] [--input key=value]...
-  garde deploy --event EVENT --ref REF --sha SHA [--head-ref BRANCH] [--input key=value]...
-               [--vercel-project NAME] [--repository OWNER/NAME] [--environment ENV] [--staging-alias HOST]
-               [--vercel-api-url URL] [--github-api-url URL] [--ready-timeout SECONDS] [--smoke-config FILE] [--json]
-  garde plan   [--stack NAME | --all | --file FILE | --dir DIR] [--json]
-               Evaluates the infra program offline (no cloud credentials) and prints each stack's
-               inventory: resources by type, alerts with thresholds and routes, backups, secrets.
-  garde rotate SECRET[,SECRET] | due --config rotation.yml --reason TEXT [--dry-run] [--smoke-config FILE] [--json]
-               Rotates secrets (resumable; refuses while another run holds one). GARDE_STORE_KEY
-               opens an encrypted file store; VERCEL_TOKEN for Vercel consumers.
-  garde smoke  URL [--config FILE] [--json]
-  garde rollback [--to previous|ID] [--reason TEXT] [--deployment-id ID] [--smoke-config FILE]
-               [--watch-window 10m] [--watch-interval 30s] [--vercel-project NAME] [--repository OWNER/NAME] [--json]
-               Without --to: watch the live release, mark it known-good or roll it back (exit 1).
-               SLACK_WEBHOOK_URL, when set, receives P1/P2 incidents.
-  Tokens come from VERCEL_TOKEN and GITHUB_TOKEN (never from flags, which shell history keeps);
-  smoke config headers read \${NAME} from the environment.
+export const VERSION = (
+  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
 
-Exit codes: 0 done, 1 a check or deployment failed, 2 bad input.`;
-
-const stderrReporter: Reporter = {
-  info: (m) => process.stderr.write(`${m}\n`),
-  warn: (m) => process.stderr.write(`warning: ${m}\n`),
-  debug: (m) => {
-    if (process.env.GARDE_DEBUG) process.stderr.write(`debug: ${m}\n`);
-  },
-};
-
-const ROLLBACK_FLAGS = [
-  "vercel-project",
-  "vercel-team-id",
-  "vercel-api-url",
-  "github-api-url",
-  "repository",
-  "smoke-config",
-  "production-url",
-  "to",
-  "deployment-id",
-  "reason",
-  "watch-window",
-  "watch-interval",
-  "consecutive-failures",
-  "error-rate",
-  "github-issue",
-  "alert-webhook-url",
-  "gcp-monitoring-project",
-  "gcp-monitoring-api-url",
-] as const;
-
-const DEPLOY_FLAGS = [
-  "vercel-project",
-  "vercel-team-id",
-  "vercel-api-url",
-  "github-api-url",
-  "repository",
-  "sha",
-  "environment",
-  "staging-alias",
-  "production-url",
-  "ready-timeout",
-  "poll-interval",
-  "smoke-config",
-  "feature-prefix",
-  "release-prefix",
-  "hotfix-prefix",
-  "develop-branch",
-  "main-branch",
-] as const;
-
-function parseKeyValues(pairs: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0) throw new InputError("input", `--input takes key=value, got "${pair}"`);
-    out[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return out;
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  cwd: string;
 }
 
-function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        event: { type: "string" },
-        ref: { type: "string" },
-        "head-ref": { type: "string" },
-        input: { type: "string", multiple: true, default: [] },
-        json: { type: "boolean", default: false },
-        config: { type: "string" },
-        stack: { type: "string" },
-        reason: { type: "string" },
-        "dry-run": { type: "boolean", default: false },
-        all: { type: "boolean", default: false },
-        file: { type: "string" },
-        dir: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-        ...Object.fromEntries(
-          [...DEPLOY_FLAGS, ...ROLLBACK_FLAGS].map((f) => [f, { type: "string" as const }]),
-        ),
-      },
-    });
-  } catch (err) {
-    throw new InputError("arguments", `${errorMessage(err)}\n\n${USAGE}`);
-  }
-}
+const processIo = (): CliIo => ({
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  cwd: process.cwd(),
+});
 
-function eventOf(values: ReturnType<typeof parse>["values"]) {
-  if (!values.event)
-    throw new InputError("event", "--event is required (push, pull_request or workflow_dispatch)");
-  if (!values.ref) throw new InputError("ref", "--ref is required (for example refs/heads/develop)");
-  return {
-    event: values.event,
-    ref: values.ref,
-    headRef: values["head-ref"],
-    inputs: parseKeyValues(values.input as string[]),
-  };
-}
-
-function printRollback(outcome: RollbackOutcome, failure: string | null, json: boolean): void {
-  if (json) {
-    process.stdout.write(`${JSON.stringify({ ...outcome, failure }, null, 2)}\n`);
-    return;
-  }
-  process.stdout.write(
-    `${formatTable(rollbackSummaryRows(outcome, failure).slice(1))}\n\n${formatTable(timelineRows(outcome))}\n`,
+function unknownCommand(name: string): InputError {
+  const guess = closest(
+    name,
+    COMMANDS.map((c) => c.name),
+  );
+  return new InputError(
+    "command",
+    `Unknown command "${name}".${guess ? ` Did you mean garde ${guess}?` : ""} Commands: ${COMMANDS.map((c) => c.name).join(", ")}. Run garde --help.`,
   );
 }
 
-export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+/** Runs one CLI invocation; returns the exit code: 0 done, 1 a check failed, 2 bad input. */
+export async function main(
+  argv: string[],
+  env: Readonly<Record<string, string | undefined>>,
+  io: CliIo = processIo(),
+): Promise<number> {
+  const reporter: Reporter = {
+    info: (m) => io.stderr(`${m}\n`),
+    warn: (m) => io.stderr(`warning: ${m}\n`),
+    debug: (m) => {
+      if (env.GARDE_DEBUG) io.stderr(`debug: ${m}\n`);
+    },
+  };
+  let command: Command | undefined;
   try {
-    const { values, positionals } = parse(argv);
-    const command = positionals[0];
-    if (values.help || !command) {
-      process.stdout.write(`${USAGE}\n`);
-      return command || values.help ? 0 : 2;
-    }
-    const flags = values as unknown as Record<string, string | undefined>;
-    if (command === "route") {
-      const branches = parseInputs(
-        branchNamesSchema,
-        {
-          feature: flags["feature-prefix"],
-          release: flags["release-prefix"],
-          hotfix: flags["hotfix-prefix"],
-          develop: flags["develop-branch"],
-          main: flags["main-branch"],
-        },
-        "branch names",
-      );
-      const plan = route({ ...eventOf(values), branches });
-      process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+    const [first, ...rest] = argv;
+    if (first === "--version" || first === "-v" || first === "version") {
+      io.stdout(`garde ${VERSION}\n`);
       return 0;
     }
-    if (command === "deploy") {
-      const raw: Record<string, string | undefined> = {
-        "vercel-token": env.VERCEL_TOKEN,
-        "github-token": env.GITHUB_TOKEN,
-        repository: env.GITHUB_REPOSITORY,
-        sha: env.GITHUB_SHA,
-      };
-      for (const flag of DEPLOY_FLAGS) if (flags[flag] !== undefined) raw[flag] = flags[flag];
-      const config = parseDeployConfig(raw);
-      const plan = planFor(eventOf(values), config);
-      const result = await runDeploy(config, plan, { reporter: stderrReporter, env });
-      if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      else process.stdout.write(`${result.environment}: ${result.environmentUrl} (${result.deploymentId})\n`);
-      return 0;
+    if (first === undefined || first === "--help" || first === "-h") {
+      io.stdout(generalHelp(COMMANDS, VERSION));
+      return first === undefined ? 2 : 0;
     }
-    if (command === "plan") {
-      const { runPlan } = await import("./plan-command.ts");
-      process.stdout.write(
-        await runPlan({
-          stack: values.stack,
-          all: values.all,
-          file: values.file,
-          dir: values.dir,
-          json: values.json,
-        }),
-      );
-      return 0;
-    }
-    if (command === "rotate") {
-      const { parseRotateInputs } = await import("../actions/lib/rotation/inputs.ts");
-      const { runRotation } = await import("../actions/lib/rotation/run.ts");
-      const inputs = parseRotateInputs({
-        config: values.config,
-        secrets: positionals[1],
-        reason: flags.reason,
-        "dry-run": values["dry-run"] ? "true" : "false",
-        "store-key": env.GARDE_STORE_KEY,
-        "vercel-token": env.VERCEL_TOKEN,
-        "vercel-project": flags["vercel-project"],
-        "vercel-api-url": flags["vercel-api-url"],
-        "github-token": env.GITHUB_TOKEN,
-        repository: flags.repository ?? env.GITHUB_REPOSITORY ?? "local/garde",
-        "smoke-config": flags["smoke-config"],
-      });
-      const result = await runRotation(
-        inputs.config,
-        { ...inputs.request, actor: env.USER ?? "cli", runId: `cli-${process.pid}-${Date.now()}` },
-        {
-          reporter: stderrReporter,
-          env,
-          platform: inputs.platform,
-          smoke: inputs.smoke,
-          fileStoreKey: inputs.fileStoreKey,
-        },
-      );
-      if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      else {
-        for (const p of result.planned) {
-          const r = result.reports.find((x) => x.secret === p.secret);
-          process.stdout.write(
-            `${p.secret}: ${r ? `${r.outcome} (steps: ${r.steps.join(" → ") || "none"}; current ${r.versions.current}, previous ${r.versions.previous ?? "none"}${r.heldBy.length ? `; previous still held by ${r.heldBy.join(", ")}` : ""})` : p.due ? "due" : "not due"}\n`,
-          );
-        }
+    if (first === "help") {
+      if (!rest[0]) {
+        io.stdout(generalHelp(COMMANDS, VERSION));
+        return 0;
       }
+      const topic = COMMANDS.find((c) => c.name === rest[0]);
+      if (!topic) throw unknownCommand(rest[0]);
+      io.stdout(commandHelp(topic));
       return 0;
     }
-    if (command === "smoke") {
-      const url = positionals[1];
-      if (!url || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
-        throw new InputError(
-          "url",
-          `garde smoke needs an http(s) URL, e.g. garde smoke https://example.com${url ? `; got "${url}"` : ""}`,
-        );
-      }
-      const config = loadSmokeConfig({ path: values.config });
-      const report = await runSmoke(url, config, { clock: systemClock, reporter: stderrReporter, env });
-      if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      else
-        process.stdout.write(
-          `${formatTable(smokeTableRows(report))}\n\n${report.passed ? "passed" : "FAILED"}: ${summarize(report)}\n`,
-        );
-      return report.passed ? 0 : 1;
+    if (first.startsWith("-")) {
+      throw new InputError("command", `garde takes a command first, then its flags: garde COMMAND ${first} …. Run garde --help.`);
     }
-    if (command === "rollback") {
-      const raw: Record<string, string | undefined> = {
-        "vercel-token": env.VERCEL_TOKEN,
-        "github-token": env.GITHUB_TOKEN,
-        "slack-webhook-url": env.SLACK_WEBHOOK_URL,
-        repository: env.GITHUB_REPOSITORY,
-      };
-      for (const flag of ROLLBACK_FLAGS) if (flags[flag] !== undefined) raw[flag] = flags[flag];
-      const config = parseRollbackConfig(raw);
-      try {
-        const outcome = await runRollback(config, { reporter: stderrReporter, env, actor: env.USER });
-        printRollback(outcome, null, values.json);
-        return failedRelease(config.to, outcome) ? 1 : 0;
-      } catch (err) {
-        if (err instanceof RollbackFailedError) printRollback(err.outcome, err.message, values.json);
-        throw err;
-      }
+    command = COMMANDS.find((c) => c.name === first);
+    if (!command) throw unknownCommand(first);
+    const args = parseCommandArgs(command, rest);
+    if (args.values.help) {
+      io.stdout(commandHelp(command));
+      return 0;
     }
-    throw new InputError("command", `Unknown command "${command}".\n\n${USAGE}`);
+    const ctx: CliContext = { env, cwd: io.cwd, stdout: io.stdout, reporter };
+    return await command.run(args, ctx);
   } catch (err) {
-    process.stderr.write(`garde: ${errorMessage(err)}\n`);
+    const shown = command && InputError.is(err) ? inCliTerms(command, err) : err;
+    io.stderr(`garde: ${errorMessage(shown)}\n`);
     return exitCodeFor(err);
   }
+}
+
+/**
+ * The process door: a reader that stops early (`garde plan --json | head -1`) closes the pipe;
+ * that is the reader's choice, not a crash, so EPIPE ends the process quietly.
+ */
+export async function runProcess(): Promise<void> {
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+  process.exitCode = await main(process.argv.slice(2), process.env);
 }

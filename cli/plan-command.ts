@@ -5,8 +5,8 @@ import { formatPlan, planJson, planStacks } from "../infra/plan.ts";
 import { readStackFile } from "../infra/stack-file.ts";
 
 /** Where the stacks are: Pulumi.<stack>.yaml beside Pulumi.yaml. */
-function projectRoot(): string {
-  for (let dir = process.cwd(); ; dir = resolve(dir, "..")) {
+function projectRoot(cwd: string): string {
+  for (let dir = resolve(cwd); ; dir = resolve(dir, "..")) {
     if (existsSync(join(dir, "Pulumi.yaml"))) return dir;
     if (resolve(dir, "..") === dir)
       throw new InputError(
@@ -16,7 +16,15 @@ function projectRoot(): string {
   }
 }
 
+function stackFilesIn(dir: string) {
+  return readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()
+    .map((f) => readStackFile(join(dir, f)));
+}
+
 function stackFiles(opts: {
+  cwd: string;
   stack?: string | undefined;
   all?: boolean | undefined;
   file?: string | undefined;
@@ -24,15 +32,15 @@ function stackFiles(opts: {
 }) {
   const chosen = [opts.stack, opts.file, opts.dir].filter(Boolean).length + (opts.all ? 1 : 0);
   if (chosen > 1) throw new InputError("stack", "Give one of --stack, --all, --file or --dir");
-  if (opts.file) return [readStackFile(opts.file)];
+  if (opts.file) return [readStackFile(resolve(opts.cwd, opts.file))];
   if (opts.dir) {
-    const files = readdirSync(opts.dir)
-      .filter((f) => /\.ya?ml$/.test(f))
-      .sort();
+    const dir = resolve(opts.cwd, opts.dir);
+    if (!existsSync(dir)) throw new InputError("dir", `No directory ${opts.dir} (looked for ${dir})`);
+    const files = stackFilesIn(dir);
     if (!files.length) throw new InputError("dir", `No .yaml stack files in ${opts.dir}`);
-    return files.map((f) => readStackFile(join(opts.dir as string, f)));
+    return files;
   }
-  const root = projectRoot();
+  const root = projectRoot(opts.cwd);
   const stacks = readdirSync(root)
     .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
     .filter((s): s is string => Boolean(s))
@@ -46,10 +54,13 @@ function stackFiles(opts: {
     }
     return [readStackFile(join(root, `Pulumi.${opts.stack}.yaml`), opts.stack)];
   }
-  return stacks.map((s) => readStackFile(join(root, `Pulumi.${s}.yaml`), s));
+  const project = stacks.map((s) => readStackFile(join(root, `Pulumi.${s}.yaml`), s));
+  const examples = join(root, "examples");
+  return opts.all && existsSync(examples) ? [...project, ...stackFilesIn(examples)] : project;
 }
 
 export async function runPlan(opts: {
+  cwd: string;
   stack?: string | undefined;
   all?: boolean | undefined;
   file?: string | undefined;

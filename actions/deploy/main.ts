@@ -1,6 +1,7 @@
 import * as core from "@actions/core";
 import { context } from "@actions/github";
 import { deployInputsSchema, parseDeployConfig } from "../lib/deploy-config.ts";
+import { emptyProgress } from "../lib/deploy.ts";
 import { deploySummaryRows, planFor, runDeploy } from "../lib/deploy-run.ts";
 import { CheckFailedError, errorMessage, exitCodeFor } from "../lib/errors.ts";
 import type { DeployPlan } from "../lib/gitflow.ts";
@@ -32,6 +33,7 @@ async function summarize(plan: DeployPlan, rows: Rows, smoke: SmokeReport | null
 
 export async function run(): Promise<void> {
   let plan: DeployPlan | undefined;
+  const progress = emptyProgress();
   try {
     const raw = readInputs();
     // Mask before anything can print them, valid or not.
@@ -48,7 +50,10 @@ export async function run(): Promise<void> {
       config,
     );
     core.info(`${plan.rule} → ${plan.environment}${plan.version ? ` ${plan.version}` : ""}`);
-    const result = await runDeploy(config, plan, { reporter, env: process.env });
+    // Known before the build: a failed run still says where it was going.
+    core.setOutput("environment", plan.environment);
+    core.setOutput("version", plan.version ?? "");
+    const result = await runDeploy(config, plan, { reporter, env: process.env, progress });
     core.setOutput("url", result.url);
     core.setOutput("deployment-id", result.deploymentId);
     core.setOutput("environment", result.environment);
@@ -62,7 +67,13 @@ export async function run(): Promise<void> {
     core.setFailed(message);
     process.exitCode = exitCodeFor(err);
     const smoke = err instanceof CheckFailedError ? (err.evidence as SmokeReport | undefined) : undefined;
-    if (plan)
-      await summarize(plan, deploySummaryRows(plan, null, message), smoke ?? null).catch(() => undefined);
+    // The build that failed is what the next step links to (logs, a manual promote after a fix).
+    if (progress.deploymentId) core.setOutput("deployment-id", progress.deploymentId);
+    if (progress.url) core.setOutput("url", progress.url);
+    if (plan) {
+      const rows = deploySummaryRows(plan, null, message);
+      if (progress.deploymentId) rows.push(["Deployment", progress.deploymentId], ["URL", progress.url ?? ""]);
+      await summarize(plan, rows, smoke ?? null).catch(() => undefined);
+    }
   }
 }

@@ -52,6 +52,8 @@ export const deployInputsSchema = z
   });
 
 function isLoopback(url: string): boolean {
+  // Refinements also run when the URL itself was refused: that issue is reported on its own.
+  if (!URL.canParse(url)) return true;
   const host = new URL(url).hostname;
   return host === "localhost" || host === "[::1]" || host.startsWith("127.");
 }

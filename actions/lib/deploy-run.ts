@@ -1,4 +1,4 @@
-import { type DeployResult, deploy } from "./deploy.ts";
+import { type DeployProgress, type DeployResult, deploy } from "./deploy.ts";
 import type { DeployConfig } from "./deploy-config.ts";
 import { InputError } from "./errors.ts";
 import { type DeployPlan, describeRules, type RouteInput, route } from "./gitflow.ts";
@@ -14,6 +14,8 @@ export interface DeployRunOptions {
   retry?: RetryPolicy;
   /** Where the smoke config's ${NAME} header references are looked up. */
   env: EnvLookup;
+  /** Filled in as the deploy goes; read it when the deploy throws. */
+  progress?: DeployProgress;
 }
 
 /** Routes the event, refusing when it disagrees with an environment the caller pinned. */
@@ -59,6 +61,7 @@ export async function runDeploy(
       gate: smokeGate(config.smoke, { clock, reporter: opts.reporter, env: opts.env }),
       clock,
       reporter: opts.reporter,
+      ...(opts.progress ? { progress: opts.progress } : {}),
     },
   );
 }

@@ -26,7 +26,18 @@ export interface DeployDeps {
   gate: PromotionGate;
   clock: Clock;
   reporter: Reporter;
+  /** Filled in as the deploy goes, so a door can still link to the build when a later step fails. */
+  progress?: DeployProgress;
 }
+
+/** What exists so far: a failed deploy still has a build to inspect and a GitHub record. */
+export interface DeployProgress {
+  deploymentId: string | null;
+  url: string | null;
+  githubDeploymentId: number | null;
+}
+
+export const emptyProgress = (): DeployProgress => ({ deploymentId: null, url: null, githubDeploymentId: null });
 
 export interface DeployTimings {
   createMs: number;
@@ -82,6 +93,7 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
     meta: { gardeRule: plan.rule, ...(plan.version ? { gardeVersion: plan.version } : {}) },
   });
   reporter.info(`Created ${plan.environment} deployment ${created.id}: ${created.url}`);
+  if (deps.progress) Object.assign(deps.progress, { deploymentId: created.id, url: created.url });
   const ghId = await github.ensure(
     {
       sha,
@@ -99,6 +111,7 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
     },
     existing,
   );
+  if (deps.progress) deps.progress.githubDeploymentId = ghId;
   const recordFailure = (message: string) =>
     github
       .setStatus(ghId, "failure", { description: message, logUrl: request.logUrl })

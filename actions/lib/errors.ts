@@ -8,13 +8,21 @@
 export class InputError extends Error {
   override readonly name: string = "InputError";
   readonly field: string;
-  constructor(field: string, message: string) {
+  /** One entry per bad input, so a door can name each the way its users pass it (flag, env, input). */
+  readonly issues: readonly InputIssue[];
+  constructor(field: string, message: string, issues: readonly InputIssue[] = []) {
     super(message);
     this.field = field;
+    this.issues = issues;
   }
   static is(err: unknown): err is InputError {
     return err instanceof InputError;
   }
+}
+
+export interface InputIssue {
+  field: string;
+  message: string;
 }
 
 /** A platform call failed after its retries. Exit 1. */
@@ -60,6 +68,11 @@ export function errorMessage(err: unknown): string {
   }
 }
 
+/** The platform refused who we are or what we named: a token, a project, a repository, an id. */
+const CONFIGURATION_STATUSES = new Set([401, 403, 404]);
+
 export function exitCodeFor(err: unknown): 1 | 2 {
-  return InputError.is(err) ? 2 : 1;
+  if (InputError.is(err)) return 2;
+  if (PlatformError.is(err) && err.status !== undefined && CONFIGURATION_STATUSES.has(err.status)) return 2;
+  return 1;
 }

@@ -56,6 +56,7 @@ export function describeRules(b: BranchNames = defaultBranchNames): string[] {
   return [
     `push to ${b.feature}* → preview`,
     `pull_request from ${b.feature}* → preview`,
+    "pull_request from any other branch (Dependabot, Renovate, chore/…) → preview",
     `push to ${b.develop} → staging`,
     `push to ${b.release}X.Y.Z → staging, version X.Y.Z`,
     `push to ${b.main} → production (staged, promoted after checks)`,
@@ -142,7 +143,9 @@ export function route(input: RouteInput): DeployPlan {
     if (head.startsWith(b.feature) && head.length > b.feature.length) {
       return plan("preview", null, head, `pull_request from ${b.feature}*`);
     }
-    throw refusal("head-ref", `No rule deploys a pull_request from "${head}".`, b);
+    // Every pull request gets a preview, as Vercel's own Git integration gives one: a reviewer
+    // of a Renovate or chore/ branch wants to click through it as much as a feature's.
+    return plan("preview", null, head, "pull_request from another branch");
   }
 
   if (input.event === "push") {

@@ -22,10 +22,10 @@ export function dropEmpty(raw: RawInputs): Record<string, string> {
 export function parseInputs<S extends z.ZodType>(schema: S, raw: RawInputs, where: string): z.infer<S> {
   const result = schema.safeParse(dropEmpty(raw));
   if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => {
-    const field = issue.path.map(String).join(".") || "(inputs)";
-    return `- ${field}: ${issue.message}`;
-  });
-  const first = result.error.issues[0]?.path.map(String).join(".") || "inputs";
-  throw new InputError(first, `Invalid ${where}:\n${lines.join("\n")}`);
+  const issues = result.error.issues.map((issue) => ({
+    field: issue.path.map(String).join(".") || "(inputs)",
+    message: issue.message,
+  }));
+  const lines = issues.map((i) => `- ${i.field}: ${i.message}`);
+  throw new InputError(issues[0]?.field ?? "inputs", `Invalid ${where}:\n${lines.join("\n")}`, issues);
 }

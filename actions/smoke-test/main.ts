@@ -42,7 +42,13 @@ export async function run(): Promise<void> {
       process.exitCode = 1;
     }
   } catch (err) {
-    core.setFailed(errorMessage(err));
+    const message = errorMessage(err);
+    core.setFailed(message);
     process.exitCode = exitCodeFor(err);
+    core.setOutput("passed", "false");
+    // The summary is where a reader looks first: say why nothing was checked.
+    await writeSummary("garde smoke test: not run", [
+      { rows: [["Problem", "Fix"], [message, "correct the input named above and re-run"]] },
+    ]).catch(() => undefined);
   }
 }

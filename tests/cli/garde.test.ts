@@ -59,13 +59,14 @@ describe("garde route", () => {
   });
 
   it.each([
-    [["route", "--ref", "refs/heads/main"], /--event is required/],
+    [["route", "--evnt", "push", "--ref", "refs/heads/main"], /has no option --evnt\. Did you mean --event\?/],
     [
       ["route", "--event", "push", "--ref", "refs/heads/main", "--input", "novalue"],
       /--input takes key=value/,
     ],
-    [["route", "--event", "push", "--ref", "refs/heads/main", "--bogus"], /Unknown option '--bogus'/],
+    [["route", "--event", "push", "--ref", "refs/heads/main", "--bogus"], /garde route has no option --bogus\. Run garde help route/],
     [["launch"], /Unknown command "launch"/],
+    [["deplyo"], /Unknown command "deplyo"\. Did you mean garde deploy\?/],
   ])("exits 2 on bad usage: %j", async (args, message) => {
     const r = await garde(args);
     expect(r.code).toBe(2);
@@ -125,6 +126,7 @@ describe("garde deploy", () => {
       },
     );
     expect(noToken.code).toBe(2);
-    expect(noToken.stderr).toMatch(/vercel-token: is required/);
+    expect(noToken.stderr).toMatch(/VERCEL_TOKEN \(environment variable\): is required/);
+    expect(noToken.stderr).not.toMatch(/\$\{\{/);
   });
 });

@@ -6,15 +6,33 @@ import { strictObject } from "../zod-strict.ts";
 
 /** rotation.yml: which secrets exist, how each is made, who consumes it, where it is kept. */
 export const rotationConfigSchema = strictObject({
-  store: z.union([
-    strictObject({
-      type: z.literal("gcp"),
-      project: z.string().min(1),
-      environment: z.string().min(1),
-      apiEndpoint: z.string().optional(),
-    }),
-    strictObject({ type: z.literal("file"), path: z.string().min(1) }),
-  ]),
+  store: z.discriminatedUnion(
+    "type",
+    [
+      strictObject({
+        type: z.literal("gcp"),
+        project: z
+          .string({ error: "is required: the GCP project id holding the secrets, e.g. acme-shop-prod" })
+          .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, {
+            error: "must be a GCP project id: 6–30 lowercase letters, digits and hyphens, e.g. acme-shop-prod",
+          }),
+        environment: z
+          .string({ error: "is required: the environment the secrets belong to, e.g. prod (secret names get it as a prefix)" })
+          .regex(/^[a-z][a-z0-9-]*$/, { error: "must be a lowercase name such as prod" }),
+        apiEndpoint: z.string().optional(),
+      }),
+      strictObject({
+        type: z.literal("file"),
+        path: z.string({ error: "is required: the encrypted file, e.g. .garde/secrets.enc" }).min(1),
+      }),
+    ],
+    {
+      error: (iss) =>
+        iss.input === undefined
+          ? "is required: { type: gcp, project, environment } or { type: file, path }"
+          : "type must be gcp (Secret Manager) or file (an encrypted file)",
+    },
+  ),
   graceHours: z.number().min(0).default(24),
   secrets: z
     .array(

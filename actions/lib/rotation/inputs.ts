@@ -20,7 +20,10 @@ export const rotateInputsSchema = z
       .regex(/^(due|[a-z][a-z0-9-]*(\s*,\s*[a-z][a-z0-9-]*)*)$/, {
         error: "must be due, or secret names separated by commas (api-token, database)",
       }),
-    reason: z.string({ error: "is required: why (kept in the audit record)" }).min(3).max(300),
+    reason: z
+      .string({ error: "is required: why (kept in the audit record)" })
+      .min(3, { error: "must be at least 3 characters: why, for the audit record" })
+      .max(300, { error: "must be at most 300 characters" }),
     "dry-run": z.enum(["true", "false"], { error: "must be true or false" }).default("false"),
     "store-key": z
       .string()
@@ -42,13 +45,15 @@ export function parseRotateInputs(raw: RawInputs): RotateInputs {
   const config = loadRotationConfig(i.config);
   const needsVercel = config.secrets.some((s) => s.consumers.some((c) => "vercel" in c));
   const needsGitHub = config.secrets.some((s) => s.consumers.some((c) => "githubSecret" in c));
-  if (needsGitHub && !i["github-token"]) {
+  // A dry run only reads the store: it needs no consumer's credentials.
+  const dryRun = i["dry-run"] === "true";
+  if (needsGitHub && !dryRun && !i["github-token"]) {
     throw new InputError(
       "github-token",
       "A secret in the rotation config has a GitHub secret consumer: give github-token (secrets: write)",
     );
   }
-  if (needsVercel && (!i["vercel-token"] || !i["vercel-project"])) {
+  if (needsVercel && !dryRun && (!i["vercel-token"] || !i["vercel-project"])) {
     throw new InputError(
       "vercel-token",
       "A secret in the rotation config has a Vercel consumer: give vercel-token and vercel-project",
@@ -62,7 +67,7 @@ export function parseRotateInputs(raw: RawInputs): RotateInputs {
       dryRun: i["dry-run"] === "true",
     },
     platform:
-      needsVercel || needsGitHub
+      (needsVercel || needsGitHub) && !dryRun
         ? platformConfig({
             ...i,
             "vercel-token": i["vercel-token"] ?? "",

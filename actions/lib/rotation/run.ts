@@ -45,8 +45,30 @@ export interface RotationRunDeps {
 export interface PlannedRotation {
   secret: string;
   step: string;
-  due: boolean;
+  /** null: unknown, the store could not be read (a dry run without credentials). */
+  due: boolean | null;
   rotatedAt: string | null;
+}
+
+/** The store cannot be reached with what this run was given (no credentials). Exit 2. */
+export class StoreUnavailableError extends InputError {
+  override readonly name = "StoreUnavailableError";
+}
+
+/**
+ * Google's client looks for Application Default Credentials only on its first call, and then
+ * fails inside its own promise chain; asking first turns a missing login into one clear line.
+ */
+async function requireGoogleCredentials(): Promise<void> {
+  const { GoogleAuth } = await import("google-auth-library");
+  try {
+    await new GoogleAuth({ scopes: ["https://www.googleapis.com/auth/cloud-platform"] }).getClient();
+  } catch {
+    throw new StoreUnavailableError(
+      "store",
+      "The gcp store needs Google credentials: run gcloud auth application-default login, or set GOOGLE_APPLICATION_CREDENTIALS to a key file (on GitHub, google-github-actions/auth with workload identity)",
+    );
+  }
 }
 
 async function openStore(config: RotationConfig, deps: RotationRunDeps): Promise<SecretStore> {
@@ -59,12 +81,15 @@ async function openStore(config: RotationConfig, deps: RotationRunDeps): Promise
       );
     return new EncryptedFileStore(config.store.path, deps.fileStoreKey);
   }
+  if (!config.store.apiEndpoint) await requireGoogleCredentials();
   const [{ SecretManagerServiceClient }, { GcpSecretStore }] = await Promise.all([
     import("@google-cloud/secret-manager"),
     import("./gcp-store.ts"),
   ]);
   return new GcpSecretStore({
-    client: new SecretManagerServiceClient(),
+    client: new SecretManagerServiceClient(
+      config.store.apiEndpoint ? { apiEndpoint: config.store.apiEndpoint } : undefined,
+    ),
     project: config.store.project,
     environment: config.store.environment,
   });
@@ -73,7 +98,6 @@ async function openStore(config: RotationConfig, deps: RotationRunDeps): Promise
 /** Rotates the requested secrets one after another; reports each, or what it would do (dry run). */
 export async function runRotation(config: RotationConfig, request: RotationRequest, deps: RotationRunDeps) {
   const clock = deps.clock ?? systemClock;
-  const store = await openStore(config, deps);
   const names = request.secrets === "due" ? config.secrets.map((s) => s.name) : request.secrets;
   for (const name of names) {
     if (!config.secrets.some((s) => s.name === name)) {
@@ -82,6 +106,16 @@ export async function runRotation(config: RotationConfig, request: RotationReque
         `No secret ${name} in the rotation config; known: ${config.secrets.map((s) => s.name).join(", ")}`,
       );
     }
+  }
+  let store: SecretStore;
+  try {
+    store = await openStore(config, deps);
+  } catch (err) {
+    // A dry run is a plan: without the store it still says what would run, and that dates are unknown.
+    if (!request.dryRun || !(err instanceof StoreUnavailableError)) throw err;
+    deps.reporter.warn(`${err.message}. The dry run plans without the store's rotation dates.`);
+    const unknown = names.map((secret) => ({ secret, step: "unknown", due: null, rotatedAt: null }));
+    return { planned: unknown as PlannedRotation[], reports: [] as RotationReport[] };
   }
   const planned: PlannedRotation[] = [];
   for (const name of names) {

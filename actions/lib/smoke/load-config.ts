@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { InputError } from "../errors.ts";
 import { DEFAULT_SMOKE_CONFIG, parseSmokeConfig, type SmokeConfig } from "./config.ts";
 
@@ -19,7 +20,7 @@ export function loadSmokeConfig(source: {
     const code = (err as { code?: string }).code;
     throw new InputError(
       "smoke-config",
-      `Cannot read the smoke config ${source.path}${code === "ENOENT" ? ": no such file (paths are relative to the workspace)" : `: ${code}`}`,
+      `Cannot read the smoke config ${source.path}${code === "ENOENT" ? `: no such file (looked for ${resolve(source.path)})` : `: ${code}`}`,
     );
   }
   return parseSmokeConfig(text, source.path);

@@ -117,7 +117,8 @@ describe("node actions/deploy/dist/index.js", () => {
       sha,
     });
     expect(ok.code).toBe(0);
-    expect(denied.code).toBe(1);
+    // A refused token is configuration, not a failed check: exit 2, as for any bad input.
+    expect(denied.code, denied.stdout).toBe(2);
     expect(denied.stdout).toMatch(/HTTP 403 forbidden/);
     expect(badInput.code).toBe(2);
     for (const r of [ok, denied, badInput]) {

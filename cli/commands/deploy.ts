@@ -1,0 +1,91 @@
+import { emptyProgress } from "../../actions/lib/deploy.ts";
+import { parseDeployConfig } from "../../actions/lib/deploy-config.ts";
+import { planFor, runDeploy } from "../../actions/lib/deploy-run.ts";
+import { errorMessage, InputError } from "../../actions/lib/errors.ts";
+import type { DeployPlan } from "../../actions/lib/gitflow.ts";
+import {
+  type Command,
+  GITHUB_ENV,
+  GITHUB_TOKEN_ENV,
+  noPositionals,
+  PLATFORM_FLAGS,
+  platformRaw,
+  VERCEL_TOKEN_ENV,
+} from "../context.ts";
+import { JSON_FLAG } from "../flags.ts";
+import { headSha } from "../git.ts";
+import { BRANCH_FLAGS, branchRaw, EVENT_FLAGS, eventOf } from "./event.ts";
+
+const DEPLOY_FLAGS = [
+  ...EVENT_FLAGS,
+  { name: "sha", kind: "string", value: "SHA", description: "Commit to deploy (default: GITHUB_SHA, or HEAD here)." },
+  ...PLATFORM_FLAGS,
+  { name: "environment", kind: "string", value: "ENV", description: "Refuse unless the rules route here: preview, staging or production." },
+  { name: "staging-alias", kind: "string", value: "HOST", description: "Domain pointed at each staging build." },
+  { name: "production-url", kind: "string", value: "URL", description: "Public production URL, recorded once promoted." },
+  { name: "smoke-config", kind: "string", value: "FILE", description: "Checks every build passes before it is aliased or promoted." },
+  { name: "ready-timeout", kind: "string", value: "SECONDS", description: "How long the build may take, 10–3600 (default 600)." },
+  { name: "poll-interval", kind: "string", value: "SECONDS", description: "Between build status polls, 1–60 (default 5)." },
+  ...BRANCH_FLAGS,
+  JSON_FLAG,
+] as const;
+
+const RAW_NAMES = [
+  "vercel-project",
+  "vercel-team-id",
+  "vercel-api-url",
+  "github-api-url",
+  "repository",
+  "environment",
+  "staging-alias",
+  "production-url",
+  "smoke-config",
+  "ready-timeout",
+  "poll-interval",
+] as const;
+
+export const deployCommand: Command = {
+  name: "deploy",
+  summary: "Deploy a commit to the environment its branch routes to: build, check, alias or promote.",
+  details: [
+    "Production builds are staged: built without the production domains, checked, then promoted.",
+    "On failure the GitHub deployment is marked failed; --json still prints the build that failed.",
+  ],
+  flags: DEPLOY_FLAGS,
+  env: [VERCEL_TOKEN_ENV, GITHUB_TOKEN_ENV, GITHUB_ENV],
+  examples: [
+    "garde deploy                      # the branch checked out, at HEAD, as if pushed",
+    'garde deploy --ref refs/heads/main --sha "$(git rev-parse HEAD)" --vercel-project web --repository acme/web',
+  ],
+  async run(args, ctx) {
+    noPositionals(this, args);
+    const raw = platformRaw(args, ctx, RAW_NAMES);
+    raw.sha = (args.values.sha as string | undefined) ?? ctx.env.GITHUB_SHA ?? headSha(ctx.cwd);
+    const branches = branchRaw(args);
+    Object.assign(raw, {
+      "feature-prefix": branches.feature,
+      "release-prefix": branches.release,
+      "hotfix-prefix": branches.hotfix,
+      "develop-branch": branches.develop,
+      "main-branch": branches.main,
+    });
+    const config = parseDeployConfig(raw);
+    const plan: DeployPlan = planFor(eventOf(args, ctx), config);
+    const progress = emptyProgress();
+    try {
+      const result = await runDeploy(config, plan, { reporter: ctx.reporter, env: ctx.env, progress });
+      if (args.values.json) ctx.stdout(`${JSON.stringify({ ok: true, ...result }, null, 2)}\n`);
+      else ctx.stdout(`${result.environment}: ${result.environmentUrl} (${result.deploymentId})\n`);
+      return 0;
+    } catch (err) {
+      if (InputError.is(err)) throw err;
+      // The build that failed is still worth a link: print what exists, then fail.
+      if (args.values.json) {
+        ctx.stdout(
+          `${JSON.stringify({ ok: false, error: errorMessage(err), environment: plan.environment, plan, ...progress }, null, 2)}\n`,
+        );
+      }
+      throw err;
+    }
+  },
+};

@@ -1,0 +1,82 @@
+import type { RotationReport } from "../../actions/lib/rotation/rotate.ts";
+import type { PlannedRotation } from "../../actions/lib/rotation/run.ts";
+import { type Command, GITHUB_ENV, noPositionals, PLATFORM_FLAGS, platformRaw } from "../context.ts";
+import { JSON_FLAG } from "../flags.ts";
+
+function describe(p: PlannedRotation, r: RotationReport | undefined): string {
+  if (r) {
+    const held = r.heldBy.length ? `; previous still held by ${r.heldBy.join(", ")}` : "";
+    return `${r.outcome} (steps: ${r.steps.join(" → ") || "none"}; current ${r.versions.current}, previous ${r.versions.previous ?? "none"}${held})`;
+  }
+  if (p.due === null) return "due unknown (store not read)";
+  return p.due ? "due" : "not due";
+}
+
+export const rotateCommand: Command = {
+  name: "rotate",
+  args: "SECRET[,SECRET] | due",
+  summary: "Rotate secrets from rotation.yml: create, set in consumers, test, finish, revoke the old one.",
+  details: [
+    "Resumable: each step is recorded on the store before the next; a second run refuses while one is active.",
+    "--dry-run reads only the store (no consumer credentials); without store credentials it still prints the plan.",
+  ],
+  flags: [
+    { name: "config", kind: "string", value: "FILE", description: "The rotation config (rotation.yml)." },
+    { name: "reason", kind: "string", value: "TEXT", description: "Why, 3–300 characters, kept in the audit record." },
+    { name: "dry-run", kind: "boolean", description: "Say what is due and would rotate; change nothing." },
+    { name: "smoke-config", kind: "string", value: "FILE", description: "Checks a Vercel rebuild passes with the new value." },
+    ...PLATFORM_FLAGS,
+    JSON_FLAG,
+  ],
+  env: [
+    { name: "GARDE_STORE_KEY", description: "64 hex characters: the key of a file store." },
+    { name: "GOOGLE_APPLICATION_CREDENTIALS", description: "A gcp store's credentials (or gcloud auth application-default login)." },
+    { name: "VERCEL_TOKEN", description: "For secrets with a Vercel consumer." },
+    { name: "GITHUB_TOKEN", description: "For secrets with a GitHub secret consumer, and known-good lookups." },
+    GITHUB_ENV,
+  ],
+  examples: [
+    'GARDE_STORE_KEY=… garde rotate due --config rotation.yml --reason "scheduled" --dry-run',
+    'garde rotate api-token --config rotation.yml --reason "leaked in a log"',
+  ],
+  async run(args, ctx) {
+    noPositionals(this, args, 1);
+    const [{ parseRotateInputs }, { runRotation }] = await Promise.all([
+      import("../../actions/lib/rotation/inputs.ts"),
+      import("../../actions/lib/rotation/run.ts"),
+    ]);
+    const raw = platformRaw(args, ctx, [
+      "vercel-project",
+      "vercel-team-id",
+      "vercel-api-url",
+      "github-api-url",
+      "repository",
+      "smoke-config",
+    ]);
+    const inputs = parseRotateInputs({
+      ...raw,
+      config: args.values.config as string | undefined,
+      secrets: args.positionals[0],
+      reason: args.values.reason as string | undefined,
+      "dry-run": args.values["dry-run"] ? "true" : "false",
+      "store-key": ctx.env.GARDE_STORE_KEY,
+      repository: raw.repository ?? "local/garde",
+    });
+    const result = await runRotation(
+      inputs.config,
+      { ...inputs.request, actor: ctx.env.USER ?? "cli", runId: `cli-${process.pid}-${Date.now()}` },
+      {
+        reporter: ctx.reporter,
+        env: ctx.env,
+        platform: inputs.platform,
+        smoke: inputs.smoke,
+        fileStoreKey: inputs.fileStoreKey,
+      },
+    );
+    if (args.values.json) ctx.stdout(`${JSON.stringify(result, null, 2)}\n`);
+    else
+      for (const p of result.planned)
+        ctx.stdout(`${p.secret}: ${describe(p, result.reports.find((x) => x.secret === p.secret))}\n`);
+    return 0;
+  },
+};
