@@ -27,6 +27,10 @@ export interface SandboxOptions {
   promoteMs?: number;
   vercelToken?: string;
   githubToken?: string;
+  /** Vercel project name (default sample-app). */
+  project?: string;
+  /** owner/name the sample app stands for on GitHub (default garde-sandbox/sample-app). */
+  repository?: string;
 }
 
 /** Starts the Vercel and GitHub emulators and the sample app's repository; stop() removes all of it. */
@@ -51,8 +55,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     app.remove();
     throw err;
   }
-  const project = vercel.addProject("sample-app").name;
-  const repository = "garde-sandbox/sample-app";
+  const project = vercel.addProject(opts.project ?? "sample-app").name;
+  const repository = opts.repository ?? "garde-sandbox/sample-app";
   const platform = () => ({
     "vercel-token": vercelToken,
     "vercel-project": project,
