@@ -23,7 +23,10 @@ export const ENV_INPUTS: Readonly<Record<string, string>> = {
   "slack-webhook-url": "SLACK_WEBHOOK_URL",
 };
 
-export const VERCEL_TOKEN_ENV = { name: "VERCEL_TOKEN", description: "Vercel access token (https://vercel.com/account/tokens)." };
+export const VERCEL_TOKEN_ENV = {
+  name: "VERCEL_TOKEN",
+  description: "Vercel access token (https://vercel.com/account/tokens).",
+};
 export const GITHUB_TOKEN_ENV = {
   name: "GITHUB_TOKEN",
   description: "GitHub token with deployments: write (gh auth token prints yours).",
@@ -35,11 +38,36 @@ export const GITHUB_ENV = {
 
 /** The Vercel and GitHub flags every platform command takes. */
 export const PLATFORM_FLAGS: readonly Flag[] = [
-  { name: "vercel-project", kind: "string", value: "ID|NAME", description: "Vercel project (default: garde.yml, then .vercel/project.json)." },
-  { name: "vercel-team-id", kind: "string", value: "TEAM", description: "Vercel team id, when the project belongs to a team." },
-  { name: "vercel-api-url", kind: "string", value: "URL", description: "Vercel API base URL (an emulator, a proxy)." },
-  { name: "repository", kind: "string", value: "OWNER/NAME", description: "GitHub repository (default: garde.yml, then git remote origin)." },
-  { name: "github-api-url", kind: "string", value: "URL", description: "GitHub API base URL (GitHub Enterprise Server, an emulator)." },
+  {
+    name: "vercel-project",
+    kind: "string",
+    value: "ID|NAME",
+    description: "Vercel project (default: garde.yml, then .vercel/project.json).",
+  },
+  {
+    name: "vercel-team-id",
+    kind: "string",
+    value: "TEAM",
+    description: "Vercel team id, when the project belongs to a team.",
+  },
+  {
+    name: "vercel-api-url",
+    kind: "string",
+    value: "URL",
+    description: "Vercel API base URL (an emulator, a proxy).",
+  },
+  {
+    name: "repository",
+    kind: "string",
+    value: "OWNER/NAME",
+    description: "GitHub repository (default: garde.yml, then git remote origin).",
+  },
+  {
+    name: "github-api-url",
+    kind: "string",
+    value: "URL",
+    description: "GitHub API base URL (GitHub Enterprise Server, an emulator).",
+  },
 ];
 
 /**
@@ -89,7 +117,11 @@ export function inCliTerms(spec: CommandSpec, err: InputError): InputError {
   const hint = missing
     ? `\nProject settings can live in garde.yml (vercel-project, repository, smoke-config, …). Run garde help ${spec.name}.`
     : "";
-  return new InputError(err.field, `Invalid garde ${spec.name} arguments:\n${lines.join("\n")}${hint}`, err.issues);
+  return new InputError(
+    err.field,
+    `Invalid garde ${spec.name} arguments:\n${lines.join("\n")}${hint}`,
+    err.issues,
+  );
 }
 
 export function stringFlag(args: ParsedArgs, name: string): string | undefined {

@@ -30,7 +30,11 @@ export interface CommandSpec {
   examples?: readonly string[];
 }
 
-export const JSON_FLAG: Flag = { name: "json", kind: "boolean", description: "Print the result as JSON on stdout." };
+export const JSON_FLAG: Flag = {
+  name: "json",
+  kind: "boolean",
+  description: "Print the result as JSON on stdout.",
+};
 export const HELP_FLAG: Flag = { name: "help", kind: "boolean", description: "Show this help." };
 
 export interface ParsedArgs {
@@ -106,7 +110,8 @@ function explainParseError(spec: CommandSpec, err: Error & { code?: string }): s
     return `--${missingValue[1]} needs a value${flag?.value ? `: --${flag.name} ${flag.value}` : ""}. ${see}`;
   }
   const noValue = /Option '--([\w-]+)' does not take an argument/.exec(err.message);
-  if (noValue) return `--${noValue[1]} is a switch and takes no value (write --${noValue[1]}, not --${noValue[1]}=…). ${see}`;
+  if (noValue)
+    return `--${noValue[1]} is a switch and takes no value (write --${noValue[1]}, not --${noValue[1]}=…). ${see}`;
   return `${err.message}. ${see}`;
 }
 
@@ -122,7 +127,9 @@ export function commandHelp(spec: CommandSpec): string {
   const width = Math.max(...flags.map((f) => flagUsage(f).length));
   lines.push("", "Flags:");
   for (const f of flags) {
-    lines.push(`  ${flagUsage(f).padEnd(width)}  ${f.description}${f.kind === "list" ? " (repeatable)" : ""}`);
+    lines.push(
+      `  ${flagUsage(f).padEnd(width)}  ${f.description}${f.kind === "list" ? " (repeatable)" : ""}`,
+    );
   }
   if (spec.env?.length) {
     const envWidth = Math.max(...spec.env.map((e) => e.name.length));

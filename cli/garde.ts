@@ -81,7 +81,10 @@ export async function main(
       return 0;
     }
     if (first.startsWith("-")) {
-      throw new InputError("command", `garde takes a command first, then its flags: garde COMMAND ${first} …. Run garde --help.`);
+      throw new InputError(
+        "command",
+        `garde takes a command first, then its flags: garde COMMAND ${first} …. Run garde --help.`,
+      );
     }
     command = COMMANDS.find((c) => c.name === first);
     if (!command) throw unknownCommand(first);

@@ -34,7 +34,10 @@ function readProjectFile(cwd: string): ProjectSettings {
   if (!existsSync(path)) return {};
   const doc = parseDocument(readFileSync(path, "utf8"));
   if (doc.errors.length) {
-    throw new InputError(PROJECT_FILE, `${path} is not valid YAML: ${doc.errors[0]?.message.split(" at line")[0]}`);
+    throw new InputError(
+      PROJECT_FILE,
+      `${path} is not valid YAML: ${doc.errors[0]?.message.split(" at line")[0]}`,
+    );
   }
   const result = projectFileSchema.safeParse(doc.toJS() ?? {});
   if (result.success) return result.data;
@@ -57,7 +60,10 @@ function readVercelLink(cwd: string): ProjectSettings {
     if (typeof link.orgId === "string" && link.orgId.startsWith("team_")) out["vercel-team-id"] = link.orgId;
     return out;
   } catch {
-    throw new InputError("vercel-project", `${path} is not JSON: run vercel link again, or give --vercel-project`);
+    throw new InputError(
+      "vercel-project",
+      `${path} is not JSON: run vercel link again, or give --vercel-project`,
+    );
   }
 }
 

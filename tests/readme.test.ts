@@ -15,7 +15,9 @@ const BIN = join(root, "bin/garde.js");
 const readme = readFileSync(join(root, "README.md"), "utf8");
 
 function blocks(lang: string): string[] {
-  return [...readme.matchAll(new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``, "g"))].map((m) => m[1] as string);
+  return [...readme.matchAll(new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``, "g"))].map(
+    (m) => m[1] as string,
+  );
 }
 
 /** Commands of the sh blocks, continuation lines joined, in README order. */

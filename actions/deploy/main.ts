@@ -1,7 +1,7 @@
 import * as core from "@actions/core";
 import { context } from "@actions/github";
-import { deployInputsSchema, parseDeployConfig } from "../lib/deploy-config.ts";
 import { emptyProgress } from "../lib/deploy.ts";
+import { deployInputsSchema, parseDeployConfig } from "../lib/deploy-config.ts";
 import { deploySummaryRows, planFor, runDeploy } from "../lib/deploy-run.ts";
 import { CheckFailedError, errorMessage, exitCodeFor } from "../lib/errors.ts";
 import type { DeployPlan } from "../lib/gitflow.ts";
@@ -72,7 +72,8 @@ export async function run(): Promise<void> {
     if (progress.url) core.setOutput("url", progress.url);
     if (plan) {
       const rows = deploySummaryRows(plan, null, message);
-      if (progress.deploymentId) rows.push(["Deployment", progress.deploymentId], ["URL", progress.url ?? ""]);
+      if (progress.deploymentId)
+        rows.push(["Deployment", progress.deploymentId], ["URL", progress.url ?? ""]);
       await summarize(plan, rows, smoke ?? null).catch(() => undefined);
     }
   }

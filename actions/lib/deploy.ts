@@ -37,7 +37,11 @@ export interface DeployProgress {
   githubDeploymentId: number | null;
 }
 
-export const emptyProgress = (): DeployProgress => ({ deploymentId: null, url: null, githubDeploymentId: null });
+export const emptyProgress = (): DeployProgress => ({
+  deploymentId: null,
+  url: null,
+  githubDeploymentId: null,
+});
 
 export interface DeployTimings {
   createMs: number;

@@ -18,11 +18,17 @@ export const seconds = (name: string, fallback: number) =>
 
 /** Vercel and GitHub access: every action that talks to both takes these. */
 export const platformInputShape = {
-  "vercel-token": required("vercel-token", "a Vercel access token (create one at https://vercel.com/account/tokens)"),
+  "vercel-token": required(
+    "vercel-token",
+    "a Vercel access token (create one at https://vercel.com/account/tokens)",
+  ),
   "vercel-project": required("vercel-project", "the Vercel project id or name (prj_… or my-app)"),
   "vercel-team-id": z.string().optional(),
   "vercel-api-url": httpUrl("vercel-api-url").default("https://api.vercel.com"),
-  "github-token": required("github-token", "a GitHub token allowed to write deployments (deployments: write)"),
+  "github-token": required(
+    "github-token",
+    "a GitHub token allowed to write deployments (deployments: write)",
+  ),
   "github-api-url": httpUrl("github-api-url").default("https://api.github.com"),
   repository: required("repository", "owner/name of the repository").regex(/^[\w.-]+\/[\w.-]+$/, {
     error: "must be owner/name",

@@ -48,7 +48,12 @@ export async function run(): Promise<void> {
     core.setOutput("passed", "false");
     // The summary is where a reader looks first: say why nothing was checked.
     await writeSummary("garde smoke test: not run", [
-      { rows: [["Problem", "Fix"], [message, "correct the input named above and re-run"]] },
+      {
+        rows: [
+          ["Problem", "Fix"],
+          [message, "correct the input named above and re-run"],
+        ],
+      },
     ]).catch(() => undefined);
   }
 }

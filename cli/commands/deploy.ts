@@ -18,14 +18,49 @@ import { BRANCH_FLAGS, branchRaw, EVENT_FLAGS, eventOf } from "./event.ts";
 
 const DEPLOY_FLAGS = [
   ...EVENT_FLAGS,
-  { name: "sha", kind: "string", value: "SHA", description: "Commit to deploy (default: GITHUB_SHA, or HEAD here)." },
+  {
+    name: "sha",
+    kind: "string",
+    value: "SHA",
+    description: "Commit to deploy (default: GITHUB_SHA, or HEAD here).",
+  },
   ...PLATFORM_FLAGS,
-  { name: "environment", kind: "string", value: "ENV", description: "Refuse unless the rules route here: preview, staging or production." },
-  { name: "staging-alias", kind: "string", value: "HOST", description: "Domain pointed at each staging build." },
-  { name: "production-url", kind: "string", value: "URL", description: "Public production URL, recorded once promoted." },
-  { name: "smoke-config", kind: "string", value: "FILE", description: "Checks every build passes before it is aliased or promoted." },
-  { name: "ready-timeout", kind: "string", value: "SECONDS", description: "How long the build may take, 10–3600 (default 600)." },
-  { name: "poll-interval", kind: "string", value: "SECONDS", description: "Between build status polls, 1–60 (default 5)." },
+  {
+    name: "environment",
+    kind: "string",
+    value: "ENV",
+    description: "Refuse unless the rules route here: preview, staging or production.",
+  },
+  {
+    name: "staging-alias",
+    kind: "string",
+    value: "HOST",
+    description: "Domain pointed at each staging build.",
+  },
+  {
+    name: "production-url",
+    kind: "string",
+    value: "URL",
+    description: "Public production URL, recorded once promoted.",
+  },
+  {
+    name: "smoke-config",
+    kind: "string",
+    value: "FILE",
+    description: "Checks every build passes before it is aliased or promoted.",
+  },
+  {
+    name: "ready-timeout",
+    kind: "string",
+    value: "SECONDS",
+    description: "How long the build may take, 10–3600 (default 600).",
+  },
+  {
+    name: "poll-interval",
+    kind: "string",
+    value: "SECONDS",
+    description: "Between build status polls, 1–60 (default 5).",
+  },
   ...BRANCH_FLAGS,
   JSON_FLAG,
 ] as const;

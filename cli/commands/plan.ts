@@ -9,13 +9,26 @@ export const planCommand: Command = {
     "Without a flag: the project's stacks (Pulumi.<stack>.yaml beside Pulumi.yaml).",
   ],
   flags: [
-    { name: "stack", kind: "string", value: "NAME", description: "One stack of the project: Pulumi.NAME.yaml." },
-    { name: "all", kind: "boolean", description: "The project's stacks and every stack file in its examples/." },
+    {
+      name: "stack",
+      kind: "string",
+      value: "NAME",
+      description: "One stack of the project: Pulumi.NAME.yaml.",
+    },
+    {
+      name: "all",
+      kind: "boolean",
+      description: "The project's stacks and every stack file in its examples/.",
+    },
     { name: "file", kind: "string", value: "FILE", description: "One stack file anywhere." },
     { name: "dir", kind: "string", value: "DIR", description: "Every .yaml stack file in a directory." },
     JSON_FLAG,
   ],
-  examples: ["garde plan --stack prod", "garde plan --all --json | jq '.[].stack'", "garde plan --file examples/cesizen-nextjs.yaml"],
+  examples: [
+    "garde plan --stack prod",
+    "garde plan --all --json | jq '.[].stack'",
+    "garde plan --file examples/cesizen-nextjs.yaml",
+  ],
   async run(args, ctx) {
     noPositionals(this, args);
     const { runPlan } = await import("../plan-command.ts");

@@ -16,26 +16,84 @@ import {
 import { JSON_FLAG } from "../flags.ts";
 
 const ROLLBACK_FLAGS = [
-  { name: "to", kind: "string", value: "previous|dpl_…", description: "Manual mode: roll production back to the previous build or this one." },
+  {
+    name: "to",
+    kind: "string",
+    value: "previous|dpl_…",
+    description: "Manual mode: roll production back to the previous build or this one.",
+  },
   { name: "reason", kind: "string", value: "TEXT", description: "Why (manual mode), sent with the P2 page." },
-  { name: "deployment-id", kind: "string", value: "dpl_…", description: "Auto mode: the release to watch (default: what production serves)." },
-  { name: "smoke-config", kind: "string", value: "FILE", description: "Checks each watch round runs (default: garde.yml's, else GET /)." },
+  {
+    name: "deployment-id",
+    kind: "string",
+    value: "dpl_…",
+    description: "Auto mode: the release to watch (default: what production serves).",
+  },
+  {
+    name: "smoke-config",
+    kind: "string",
+    value: "FILE",
+    description: "Checks each watch round runs (default: garde.yml's, else GET /).",
+  },
   { name: "production-url", kind: "string", value: "URL", description: "Public production URL to check." },
-  { name: "watch-window", kind: "string", value: "DURATION", description: "How long a release must stay healthy, 1s–6h (default 10m)." },
-  { name: "watch-interval", kind: "string", value: "DURATION", description: "Between rounds, 1s–10m and ≤ the window (default 30s)." },
-  { name: "consecutive-failures", kind: "string", value: "N", description: "Failed rounds in a row that roll back, 1–20 (default 3)." },
-  { name: "error-rate", kind: "string", value: "SHARE", description: "Or a failed share over this once N rounds ran, 0–1 (default 0.5)." },
-  { name: "github-issue", kind: "string", value: "true|false", description: "Open a GitHub issue per P1 incident (default true)." },
-  { name: "alert-webhook-url", kind: "string", value: "URL", description: "An Alertmanager /api/v2/alerts to poll during the watch." },
-  { name: "gcp-monitoring-project", kind: "string", value: "PROJECT", description: "Poll open Cloud Monitoring incidents of this project." },
-  { name: "gcp-monitoring-api-url", kind: "string", value: "URL", description: "Cloud Monitoring API base URL (an emulator)." },
+  {
+    name: "watch-window",
+    kind: "string",
+    value: "DURATION",
+    description: "How long a release must stay healthy, 1s–6h (default 10m).",
+  },
+  {
+    name: "watch-interval",
+    kind: "string",
+    value: "DURATION",
+    description: "Between rounds, 1s–10m and ≤ the window (default 30s).",
+  },
+  {
+    name: "consecutive-failures",
+    kind: "string",
+    value: "N",
+    description: "Failed rounds in a row that roll back, 1–20 (default 3).",
+  },
+  {
+    name: "error-rate",
+    kind: "string",
+    value: "SHARE",
+    description: "Or a failed share over this once N rounds ran, 0–1 (default 0.5).",
+  },
+  {
+    name: "github-issue",
+    kind: "string",
+    value: "true|false",
+    description: "Open a GitHub issue per P1 incident (default true).",
+  },
+  {
+    name: "alert-webhook-url",
+    kind: "string",
+    value: "URL",
+    description: "An Alertmanager /api/v2/alerts to poll during the watch.",
+  },
+  {
+    name: "gcp-monitoring-project",
+    kind: "string",
+    value: "PROJECT",
+    description: "Poll open Cloud Monitoring incidents of this project.",
+  },
+  {
+    name: "gcp-monitoring-api-url",
+    kind: "string",
+    value: "URL",
+    description: "Cloud Monitoring API base URL (an emulator).",
+  },
   ...PLATFORM_FLAGS,
   JSON_FLAG,
 ] as const;
 
 function print(ctx: CliContext, outcome: RollbackOutcome, failure: string | null, json: boolean): void {
   if (json) ctx.stdout(`${JSON.stringify({ ...outcome, failure }, null, 2)}\n`);
-  else ctx.stdout(`${formatTable(rollbackSummaryRows(outcome, failure).slice(1))}\n\n${formatTable(timelineRows(outcome))}\n`);
+  else
+    ctx.stdout(
+      `${formatTable(rollbackSummaryRows(outcome, failure).slice(1))}\n\n${formatTable(timelineRows(outcome))}\n`,
+    );
 }
 
 export const rollbackCommand: Command = {
@@ -67,7 +125,11 @@ export const rollbackCommand: Command = {
     const config = parseRollbackConfig({ ...raw, "slack-webhook-url": ctx.env.SLACK_WEBHOOK_URL });
     const json = args.values.json === true;
     try {
-      const outcome = await runRollback(config, { reporter: ctx.reporter, env: ctx.env, actor: ctx.env.USER });
+      const outcome = await runRollback(config, {
+        reporter: ctx.reporter,
+        env: ctx.env,
+        actor: ctx.env.USER,
+      });
       print(ctx, outcome, null, json);
       return failedRelease(config.to, outcome) ? 1 : 0;
     } catch (err) {

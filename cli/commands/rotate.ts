@@ -22,17 +22,33 @@ export const rotateCommand: Command = {
   ],
   flags: [
     { name: "config", kind: "string", value: "FILE", description: "The rotation config (rotation.yml)." },
-    { name: "reason", kind: "string", value: "TEXT", description: "Why, 3–300 characters, kept in the audit record." },
+    {
+      name: "reason",
+      kind: "string",
+      value: "TEXT",
+      description: "Why, 3–300 characters, kept in the audit record.",
+    },
     { name: "dry-run", kind: "boolean", description: "Say what is due and would rotate; change nothing." },
-    { name: "smoke-config", kind: "string", value: "FILE", description: "Checks a Vercel rebuild passes with the new value." },
+    {
+      name: "smoke-config",
+      kind: "string",
+      value: "FILE",
+      description: "Checks a Vercel rebuild passes with the new value.",
+    },
     ...PLATFORM_FLAGS,
     JSON_FLAG,
   ],
   env: [
     { name: "GARDE_STORE_KEY", description: "64 hex characters: the key of a file store." },
-    { name: "GOOGLE_APPLICATION_CREDENTIALS", description: "A gcp store's credentials (or gcloud auth application-default login)." },
+    {
+      name: "GOOGLE_APPLICATION_CREDENTIALS",
+      description: "A gcp store's credentials (or gcloud auth application-default login).",
+    },
     { name: "VERCEL_TOKEN", description: "For secrets with a Vercel consumer." },
-    { name: "GITHUB_TOKEN", description: "For secrets with a GitHub secret consumer, and known-good lookups." },
+    {
+      name: "GITHUB_TOKEN",
+      description: "For secrets with a GitHub secret consumer, and known-good lookups.",
+    },
     GITHUB_ENV,
   ],
   examples: [
@@ -76,7 +92,12 @@ export const rotateCommand: Command = {
     if (args.values.json) ctx.stdout(`${JSON.stringify(result, null, 2)}\n`);
     else
       for (const p of result.planned)
-        ctx.stdout(`${p.secret}: ${describe(p, result.reports.find((x) => x.secret === p.secret))}\n`);
+        ctx.stdout(
+          `${p.secret}: ${describe(
+            p,
+            result.reports.find((x) => x.secret === p.secret),
+          )}\n`,
+        );
     return 0;
   },
 };

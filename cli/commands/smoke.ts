@@ -12,9 +12,25 @@ export const smokeCommand: Command = {
   args: "URL",
   summary: "Run the smoke checks (and load phase) against a URL; exit 1 when one fails.",
   details: ["Without --config: smoke-config from garde.yml, else GET / must answer 2xx or 3xx."],
-  flags: [{ name: "config", kind: "string", value: "FILE", description: "Smoke config (YAML; schema in schemas/smoke.schema.json)." }, JSON_FLAG],
-  env: [{ name: "NAME", description: "Any variable a header's ${NAME} names, e.g. ADMIN_TOKEN (masked in reports)." }],
-  examples: ["garde smoke https://example.com --config .github/smoke.yml", "garde smoke https://staging.example.com --json"],
+  flags: [
+    {
+      name: "config",
+      kind: "string",
+      value: "FILE",
+      description: "Smoke config (YAML; schema in schemas/smoke.schema.json).",
+    },
+    JSON_FLAG,
+  ],
+  env: [
+    {
+      name: "NAME",
+      description: "Any variable a header's ${NAME} names, e.g. ADMIN_TOKEN (masked in reports).",
+    },
+  ],
+  examples: [
+    "garde smoke https://example.com --config .github/smoke.yml",
+    "garde smoke https://staging.example.com --json",
+  ],
   async run(args, ctx) {
     noPositionals(this, args, 1);
     const url = args.positionals[0];
@@ -29,7 +45,9 @@ export const smokeCommand: Command = {
     const report = await runSmoke(url, config, { clock: systemClock, reporter: ctx.reporter, env: ctx.env });
     if (args.values.json) ctx.stdout(`${JSON.stringify(report, null, 2)}\n`);
     else
-      ctx.stdout(`${formatTable(smokeTableRows(report))}\n\n${report.passed ? "passed" : "FAILED"}: ${summarize(report)}\n`);
+      ctx.stdout(
+        `${formatTable(smokeTableRows(report))}\n\n${report.passed ? "passed" : "FAILED"}: ${summarize(report)}\n`,
+      );
     return report.passed ? 0 : 1;
   },
 };

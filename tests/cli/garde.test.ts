@@ -1,3 +1,4 @@
+import { readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, startSandbox } from "../../sandbox/sandbox.ts";
@@ -59,12 +60,18 @@ describe("garde route", () => {
   });
 
   it.each([
-    [["route", "--evnt", "push", "--ref", "refs/heads/main"], /has no option --evnt\. Did you mean --event\?/],
+    [
+      ["route", "--evnt", "push", "--ref", "refs/heads/main"],
+      /has no option --evnt\. Did you mean --event\?/,
+    ],
     [
       ["route", "--event", "push", "--ref", "refs/heads/main", "--input", "novalue"],
       /--input takes key=value/,
     ],
-    [["route", "--event", "push", "--ref", "refs/heads/main", "--bogus"], /garde route has no option --bogus\. Run garde help route/],
+    [
+      ["route", "--event", "push", "--ref", "refs/heads/main", "--bogus"],
+      /garde route has no option --bogus\. Run garde help route/,
+    ],
     [["launch"], /Unknown command "launch"/],
     [["deplyo"], /Unknown command "deplyo"\. Did you mean garde deploy\?/],
   ])("exits 2 on bad usage: %j", async (args, message) => {
@@ -72,6 +79,33 @@ describe("garde route", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("garde in a pipeline and garde plan", () => {
+  it("ends quietly when the reader closes the pipe early: plan --all --json | head -1", async () => {
+    const r = await execNode([
+      "-e",
+      `
+      const { spawnSync } = require("node:child_process");
+      const r = spawnSync("bash", ["-c", 'node ${BIN} plan --all --json | head -1; echo "exit \${PIPESTATUS[0]}" >&2'], { encoding: "utf8" });
+      process.stdout.write(r.stdout); process.stderr.write(r.stderr);
+    `,
+    ]);
+    expect(r.stdout).toBe("[\n");
+    expect(r.stderr).toMatch(/exit 0/);
+    expect(r.stderr).not.toMatch(/EPIPE|\n\s+at /);
+  });
+
+  it("plans the project's stacks and its examples with --all", async () => {
+    const r = await garde(["plan", "--all", "--json"]);
+    expect(r.code).toBe(0);
+    const stacks = (JSON.parse(r.stdout) as { stack: string }[]).map((p) => p.stack);
+    expect(stacks).toEqual(expect.arrayContaining(["dev", "staging", "prod"]));
+    expect(stacks.length).toBe(
+      3 +
+        readdirSync(resolve(import.meta.dirname, "../../examples")).filter((f) => f.endsWith(".yaml")).length,
+    );
   });
 });
 
@@ -128,5 +162,23 @@ describe("garde deploy", () => {
     expect(noToken.code).toBe(2);
     expect(noToken.stderr).toMatch(/VERCEL_TOKEN \(environment variable\): is required/);
     expect(noToken.stderr).not.toMatch(/\$\{\{/);
+  });
+
+  it("still prints the failed build as JSON with --json, so a script can link to it", async () => {
+    const sha = sandbox.app.git("rev-parse", "develop");
+    sandbox.vercel.failNextBuild({ kind: "error", message: "Build exited with 1" });
+    const r = await garde(
+      ["deploy", "--event", "push", "--ref", "refs/heads/develop", "--sha", sha, "--json", ...flags()],
+      env(),
+    );
+    expect(r.code).toBe(1);
+    const result = JSON.parse(r.stdout);
+    expect(result).toMatchObject({
+      ok: false,
+      environment: "staging",
+      error: expect.stringMatching(/ended in ERROR/),
+    });
+    expect(result.deploymentId).toMatch(/^dpl_/);
+    expect(sandbox.vercel.deployments.has(result.deploymentId)).toBe(true);
   });
 });

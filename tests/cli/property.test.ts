@@ -59,16 +59,18 @@ function flagArb(names: string[]) {
   );
 }
 
-const argvArb = fc.constantFrom(...COMMANDS.map((c) => c.name), "help", "deplyo", "--version", "-x").chain((command) => {
-  const spec = COMMANDS.find((c) => c.name === command);
-  const names = spec ? spec.flags.map((f) => f.name) : ["json"];
-  const token = fc.oneof(
-    fc.tuple(flagArb(names), fc.constantFrom(...VALUES)).map(([f, v]) => [`--${f}`, v]),
-    flagArb(names).map((f) => [`--${f}`]),
-    fc.constantFrom(...VALUES).map((v) => [v]),
-  );
-  return fc.array(token, { maxLength: 6 }).map((parts) => [command, ...parts.flat()]);
-});
+const argvArb = fc
+  .constantFrom(...COMMANDS.map((c) => c.name), "help", "deplyo", "--version", "-x")
+  .chain((command) => {
+    const spec = COMMANDS.find((c) => c.name === command);
+    const names = spec ? spec.flags.map((f) => f.name) : ["json"];
+    const token = fc.oneof(
+      fc.tuple(flagArb(names), fc.constantFrom(...VALUES)).map(([f, v]) => [`--${f}`, v]),
+      flagArb(names).map((f) => [`--${f}`]),
+      fc.constantFrom(...VALUES).map((v) => [v]),
+    );
+    return fc.array(token, { maxLength: 6 }).map((parts) => [command, ...parts.flat()]);
+  });
 
 async function runBounded(argv: string[], env: Record<string, string | undefined> = {}, dir = cwd) {
   const out: string[] = [];
@@ -78,11 +80,15 @@ async function runBounded(argv: string[], env: Record<string, string | undefined
     timer = setTimeout(() => r("timeout"), BOUND_MS);
   });
   const code = await Promise.race([
-    main(argv, { PATH: process.env.PATH, METADATA_SERVER_DETECTION: "none", ...env }, {
-      cwd: dir,
-      stdout: (t) => out.push(t),
-      stderr: (t) => err.push(t),
-    }),
+    main(
+      argv,
+      { PATH: process.env.PATH, METADATA_SERVER_DETECTION: "none", ...env },
+      {
+        cwd: dir,
+        stdout: (t) => out.push(t),
+        stderr: (t) => err.push(t),
+      },
+    ),
     timeout,
   ]);
   clearTimeout(timer);
@@ -114,7 +120,15 @@ describe("garde rollback against a live sandbox, with the watch's own knobs at r
       );
       const env = { VERCEL_TOKEN: sandbox.vercelToken, GITHUB_TOKEN: sandbox.githubToken };
       const deployed = await runBounded(
-        ["deploy", "--ref", "refs/heads/main", "--sha", sandbox.app.git("rev-parse", "main"), "--poll-interval", "0.05"],
+        [
+          "deploy",
+          "--ref",
+          "refs/heads/main",
+          "--sha",
+          sandbox.app.git("rev-parse", "main"),
+          "--poll-interval",
+          "0.05",
+        ],
         env,
         dir,
       );
@@ -150,18 +164,21 @@ describe("garde rollback against a live sandbox, with the watch's own knobs at r
 });
 
 describe("help comes from the flag table the parser uses", () => {
-  it.each(COMMANDS.map((c) => [c.name, c] as const))("garde help %s lists every flag garde %s accepts", async (name, spec) => {
-    const viaHelp = await runBounded(["help", name]);
-    const viaFlag = await runBounded([name, "--help"]);
-    expect(viaHelp.code).toBe(0);
-    expect(viaFlag.stdout).toBe(viaHelp.stdout);
-    for (const flag of spec.flags) expect(viaHelp.stdout).toContain(`--${flag.name}`);
-    // Every flag the help lists is accepted (no "has no option").
-    for (const [, listed] of viaHelp.stdout.matchAll(/^ {2}--([\w-]+)/gm)) {
-      const r = await runBounded([name, `--${listed}`, "--help"]);
-      expect(r.stderr).not.toMatch(/has no option/);
-    }
-  });
+  it.each(COMMANDS.map((c) => [c.name, c] as const))(
+    "garde help %s lists every flag garde %s accepts",
+    async (name, spec) => {
+      const viaHelp = await runBounded(["help", name]);
+      const viaFlag = await runBounded([name, "--help"]);
+      expect(viaHelp.code).toBe(0);
+      expect(viaFlag.stdout).toBe(viaHelp.stdout);
+      for (const flag of spec.flags) expect(viaHelp.stdout).toContain(`--${flag.name}`);
+      // Every flag the help lists is accepted (no "has no option").
+      for (const [, listed] of viaHelp.stdout.matchAll(/^ {2}--([\w-]+)/gm)) {
+        const r = await runBounded([name, `--${listed}`, "--help"]);
+        expect(r.stderr).not.toMatch(/has no option/);
+      }
+    },
+  );
 
   it("prints the version of package.json", async () => {
     const r = await runBounded(["--version"]);

@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { type PlannedResource, planStacks, type StackPlan } from "../../infra/plan.ts";
-import { readStackFile } from "../../infra/stack-file.ts";
+import type { PlannedResource, StackPlan } from "../../infra/plan.ts";
 import { RULES } from "./invariants.ts";
 import { examples, planReferenceStacks, root, stacks } from "./reference-plans.ts";
 

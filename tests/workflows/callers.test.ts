@@ -1,11 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
-import {
-  convertWorkflowTemplate,
-  NoOperationTraceWriter,
-  parseWorkflow,
-} from "@actions/workflow-parser";
+import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from "@actions/workflow-parser";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 
@@ -29,13 +25,17 @@ const readme = readFileSync(join(root, "README.md"), "utf8");
 type Workflow = {
   on: unknown;
   permissions?: Record<string, string>;
-  jobs: Record<string, { uses?: string; with?: Record<string, unknown>; permissions?: Record<string, string> }>;
+  jobs: Record<
+    string,
+    { uses?: string; with?: Record<string, unknown>; permissions?: Record<string, string> }
+  >;
 };
 
 /** garde's reusable workflows, as GitHub fetches them for the caller, served from this checkout. */
 const fileProvider = {
   async getFileContent(ref: { owner?: string; repository?: string; path: string }) {
-    if (ref.owner !== "garde-dev" || ref.repository !== "garde") throw new Error(`unexpected workflow ${JSON.stringify(ref)}`);
+    if (ref.owner !== "garde-dev" || ref.repository !== "garde")
+      throw new Error(`unexpected workflow ${JSON.stringify(ref)}`);
     return { name: ref.path, content: readFileSync(join(root, ref.path), "utf8") };
   },
 };
@@ -69,7 +69,7 @@ describe.each(callers)("examples/workflows/%s", (file) => {
   it("grants every permission the workflows it calls ask for, and calls a ref that exists", () => {
     for (const [name, job] of Object.entries(workflow.jobs)) {
       if (!job.uses) continue;
-      const [path, ref] = (job.uses.replace("garde-dev/garde/", "")).split("@") as [string, string];
+      const [path, ref] = job.uses.replace("garde-dev/garde/", "").split("@") as [string, string];
       expect(["main"], `${file}: jobs.${name} calls @${ref}; garde has no such tag yet`).toContain(ref);
       const called = parse(readFileSync(join(root, path), "utf8")) as Workflow;
       const granted = job.permissions ?? workflow.permissions ?? {};
@@ -118,7 +118,9 @@ describe("the reusable deploy workflow", () => {
 
   it("checks out the caller's repository, where the smoke config lives, and hands the config to the action", () => {
     const steps = called.jobs.deploy.steps;
-    const callerCheckout = steps.findIndex((s) => s.uses?.startsWith("actions/checkout@") && !s.with?.repository);
+    const callerCheckout = steps.findIndex(
+      (s) => s.uses?.startsWith("actions/checkout@") && !s.with?.repository,
+    );
     const deploy = steps.findIndex((s) => s.uses === "./.garde/actions/deploy");
     expect(callerCheckout).toBeGreaterThanOrEqual(0);
     expect(callerCheckout).toBeLessThan(deploy);

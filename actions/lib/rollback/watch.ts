@@ -89,7 +89,9 @@ export async function watchRelease(url: string, deps: WatchDeps): Promise<WatchV
   });
 
   if (!(policy.intervalMs > 0) || !(policy.windowMs >= 0)) {
-    throw new RangeError(`watch interval must be > 0 and window ≥ 0 (got ${policy.intervalMs}, ${policy.windowMs})`);
+    throw new RangeError(
+      `watch interval must be > 0 and window ≥ 0 (got ${policy.intervalMs}, ${policy.windowMs})`,
+    );
   }
   // Rounds at 0, interval, 2 × interval, … up to the window: the loop's bound, whatever the clock does.
   const maxRounds = Math.floor(policy.windowMs / policy.intervalMs) + 1;

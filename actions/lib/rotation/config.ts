@@ -14,10 +14,14 @@ export const rotationConfigSchema = strictObject({
         project: z
           .string({ error: "is required: the GCP project id holding the secrets, e.g. acme-shop-prod" })
           .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, {
-            error: "must be a GCP project id: 6–30 lowercase letters, digits and hyphens, e.g. acme-shop-prod",
+            error:
+              "must be a GCP project id: 6–30 lowercase letters, digits and hyphens, e.g. acme-shop-prod",
           }),
         environment: z
-          .string({ error: "is required: the environment the secrets belong to, e.g. prod (secret names get it as a prefix)" })
+          .string({
+            error:
+              "is required: the environment the secrets belong to, e.g. prod (secret names get it as a prefix)",
+          })
           .regex(/^[a-z][a-z0-9-]*$/, { error: "must be a lowercase name such as prod" }),
         apiEndpoint: z.string().optional(),
       }),

@@ -48,15 +48,21 @@ export function parseRotateInputs(raw: RawInputs): RotateInputs {
   // A dry run only reads the store: it needs no consumer's credentials.
   const dryRun = i["dry-run"] === "true";
   if (needsGitHub && !dryRun && !i["github-token"]) {
-    throw new InputError(
-      "github-token",
-      "A secret in the rotation config has a GitHub secret consumer: give github-token (secrets: write)",
-    );
+    const message =
+      "is required: a secret in the rotation config has a GitHub secret consumer (secrets: write)";
+    throw new InputError("github-token", `- github-token: ${message}`, [{ field: "github-token", message }]);
   }
   if (needsVercel && !dryRun && (!i["vercel-token"] || !i["vercel-project"])) {
+    const issues = (["vercel-token", "vercel-project"] as const)
+      .filter((field) => !i[field])
+      .map((field) => ({
+        field,
+        message: "is required: a secret in the rotation config has a Vercel consumer",
+      }));
     throw new InputError(
-      "vercel-token",
-      "A secret in the rotation config has a Vercel consumer: give vercel-token and vercel-project",
+      issues[0]?.field ?? "vercel-token",
+      issues.map((x) => `- ${x.field}: ${x.message}`).join("\n"),
+      issues,
     );
   }
   return {

@@ -1,12 +1,15 @@
 import { describe, expect, it } from "vitest";
+import type { Clock } from "../../../../actions/lib/reporter.ts";
 import { parseRollbackConfig } from "../../../../actions/lib/rollback/config.ts";
 import { DEFAULT_WATCH_POLICY, watchRelease } from "../../../../actions/lib/rollback/watch.ts";
 import { DEFAULT_SMOKE_CONFIG } from "../../../../actions/lib/smoke/config.ts";
 import type { SmokeReport } from "../../../../actions/lib/smoke/report.ts";
-import type { Clock } from "../../../../actions/lib/reporter.ts";
 import { recordingReporter } from "../../../helpers.ts";
 
-const passing = { passed: true, checks: [{ name: "home", passed: true, failures: [] }] } as unknown as SmokeReport;
+const passing = {
+  passed: true,
+  checks: [{ name: "home", passed: true, failures: [] }],
+} as unknown as SmokeReport;
 
 /** A clock that never moves: only the loop's own bound can end the watch. */
 const frozenClock = (): Clock => ({ now: () => 1_000_000, sleep: async () => undefined });
@@ -50,7 +53,10 @@ describe("watch inputs have sane ranges (exit 2 outside them)", () => {
   };
   it.each([
     [{ "watch-interval": "0s", "watch-window": "2s" }, /watch-interval: must be between 1s and 10m/],
-    [{ "watch-interval": "5m", "watch-window": "1m" }, /watch-interval: must not be longer than watch-window/],
+    [
+      { "watch-interval": "5m", "watch-window": "1m" },
+      /watch-interval: must not be longer than watch-window/,
+    ],
     [{ "watch-window": "7h" }, /watch-window: must be between 1s and 6h/],
     [{ "consecutive-failures": "1000" }, /consecutive-failures: must be at most 20/],
     [{ to: "nonsense" }, /to: must be previous or a Vercel deployment id/],
@@ -59,7 +65,9 @@ describe("watch inputs have sane ranges (exit 2 outside them)", () => {
   });
 
   it("accepts the seeds' 10 minutes at 30 s and an hour-long window", () => {
-    expect(parseRollbackConfig({ ...base, "watch-window": "1h", "watch-interval": "30s" }).policy).toMatchObject({
+    expect(
+      parseRollbackConfig({ ...base, "watch-window": "1h", "watch-interval": "30s" }).policy,
+    ).toMatchObject({
       windowMs: 3_600_000,
       intervalMs: 30_000,
     });

@@ -64,7 +64,11 @@ describe("smoke config", () => {
     ],
     ["a path without a slash", "checks: [{ path: healthz }]", /checks\[0\]\.path: must start with "\/"/],
     ["a bad duration", "deadline: 2d\nchecks: [{ path: / }]", /deadline: "2d" is not a duration/],
-    ["a deadline past the ceiling", "deadline: 2h\nchecks: [{ path: / }]", /deadline: must be between 100ms and 1h/],
+    [
+      "a deadline past the ceiling",
+      "deadline: 2h\nchecks: [{ path: / }]",
+      /deadline: must be between 100ms and 1h/,
+    ],
     ["a zero timeout", "timeout: 0\nchecks: [{ path: / }]", /timeout: must be between 10ms and 5m/],
     [
       "a load that never ends",
