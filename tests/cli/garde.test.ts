@@ -164,6 +164,51 @@ describe("garde deploy", () => {
     expect(noToken.stderr).not.toMatch(/\$\{\{/);
   });
 
+  it("calls an unknown project, an unknown deployment or a refused token configuration: exit 2 at once", async () => {
+    const sha = sandbox.app.git("rev-parse", "develop");
+    const base = [
+      "--vercel-api-url",
+      sandbox.vercel.url,
+      "--github-api-url",
+      sandbox.github.url,
+      "--repository",
+      sandbox.repository,
+    ];
+    const unknownProject = await garde(
+      ["deploy", "--ref", "refs/heads/develop", "--sha", sha, "--vercel-project", "nope", ...base],
+      env(),
+    );
+    expect(unknownProject.code).toBe(2);
+    expect(unknownProject.stderr).toMatch(/Project nope not found/);
+    const refused = await garde(
+      ["rollback", "--to", "previous", "--reason", "why", "--vercel-project", sandbox.project, ...base],
+      { ...env(), VERCEL_TOKEN: "revoked" },
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/HTTP 403/);
+    const unknownDeployment = await garde(
+      [
+        "rollback",
+        "--to",
+        "dpl_doesnotexist",
+        "--reason",
+        "why",
+        "--vercel-project",
+        sandbox.project,
+        ...base,
+      ],
+      env(),
+    );
+    expect(unknownDeployment.code).toBe(2);
+    expect(unknownDeployment.stderr).toMatch(/dpl_doesnotexist is not a READY production deployment/);
+    const nonsense = await garde(
+      ["rollback", "--to", "nonsense", "--vercel-project", sandbox.project, ...base],
+      env(),
+    );
+    expect(nonsense.code).toBe(2);
+    expect(nonsense.stderr).toMatch(/--to: must be previous or a Vercel deployment id/);
+  });
+
   it("still prints the failed build as JSON with --json, so a script can link to it", async () => {
     const sha = sandbox.app.git("rev-parse", "develop");
     sandbox.vercel.failNextBuild({ kind: "error", message: "Build exited with 1" });

@@ -37,13 +37,13 @@ export const rotationConfigSchema = strictObject({
           : "type must be gcp (Secret Manager) or file (an encrypted file)",
     },
   ),
-  graceHours: z.number().min(0).default(24),
+  graceHours: z.number().min(0).max(720, { error: "must be at most 720 (30 days)" }).default(24),
   secrets: z
     .array(
       strictObject({
         name: z.string().regex(/^[a-z][a-z0-9-]*$/, { error: "must be a lowercase name (a-z, 0-9, -)" }),
         kind: z.enum(["token", "postgres"], { error: "must be token or postgres" }),
-        rotationDays: z.number().int().min(1).default(30),
+        rotationDays: z.number().int().min(1).max(365, { error: "must be at most 365" }).default(30),
         postgres: strictObject({
           adminUrlEnv: z.string().regex(/^[A-Z][A-Z0-9_]*$/, {
             error: "must name an environment variable holding the admin connection URL",

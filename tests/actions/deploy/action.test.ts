@@ -72,6 +72,23 @@ describe("node actions/deploy/dist/index.js", () => {
     );
   });
 
+  it("still gives the failed build's id and URL as outputs, and in the summary, when the build fails", async () => {
+    const sha = sandbox.app.git("rev-parse", "develop");
+    sandbox.vercel.failNextBuild({ kind: "error", message: "Build exited with 1" });
+    const r = await runDeployAction(sandbox.inputs({ "staging-alias": "staging.example.com" }), {
+      event: "push",
+      ref: "refs/heads/develop",
+      sha,
+    });
+    expect(r.code).toBe(1);
+    expect(r.outputs["deployment-id"]).toMatch(/^dpl_/);
+    expect(sandbox.vercel.deployments.get(r.outputs["deployment-id"] ?? "")?.readyState).toBe("ERROR");
+    expect(r.outputs.url).toMatch(/^https?:\/\//);
+    expect(r.outputs.environment).toBe("staging");
+    expect(r.summary).toContain(r.outputs["deployment-id"]);
+    expect(r.summary).toMatch(/failed: Deployment dpl_\w+ on vercel ended in ERROR/);
+  });
+
   it("deploys a dispatched hotfix to production with its version and back-merge branch", async () => {
     const sha = sandbox.app.commit("hotfix/1.0.1", { "public/index.html": "<h1>fixed</h1>" }, "fix", "main");
     const r = await runDeployAction(sandbox.inputs(), {

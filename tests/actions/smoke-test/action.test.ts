@@ -92,6 +92,10 @@ describe("smoke-test action", () => {
     expect(bad.code).toBe(2);
     expect(bad.stdout).toContain(`${file}: checks[0].expect.status: unknown status pattern`);
     expect(bad.stdout).not.toMatch(/\n\s+at /);
+    // The job summary, where a reader looks first, says why nothing was checked.
+    expect(bad.summary).toContain("garde smoke test: not run");
+    expect(bad.summary).toContain("checks[0].expect.status");
+    expect(bad.outputs.passed).toBe("false");
   });
 });
 
