@@ -18,6 +18,9 @@ function serverBin(): string {
 
 const BIN = serverBin();
 
+/** Directory of the PostgreSQL server binaries (initdb, pg_ctl, pg_dump, pg_restore) the tests and the sandbox use. */
+export const postgresBin = BIN;
+
 export interface LocalPostgres {
   port: number;
   adminUrl: string;

@@ -1,0 +1,65 @@
+import { randomBytes } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { fileURLToPath } from "node:url";
+import { type BackupStore, checkObjectName } from "./store.ts";
+
+/** Temporary names start with this: never listed, never a backup. */
+const PARTIAL = ".partial-";
+
+/**
+ * A local directory (file:///path). Writes go to a hidden temporary file in the same directory
+ * and are renamed into place once complete: rename is atomic on one filesystem.
+ */
+export class DirectoryStore implements BackupStore {
+  readonly url: string;
+  private readonly root: string;
+
+  constructor(url: string) {
+    this.url = url;
+    this.root = fileURLToPath(url);
+  }
+
+  private path(name: string): string {
+    return join(this.root, checkObjectName(name));
+  }
+
+  async put(name: string, source: Readable): Promise<{ size: number }> {
+    const final = this.path(name);
+    await mkdir(dirname(final), { recursive: true });
+    const temporary = join(dirname(final), `${PARTIAL}${randomBytes(6).toString("hex")}`);
+    try {
+      await pipeline(source, createWriteStream(temporary, { flags: "wx" }));
+      await rename(temporary, final);
+    } catch (err) {
+      await rm(temporary, { force: true });
+      throw err;
+    }
+    return { size: (await stat(final)).size };
+  }
+
+  async get(name: string): Promise<Readable> {
+    const path = this.path(name);
+    await stat(path); // a missing object fails here, with ENOENT, not on first read
+    return createReadStream(path);
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const entries = await readdir(this.root, { recursive: true, withFileTypes: true }).catch((err) => {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw err;
+    });
+    return entries
+      .filter((e) => e.isFile() && !e.name.startsWith(PARTIAL))
+      .map((e) => relative(this.root, join(e.parentPath, e.name)).split(sep).join("/"))
+      .filter((n) => n.startsWith(prefix))
+      .sort();
+  }
+
+  async delete(name: string): Promise<void> {
+    await rm(this.path(name), { force: true });
+  }
+}

@@ -1,0 +1,28 @@
+import { z } from "zod";
+
+/** What a backup holds, written beside the dump once the dump is stored; its presence publishes the backup. */
+export const manifestSchema = z.object({
+  format: z.literal("garde-backup/1"),
+  id: z.string(),
+  database: z.string(),
+  serverVersion: z.string(),
+  startedAt: z.string(),
+  endedAt: z.string(),
+  dump: z.object({
+    name: z.string(),
+    size: z.number().int().nonnegative(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  }),
+  /** Exact count(*) per table, in the snapshot pg_dump read. Keys are schema.table. */
+  rowCounts: z.record(z.string(), z.number().int().nonnegative()),
+  gardeVersion: z.string(),
+});
+export type Manifest = z.infer<typeof manifestSchema>;
+
+export const MANIFEST = "manifest.json";
+export const DUMP = "dump.pgc";
+
+/** Backup ids sort by time: 2026-11-22T00-30-00-123Z-1a2b3c. */
+export function backupId(now: number, random: string): string {
+  return `${new Date(now).toISOString().replace(/[:.]/g, "-")}-${random}`;
+}

@@ -1,0 +1,24 @@
+import type { Readable } from "node:stream";
+
+/**
+ * Where backups live. Every write is all-or-nothing: the object becomes visible under its name
+ * only once every byte is stored, so a reader (a drill, a prune) never sees half a backup.
+ */
+export interface BackupStore {
+  /** A URL naming the store, for messages and manifests: file:///var/backups, gs://bucket/prefix. */
+  readonly url: string;
+  /** Streams `source` into `name`; published only when the stream ended without error. */
+  put(name: string, source: Readable): Promise<{ size: number }>;
+  get(name: string): Promise<Readable>;
+  /** Names under a prefix, sorted. */
+  list(prefix: string): Promise<string[]>;
+  delete(name: string): Promise<void>;
+}
+
+/** Object names are paths below the store: no absolute paths, no "..". */
+export function checkObjectName(name: string): string {
+  if (!/^[\w.-]+(\/[\w.-]+)*$/.test(name) || name.split("/").some((p) => p === "." || p === "..")) {
+    throw new Error(`Invalid backup object name "${name}"`);
+  }
+  return name;
+}
