@@ -1,0 +1,211 @@
+import { spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { InputError } from "../errors.ts";
+import type { Clock, Reporter } from "../reporter.ts";
+import { DUMP, MANIFEST, type Manifest, manifestSchema } from "./manifest.ts";
+import { libpqEnv } from "./pg-dump.ts";
+import type { BackupStore } from "./store.ts";
+
+export const DRILL = "drill.json";
+
+/** One SQL check run in the restored database: the Flask plan's "RBAC tables present", "test accounts present". */
+export interface SqlCheck {
+  name: string;
+  /** A query returning one row whose first column is compared. */
+  query: string;
+  /** The first column of the first row must equal this (compared as text), or be at least this number. */
+  expect: { equals?: string | number | boolean; atLeast?: number };
+}
+
+export interface TableComparison {
+  table: string;
+  expected: number;
+  restored: number | null;
+  ok: boolean;
+}
+
+export interface DrillResult {
+  backupId: string;
+  passed: boolean;
+  checksumOk: boolean;
+  tables: TableComparison[];
+  checks: { name: string; ok: boolean; got: string | null; detail: string }[];
+  failure: string | null;
+  startedAt: string;
+  durationMs: number;
+}
+
+export interface DrillOptions {
+  store: BackupStore;
+  /** A name, or the newest backup with a manifest. */
+  backupId?: string | undefined;
+  /** Admin URL of the server the scratch database is made on. */
+  targetUrl: string;
+  pgBin: string;
+  checks?: readonly SqlCheck[];
+  clock: Clock;
+  reporter: Reporter;
+}
+
+/** Backups that exist: those whose manifest is stored (it is written last). */
+export async function listBackups(store: BackupStore): Promise<string[]> {
+  const names = await store.list("");
+  return names.filter((n) => n.endsWith(`/${MANIFEST}`)).map((n) => n.slice(0, -MANIFEST.length - 1));
+}
+
+export async function readManifest(store: BackupStore, id: string): Promise<Manifest> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await store.get(`${id}/${MANIFEST}`)) chunks.push(Buffer.from(chunk));
+  return manifestSchema.parse(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+}
+
+/**
+ * Feeds an archive to pg_restore on stdin while hashing every byte. Should pg_restore stop
+ * reading (a corrupt archive), the rest is still read and hashed: the checksum is the verdict.
+ */
+async function restoreHashing(bin: string, databaseUrl: string, source: Readable) {
+  const child = spawn(
+    join(bin, "pg_restore"),
+    [
+      "--no-owner",
+      "--no-acl",
+      "--exit-on-error",
+      "--no-password",
+      `--dbname=${new URL(databaseUrl).pathname.slice(1)}`,
+    ],
+    { env: libpqEnv(databaseUrl), stdio: ["pipe", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (c: string) => {
+    if (stderr.length < 8_000) stderr += c;
+  });
+  const exited = new Promise<Error | null>((resolve) => {
+    child.once("error", (err) => resolve(new Error(`Cannot run ${join(bin, "pg_restore")}: ${err.message}`)));
+    child.once("close", (code) =>
+      resolve(
+        code === 0 ? null : new Error(`pg_restore failed (exit ${code}): ${stderr.trim() || "no message"}`),
+      ),
+    );
+  });
+  let stdinOpen = true;
+  child.stdin.on("error", () => {
+    stdinOpen = false;
+  });
+  child.stdin.on("close", () => {
+    stdinOpen = false;
+  });
+  const hash = createHash("sha256");
+  for await (const chunk of source) {
+    hash.update(chunk as Buffer);
+    if (stdinOpen && !child.stdin.write(chunk)) {
+      // once() rejects on "error" (EPIPE when pg_restore quits): either way, stop waiting.
+      await Promise.race([once(child.stdin, "drain"), once(child.stdin, "close")]).catch(() => undefined);
+    }
+  }
+  if (stdinOpen) child.stdin.end();
+  return { digest: hash.digest("hex"), error: await exited };
+}
+
+/**
+ * Restores a backup into a fresh scratch database, checking its sha256 while it streams, then
+ * compares every table's rows with the manifest and runs the SQL checks. The scratch database is
+ * dropped whatever happens; the result is stored beside the backup as drill.json.
+ */
+export async function drillBackup(opts: DrillOptions): Promise<DrillResult> {
+  const started = opts.clock.now();
+  const ids = await listBackups(opts.store);
+  const id = opts.backupId ?? ids.at(-1);
+  if (!id) throw new InputError("store", `No backup in ${opts.store.url}: run garde backup first`);
+  if (!ids.includes(id))
+    throw new InputError("backup", `No backup ${id} in ${opts.store.url}; newest: ${ids.at(-1) ?? "none"}`);
+  const manifest = await readManifest(opts.store, id);
+
+  const { default: pg } = await import("pg");
+  const admin = new pg.Client({ connectionString: opts.targetUrl });
+  await admin.connect();
+  const scratch = `garde_drill_${randomBytes(5).toString("hex")}`;
+  const scratchUrl = new URL(opts.targetUrl);
+  scratchUrl.pathname = `/${scratch}`;
+  const result: DrillResult = {
+    backupId: id,
+    passed: false,
+    checksumOk: false,
+    tables: [],
+    checks: [],
+    failure: null,
+    startedAt: new Date(started).toISOString(),
+    durationMs: 0,
+  };
+  try {
+    await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(scratch)}`);
+    opts.reporter.info(`Restoring ${id} (${manifest.dump.size} bytes) into scratch database ${scratch}`);
+    const { digest, error: restoreError } = await restoreHashing(
+      opts.pgBin,
+      scratchUrl.href,
+      await opts.store.get(`${id}/${DUMP}`),
+    );
+    result.checksumOk = digest === manifest.dump.sha256;
+    if (!result.checksumOk) {
+      throw new Error(
+        `Checksum mismatch: ${id}/${DUMP} has sha256 ${digest}, the manifest says ${manifest.dump.sha256}`,
+      );
+    }
+    if (restoreError) throw restoreError;
+
+    const restored = new pg.Client({ connectionString: scratchUrl.href });
+    await restored.connect();
+    try {
+      for (const [table, expected] of Object.entries(manifest.rowCounts)) {
+        const [schema, name] = table.split(".") as [string, string];
+        const { rows } = await restored
+          .query<{ n: string }>(
+            `SELECT count(*) AS n FROM ${restored.escapeIdentifier(schema)}.${restored.escapeIdentifier(name)}`,
+          )
+          .catch(() => ({ rows: [] as { n: string }[] }));
+        const got = rows[0] ? Number(rows[0].n) : null;
+        result.tables.push({ table, expected, restored: got, ok: got === expected });
+      }
+      for (const check of opts.checks ?? []) {
+        const { rows } = await restored
+          .query(check.query)
+          .catch((err: Error) => ({ rows: [], error: err }) as never);
+        const first = rows[0] ? String(Object.values(rows[0] as object)[0]) : null;
+        const ok =
+          first !== null &&
+          (check.expect.equals === undefined || first === String(check.expect.equals)) &&
+          (check.expect.atLeast === undefined || Number(first) >= check.expect.atLeast);
+        result.checks.push({ name: check.name, ok, got: first, detail: JSON.stringify(check.expect) });
+      }
+    } finally {
+      await restored.end();
+    }
+    const badTables = result.tables.filter((t) => !t.ok);
+    const badChecks = result.checks.filter((c) => !c.ok);
+    if (badTables.length || badChecks.length) {
+      result.failure = [
+        ...badTables.map(
+          (t) => `${t.table}: manifest ${t.expected} rows, restored ${t.restored ?? "no table"}`,
+        ),
+        ...badChecks.map((c) => `check ${c.name}: got ${c.got ?? "no row"}, expected ${c.detail}`),
+      ].join("; ");
+    }
+    result.passed = !result.failure;
+  } catch (err) {
+    result.failure = (err as Error).message;
+    result.passed = false;
+  } finally {
+    await admin
+      .query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(scratch)} WITH (FORCE)`)
+      .catch((err: Error) =>
+        opts.reporter.warn(`Could not drop scratch database ${scratch}: ${err.message}`),
+      );
+    await admin.end();
+  }
+  result.durationMs = opts.clock.now() - started;
+  await opts.store.put(`${id}/${DRILL}`, Readable.from([JSON.stringify(result, null, 2)]));
+  return result;
+}

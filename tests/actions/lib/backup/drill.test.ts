@@ -1,0 +1,160 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backupDatabase } from "../../../../actions/lib/backup/backup.ts";
+import { drillBackup, listBackups } from "../../../../actions/lib/backup/drill.ts";
+import { DirectoryStore } from "../../../../actions/lib/backup/file-store.ts";
+import type { Manifest } from "../../../../actions/lib/backup/manifest.ts";
+import { systemClock } from "../../../../actions/lib/reporter.ts";
+import { type LocalPostgres, postgresBin, startPostgres } from "../../../../sandbox/postgres.ts";
+import { recordingReporter } from "../../../helpers.ts";
+
+/** The Flask plan's RBAC tables and roles, with foreign keys, and enough rows to be a real restore. */
+const SCHEMA = `
+  CREATE TABLE roles (id int PRIMARY KEY, name text UNIQUE NOT NULL);
+  CREATE TABLE users (id bigint PRIMARY KEY, email text UNIQUE NOT NULL, role_id int NOT NULL REFERENCES roles);
+  CREATE TABLE audit (id bigserial PRIMARY KEY, user_id bigint NOT NULL REFERENCES users, at timestamptz NOT NULL DEFAULT now());
+  INSERT INTO roles VALUES (1, 'admin'), (2, 'manager'), (3, 'user');
+  INSERT INTO users SELECT g, CASE WHEN g <= 3 THEN 'test' || g || '@example.com' ELSE 'u' || g || '@example.com' END, 1 + g % 3 FROM generate_series(1, 50000) g;
+  INSERT INTO audit (user_id) SELECT 1 + g % 50000 FROM generate_series(1, 200000) g;
+`;
+const CHECKS = [
+  {
+    name: "RBAC roles present",
+    query: "SELECT count(*) FROM roles WHERE name IN ('admin', 'manager', 'user')",
+    expect: { equals: 3 },
+  },
+  {
+    name: "test accounts present",
+    query: "SELECT count(*) FROM users WHERE email LIKE 'test%@example.com'",
+    expect: { atLeast: 3 },
+  },
+];
+
+let server: LocalPostgres;
+let work: string;
+let store: DirectoryStore;
+let manifest: Manifest;
+beforeAll(async () => {
+  server = await startPostgres();
+  work = mkdtempSync(join(tmpdir(), "garde-drill-"));
+  const admin = new pg.Client({ connectionString: server.adminUrl });
+  await admin.connect();
+  await admin.query("CREATE DATABASE app");
+  await admin.end();
+  const appUrl = new URL(server.adminUrl);
+  appUrl.pathname = "/app";
+  const app = new pg.Client({ connectionString: appUrl.href });
+  await app.connect();
+  await app.query(SCHEMA);
+  await app.end();
+  store = new DirectoryStore(pathToFileURL(join(work, "store")).href);
+  manifest = await backupDatabase({
+    databaseUrl: appUrl.href,
+    store,
+    pgBin: postgresBin,
+    clock: systemClock,
+    reporter: recordingReporter(),
+    gardeVersion: "0.1.0",
+  });
+}, 120_000);
+afterAll(() => {
+  server?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+async function scratchDatabases(): Promise<string[]> {
+  const admin = new pg.Client({ connectionString: server.adminUrl });
+  await admin.connect();
+  const { rows } = await admin.query<{ datname: string }>(
+    "SELECT datname FROM pg_database WHERE datname LIKE 'garde_drill_%'",
+  );
+  await admin.end();
+  return rows.map((r) => r.datname);
+}
+
+const drill = (s: DirectoryStore = store, backupId?: string) =>
+  drillBackup({
+    store: s,
+    backupId,
+    targetUrl: server.adminUrl,
+    pgBin: postgresBin,
+    checks: CHECKS,
+    clock: systemClock,
+    reporter: recordingReporter(),
+  });
+
+/** A copy of the backup in a store of its own, altered by `tamper`. */
+function tamperedCopy(name: string, tamper: (dir: string) => void): DirectoryStore {
+  const dir = join(work, name);
+  for (const file of ["dump.pgc", "manifest.json"]) {
+    const from = join(work, "store", manifest.id, file);
+    const to = join(dir, manifest.id, file);
+    mkdirSync(join(dir, manifest.id), { recursive: true });
+    writeFileSync(to, readFileSync(from));
+  }
+  tamper(join(dir, manifest.id));
+  return new DirectoryStore(pathToFileURL(dir).href);
+}
+
+describe("restore drill", () => {
+  it("restores the newest backup into a scratch database, matches every table and check, drops it, records drill.json", async () => {
+    expect(await listBackups(store)).toEqual([manifest.id]);
+    const result = await drill();
+    expect(result.failure).toBeNull();
+    expect(result).toMatchObject({ backupId: manifest.id, passed: true, checksumOk: true });
+    expect(result.tables).toEqual([
+      { table: "public.audit", expected: 200000, restored: 200000, ok: true },
+      { table: "public.roles", expected: 3, restored: 3, ok: true },
+      { table: "public.users", expected: 50000, restored: 50000, ok: true },
+    ]);
+    expect(result.checks.map((c) => [c.name, c.ok])).toEqual([
+      ["RBAC roles present", true],
+      ["test accounts present", true],
+    ]);
+    expect(await scratchDatabases()).toEqual([]);
+    expect(JSON.parse(readFileSync(join(work, "store", manifest.id, "drill.json"), "utf8"))).toMatchObject({
+      passed: true,
+    });
+  }, 120_000);
+
+  it("catches one flipped byte by its checksum, and still drops the scratch database", async () => {
+    const corrupted = tamperedCopy("corrupted", (dir) => {
+      const path = join(dir, "dump.pgc");
+      const bytes = readFileSync(path);
+      const at = Math.floor(bytes.length / 2);
+      bytes[at] = (bytes[at] as number) ^ 0x01;
+      writeFileSync(path, bytes);
+    });
+    const result = await drill(corrupted);
+    expect(result.passed).toBe(false);
+    expect(result.checksumOk).toBe(false);
+    expect(result.failure).toMatch(
+      /Checksum mismatch: .*dump\.pgc has sha256 [0-9a-f]{64}, the manifest says/,
+    );
+    expect(await scratchDatabases()).toEqual([]);
+  }, 120_000);
+
+  it("catches a dump missing rows, naming the table and both counts", async () => {
+    // As if users had been emptied between the dump and its manifest: the dump holds fewer rows.
+    const short = tamperedCopy("short", (dir) => {
+      const path = join(dir, "manifest.json");
+      const m = JSON.parse(readFileSync(path, "utf8")) as Manifest;
+      m.rowCounts["public.users"] = 50007;
+      writeFileSync(path, JSON.stringify(m));
+    });
+    const result = await drill(short);
+    expect(result.passed).toBe(false);
+    expect(result.failure).toBe("public.users: manifest 50007 rows, restored 50000");
+    expect(await scratchDatabases()).toEqual([]);
+  }, 120_000);
+
+  it("refuses a backup that is not in the store, naming the newest", async () => {
+    await expect(drill(store, "2020-01-01T00-00-00-000Z-000000")).rejects.toThrow(
+      new RegExp(`No backup 2020-01-01T00-00-00-000Z-000000 in file://.*; newest: ${manifest.id}`),
+    );
+  });
+});
