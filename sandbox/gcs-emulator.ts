@@ -128,9 +128,12 @@ export class GcsEmulator {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const method = req.method ?? "GET";
     const path = url.pathname;
-    let m: RegExpExecArray | null;
+    const upload = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(path);
+    const object = /^\/(?:download\/)?storage\/v1\/b\/([^/]+)\/o\/([^/]+)$/.exec(path);
+    const listing = /^\/storage\/v1\/b\/([^/]+)\/o$/.exec(path);
 
-    if (method === "POST" && (m = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(path))) {
+    if (method === "POST" && upload) {
+      const m = upload;
       if (url.searchParams.get("uploadType") !== "resumable") {
         return this.json(req, res, 400, {
           error: { code: 400, message: "This emulator takes resumable uploads only" },
@@ -162,11 +165,12 @@ export class GcsEmulator {
       return this.json(req, res, 200, undefined, { location });
     }
 
-    if (method === "PUT" && /^\/upload\/storage\/v1\/b\/[^/]+\/o$/.test(path)) {
+    if (method === "PUT" && upload) {
       return this.receiveChunk(req, res, url.searchParams.get("upload_id") ?? "");
     }
 
-    if ((m = /^\/(?:download\/)?storage\/v1\/b\/([^/]+)\/o\/([^/]+)$/.exec(path))) {
+    if (object) {
+      const m = object;
       const key = `${decodeURIComponent(m[1] as string)}/${decodeURIComponent(m[2] as string)}`;
       const o = this.objects.get(key);
       if (method === "DELETE") {
@@ -191,7 +195,8 @@ export class GcsEmulator {
       return;
     }
 
-    if (method === "GET" && (m = /^\/storage\/v1\/b\/([^/]+)\/o$/.exec(path))) {
+    if (method === "GET" && listing) {
+      const m = listing;
       const bucket = decodeURIComponent(m[1] as string);
       const prefix = url.searchParams.get("prefix") ?? "";
       const pageSize = Math.min(Number(url.searchParams.get("maxResults") ?? 1000) || 1000, 1000);
