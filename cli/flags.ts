@@ -109,6 +109,10 @@ function explainParseError(spec: CommandSpec, err: Error & { code?: string }): s
     const flag = flagsOf(spec).find((f) => f.name === missingValue[1]);
     return `--${missingValue[1]} needs a value${flag?.value ? `: --${flag.name} ${flag.value}` : ""}. ${see}`;
   }
+  const ambiguous = /Option '(?:-\w, )?--([\w-]+)' argument is ambiguous/.exec(err.message);
+  if (ambiguous) {
+    return `--${ambiguous[1]} is followed by something that looks like a flag; a value starting with "-" is written --${ambiguous[1]}=VALUE. ${see}`;
+  }
   const noValue = /Option '--([\w-]+)' does not take an argument/.exec(err.message);
   if (noValue)
     return `--${noValue[1]} is a switch and takes no value (write --${noValue[1]}, not --${noValue[1]}=…). ${see}`;

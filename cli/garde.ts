@@ -1,14 +1,17 @@
-import { readFileSync } from "node:fs";
 import { errorMessage, exitCodeFor, InputError } from "../actions/lib/errors.ts";
 import type { Reporter } from "../actions/lib/reporter.ts";
+import { backupCommand } from "./commands/backup.ts";
 import { deployCommand } from "./commands/deploy.ts";
+import { drillCommand } from "./commands/drill.ts";
 import { planCommand } from "./commands/plan.ts";
+import { pruneCommand } from "./commands/prune.ts";
 import { rollbackCommand } from "./commands/rollback.ts";
 import { rotateCommand } from "./commands/rotate.ts";
 import { routeCommand } from "./commands/route.ts";
 import { smokeCommand } from "./commands/smoke.ts";
 import { type CliContext, type Command, inCliTerms } from "./context.ts";
 import { closest, commandHelp, generalHelp, parseCommandArgs } from "./flags.ts";
+import { VERSION } from "./version.ts";
 
 export const COMMANDS: readonly Command[] = [
   routeCommand,
@@ -16,12 +19,13 @@ export const COMMANDS: readonly Command[] = [
   smokeCommand,
   rollbackCommand,
   rotateCommand,
+  backupCommand,
+  drillCommand,
+  pruneCommand,
   planCommand,
 ];
 
-export const VERSION = (
-  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
-).version;
+export { VERSION };
 
 export interface CliIo {
   stdout: (text: string) => void;

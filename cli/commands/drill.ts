@@ -1,0 +1,120 @@
+import { readFileSync } from "node:fs";
+import { parseDocument } from "yaml";
+import { z } from "zod";
+import type { SqlCheck } from "../../actions/lib/backup/drill.ts";
+import { InputError } from "../../actions/lib/errors.ts";
+import { systemClock } from "../../actions/lib/reporter.ts";
+import { formatTable } from "../../actions/lib/smoke/report.ts";
+import { type Command, noPositionals, stringFlag } from "../context.ts";
+import { JSON_FLAG } from "../flags.ts";
+import { findPgBin } from "../pg-bin.ts";
+import { STORE_FLAGS, urlFromEnv } from "./backup.ts";
+
+const checksSchema = z.array(
+  z
+    .object({
+      name: z.string().min(1),
+      query: z.string().min(1),
+      expect: z
+        .object({
+          equals: z.union([z.string(), z.number(), z.boolean()]).optional(),
+          atLeast: z.number().optional(),
+        })
+        .strict(),
+    })
+    .strict(),
+);
+
+function readChecks(path: string | undefined): SqlCheck[] {
+  if (!path) return [];
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new InputError("checks", `--checks: cannot read ${path}`);
+  }
+  const result = checksSchema.safeParse(parseDocument(text).toJS());
+  if (result.success) return result.data;
+  const lines = result.error.issues.map(
+    (i) => `- ${path}: ${i.path.join(".") || "(top level)"}: ${i.message}`,
+  );
+  throw new InputError(
+    "checks",
+    `The drill checks are invalid (a list of { name, query, expect: { equals | atLeast } }):\n${lines.join("\n")}`,
+  );
+}
+
+export const drillCommand: Command = {
+  name: "drill",
+  summary: "Restore a backup into a scratch database and prove it: checksum, row counts, SQL checks.",
+  details: [
+    "The scratch database is dropped whatever happens; the result is stored beside the backup (drill.json). Exit 1 on any mismatch.",
+  ],
+  flags: [
+    ...STORE_FLAGS,
+    {
+      name: "backup",
+      kind: "string",
+      value: "ID",
+      description: "The backup to drill (default: the newest).",
+    },
+    {
+      name: "target-url-env",
+      kind: "string",
+      value: "VAR",
+      description: "Environment variable holding the admin URL of the server to restore on (required).",
+    },
+    {
+      name: "checks",
+      kind: "string",
+      value: "FILE",
+      description: "SQL checks (YAML list of { name, query, expect: { equals | atLeast } }).",
+    },
+    { name: "pg-bin", kind: "string", value: "DIR", description: "Directory of pg_dump and pg_restore." },
+    JSON_FLAG,
+  ],
+  examples: [
+    "SCRATCH_URL=… garde drill --store gs://acme-backups/shop --target-url-env SCRATCH_URL --checks drill-checks.yml",
+  ],
+  async run(args, ctx) {
+    noPositionals(this, args);
+    const storeUrl = stringFlag(args, "store");
+    if (!storeUrl) throw new InputError("store", "--store is required: file:///dir or gs://bucket/prefix");
+    const variable = stringFlag(args, "target-url-env");
+    if (!variable)
+      throw new InputError(
+        "target-url-env",
+        "--target-url-env is required: the variable holding the restore server's admin URL",
+      );
+    const targetUrl = urlFromEnv("target-url-env", variable, ctx.env);
+    const checks = readChecks(stringFlag(args, "checks"));
+    const { openBackupStore } = await import("../../actions/lib/backup/open-store.ts");
+    const { drillBackup } = await import("../../actions/lib/backup/drill.ts");
+    const result = await drillBackup({
+      store: await openBackupStore(storeUrl, { gcsApiUrl: stringFlag(args, "gcs-api-url") }),
+      backupId: stringFlag(args, "backup"),
+      targetUrl,
+      pgBin: findPgBin(stringFlag(args, "pg-bin"), ctx.env),
+      checks,
+      clock: systemClock,
+      reporter: ctx.reporter,
+    });
+    if (args.values.json) ctx.stdout(`${JSON.stringify(result, null, 2)}\n`);
+    else {
+      const rows = [
+        ["", "Table", "Manifest", "Restored"],
+        ...result.tables.map((t) => [
+          t.ok ? "✓" : "✗",
+          t.table,
+          String(t.expected),
+          String(t.restored ?? "missing"),
+        ]),
+        ...result.checks.map((c) => [c.ok ? "✓" : "✗", `check: ${c.name}`, c.detail, c.got ?? "no row"]),
+      ];
+      ctx.stdout(
+        `${formatTable(rows)}\n\n${result.passed ? "passed" : `FAILED: ${result.failure}`} (${result.backupId})\n`,
+      );
+    }
+    return result.passed ? 0 : 1;
+  },
+};

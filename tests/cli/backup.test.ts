@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalPostgres, postgresBin, startPostgres } from "../../sandbox/postgres.ts";
+import { execNode } from "../processes.ts";
+
+const BIN = resolve(import.meta.dirname, "../../bin/garde.js");
+let server: LocalPostgres;
+let work: string;
+let store: string;
+beforeAll(async () => {
+  server = await startPostgres();
+  work = mkdtempSync(join(tmpdir(), "garde-backup-cli-"));
+  store = pathToFileURL(join(work, "store")).href;
+  const admin = new pg.Client({ connectionString: server.adminUrl });
+  await admin.connect();
+  await admin.query(
+    "CREATE TABLE roles (id int PRIMARY KEY, name text); INSERT INTO roles VALUES (1, 'admin'), (2, 'user'); CREATE TABLE users (id int PRIMARY KEY, role_id int REFERENCES roles); INSERT INTO users SELECT g, 1 + g % 2 FROM generate_series(1, 5000) g",
+  );
+  await admin.end();
+}, 120_000);
+afterAll(() => {
+  server?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+const password = () => decodeURIComponent(new URL(server.adminUrl).password);
+const garde = (args: string[]) =>
+  execNode([BIN, ...args], {
+    DATABASE_URL: server.adminUrl,
+    SCRATCH_URL: server.adminUrl,
+    GARDE_PG_BIN: postgresBin,
+  });
+
+describe("garde backup, drill and prune", () => {
+  it("backs up, drills with SQL checks, and plans a prune, never printing the password", async () => {
+    const backup = await garde(["backup", "--database-url-env", "DATABASE_URL", "--store", store, "--json"]);
+    expect(backup.code, backup.stderr).toBe(0);
+    const manifest = JSON.parse(backup.stdout);
+    expect(manifest.rowCounts).toEqual({ "public.roles": 2, "public.users": 5000 });
+    const checks = join(work, "checks.yml");
+    writeFileSync(
+      checks,
+      "- name: admin role present\n  query: SELECT count(*) FROM roles WHERE name = 'admin'\n  expect: { equals: 1 }\n",
+    );
+    const drill = await garde([
+      "drill",
+      "--store",
+      store,
+      "--target-url-env",
+      "SCRATCH_URL",
+      "--checks",
+      checks,
+    ]);
+    expect(drill.code, drill.stderr).toBe(0);
+    expect(drill.stdout).toMatch(/✓\s+public\.users\s+5000\s+5000/);
+    expect(drill.stdout).toMatch(/✓\s+check: admin role present/);
+    expect(drill.stdout).toMatch(new RegExp(`passed \\(${manifest.id}\\)`));
+    const prune = await garde([
+      "prune",
+      "--store",
+      store,
+      "--keep-daily",
+      "0",
+      "--keep-weekly",
+      "0",
+      "--keep-monthly",
+      "0",
+      "--dry-run",
+    ]);
+    expect(prune.code, prune.stderr).toBe(0);
+    expect(prune.stdout).toMatch(
+      new RegExp(`keep\\s+${manifest.id}\\s+\\(newest backup whose drill passed\\)`),
+    );
+    for (const r of [backup, drill, prune]) expect(r.stdout + r.stderr).not.toContain(password());
+  }, 120_000);
+
+  it.each([
+    [
+      ["backup", "--database-url-env", "DATABASE_URL", "--store", "s3://bucket/x"],
+      /store must be file:\/\/\/path\/to\/dir or gs:\/\/bucket\/prefix/,
+    ],
+    [["backup", "--database-url-env", "NOT_SET", "--store", "file:///tmp/x"], /NOT_SET is not set/],
+    [
+      ["backup", "--database-url-env", "database_url", "--store", "file:///tmp/x"],
+      /--database-url-env: must name an environment variable/,
+    ],
+    [
+      ["drill", "--store", "file:///tmp/garde-no-such-store", "--target-url-env", "SCRATCH_URL"],
+      /No backup in file:\/\/\/tmp\/garde-no-such-store/,
+    ],
+    [
+      ["prune", "--store", "file:///tmp/x", "--keep-daily", "-1"],
+      /a value starting with "-" is written --keep-daily=VALUE/,
+    ],
+    [
+      ["prune", "--store", "file:///tmp/x", "--keep-daily=-1", "--keep-weekly", "0", "--keep-monthly", "0"],
+      /--keep-daily: must be a whole number, 0 to 1000/,
+    ],
+    [["prune", "--store", "file:///tmp/x"], /--keep-daily: is required/],
+  ])("exits 2 on bad input: %j", async (args, message) => {
+    const r = await garde(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
