@@ -1,8 +1,10 @@
 import { execFile } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalPostgres, postgresBin, startPostgres } from "../sandbox/postgres.ts";
 import { type Sandbox, startSandbox } from "../sandbox/sandbox.ts";
 
 /**
@@ -38,7 +40,11 @@ const yamlBlock = (first: RegExp) => {
 };
 
 let sandbox: Sandbox;
+let database: LocalPostgres;
+let home: string;
 beforeAll(async () => {
+  database = await startPostgres();
+  home = mkdtempSync(join(tmpdir(), "garde-readme-home-"));
   const settings = yamlBlock(/^# garde\.yml/);
   const project = /^vercel-project: (\S+)$/m.exec(settings)?.[1];
   const repository = /^repository: (\S+)$/m.exec(settings)?.[1];
@@ -55,7 +61,11 @@ beforeAll(async () => {
   sandbox.app.git("add", "garde.yml", "rotation.yml", ".github/smoke.yml");
   sandbox.app.git("commit", "--quiet", "-m", "garde settings");
 });
-afterAll(() => sandbox?.stop());
+afterAll(async () => {
+  await sandbox?.stop();
+  database?.stop();
+  if (home) rmSync(home, { recursive: true, force: true });
+});
 
 async function bash(script: string, cwd: string, env: Record<string, string>) {
   try {
@@ -84,7 +94,10 @@ describe("README terminal commands", () => {
       const cwd = /garde plan/.test(command) ? root : sandbox.app.dir;
       const r = await bash(script, cwd, {
         PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "",
+        HOME: home,
+        DATABASE_URL: database.adminUrl,
+        SCRATCH_URL: database.adminUrl,
+        GARDE_PG_BIN: postgresBin,
         VERCEL_TOKEN: sandbox.vercelToken,
         GITHUB_TOKEN: sandbox.githubToken,
         GARDE_STORE_KEY: "ab".repeat(32),
