@@ -89,12 +89,7 @@ export function platformRaw(
     "github-api-url": ctx.env.GITHUB_API_URL,
   };
   for (const name of names) {
-    const flag = args.values[name];
-    raw[name] =
-      (typeof flag === "string" ? flag : undefined) ??
-      fromEnv[name] ??
-      settings[name as keyof ProjectSettings] ??
-      raw[name];
+    raw[name] = stringFlag(args, name) ?? fromEnv[name] ?? settings[name as keyof ProjectSettings];
   }
   return raw;
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { type BranchNames, branchNamesSchema, ENVIRONMENTS } from "./gitflow.ts";
 import { parseInputs, type RawInputs } from "./inputs.ts";
+import { isLoopbackUrl } from "./loopback.ts";
 import {
   type PlatformConfig,
   platformConfig,
@@ -45,18 +46,16 @@ export const deployInputsSchema = z
     "main-branch": z.string().optional(),
   })
   .strict()
-  .refine((i) => i["poll-interval"] >= 1 || isLoopback(i["vercel-api-url"]), {
-    path: ["poll-interval"],
-    // Polling a real API faster than once a second only earns 429s; emulators on this machine may.
-    error: "must be between 1 and 60 seconds (below 1 s only against an API on this machine)",
-  });
-
-function isLoopback(url: string): boolean {
   // Refinements also run when the URL itself was refused: that issue is reported on its own.
-  if (!URL.canParse(url)) return true;
-  const host = new URL(url).hostname;
-  return host === "localhost" || host === "[::1]" || host.startsWith("127.");
-}
+  .refine(
+    (i) =>
+      i["poll-interval"] >= 1 || !URL.canParse(i["vercel-api-url"]) || isLoopbackUrl(i["vercel-api-url"]),
+    {
+      path: ["poll-interval"],
+      // Polling a real API faster than once a second only earns 429s; emulators on this machine may.
+      error: "must be between 1 and 60 seconds (below 1 s only against an API on this machine)",
+    },
+  );
 
 export interface DeployConfig extends PlatformConfig {
   sha: string;

@@ -2,6 +2,7 @@ import { VercelCore } from "@vercel/sdk/core.js";
 import { ConnectionError, RequestTimeoutError } from "@vercel/sdk/models/httpclienterrors.js";
 import { VercelError } from "@vercel/sdk/models/vercelerror.js";
 import { CheckFailedError, errorMessage } from "./errors.ts";
+import { isLoopbackHost } from "./loopback.ts";
 import type { Clock, Reporter } from "./reporter.ts";
 import { type FailureVerdict, parseRetryAfter, type RetryPolicy, withRetry } from "./retry.ts";
 import type {
@@ -81,7 +82,7 @@ function vercelApiMessage(body: string): string {
 /** Loopback emulators serve plain HTTP; Vercel itself only HTTPS. */
 export function deploymentUrl(host: string): string {
   if (/^https?:\/\//.test(host)) return host;
-  const local = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/.test(host);
+  const local = isLoopbackHost(host.replace(/:\d+$/, ""));
   return `${local ? "http" : "https"}://${host}`;
 }
 

@@ -10,11 +10,12 @@ import {
   noPositionals,
   PLATFORM_FLAGS,
   platformRaw,
+  stringFlag,
   VERCEL_TOKEN_ENV,
 } from "../context.ts";
 import { JSON_FLAG } from "../flags.ts";
 import { headSha } from "../git.ts";
-import { BRANCH_FLAGS, branchRaw, EVENT_FLAGS, eventOf } from "./event.ts";
+import { BRANCH_FLAGS, EVENT_FLAGS, eventOf } from "./event.ts";
 
 const DEPLOY_FLAGS = [
   ...EVENT_FLAGS,
@@ -77,7 +78,9 @@ const RAW_NAMES = [
   "smoke-config",
   "ready-timeout",
   "poll-interval",
-] as const;
+  // The branch names go to the core under their flag names, as the action's inputs do.
+  ...BRANCH_FLAGS.map((f) => f.name),
+];
 
 export const deployCommand: Command = {
   name: "deploy",
@@ -95,15 +98,7 @@ export const deployCommand: Command = {
   async run(args, ctx) {
     noPositionals(this, args);
     const raw = platformRaw(args, ctx, RAW_NAMES);
-    raw.sha = (args.values.sha as string | undefined) ?? ctx.env.GITHUB_SHA ?? headSha(ctx.cwd);
-    const branches = branchRaw(args);
-    Object.assign(raw, {
-      "feature-prefix": branches.feature,
-      "release-prefix": branches.release,
-      "hotfix-prefix": branches.hotfix,
-      "develop-branch": branches.develop,
-      "main-branch": branches.main,
-    });
+    raw.sha = stringFlag(args, "sha") ?? ctx.env.GITHUB_SHA ?? headSha(ctx.cwd);
     const config = parseDeployConfig(raw);
     const plan: DeployPlan = planFor(eventOf(args, ctx), config);
     const progress = emptyProgress();

@@ -1,6 +1,6 @@
 import { InputError } from "../../actions/lib/errors.ts";
 import type { RouteInput } from "../../actions/lib/gitflow.ts";
-import type { CliContext } from "../context.ts";
+import { type CliContext, stringFlag } from "../context.ts";
 import type { Flag, ParsedArgs } from "../flags.ts";
 import { currentRef } from "../git.ts";
 
@@ -73,8 +73,7 @@ function parseKeyValues(pairs: readonly string[]): Record<string, string> {
 
 /** The event to route: flags, then a runner's GITHUB_* variables, then the branch checked out here. */
 export function eventOf(args: ParsedArgs, ctx: CliContext): Omit<RouteInput, "branches"> {
-  const flag = (name: string) =>
-    typeof args.values[name] === "string" ? (args.values[name] as string) : undefined;
+  const flag = (name: string) => stringFlag(args, name);
   const event = flag("event") ?? ctx.env.GITHUB_EVENT_NAME ?? "push";
   const ref = flag("ref") ?? ctx.env.GITHUB_REF ?? currentRef(ctx.cwd);
   if (!ref) {
@@ -92,8 +91,7 @@ export function eventOf(args: ParsedArgs, ctx: CliContext): Omit<RouteInput, "br
 }
 
 export function branchRaw(args: ParsedArgs) {
-  const flag = (name: string) =>
-    typeof args.values[name] === "string" ? (args.values[name] as string) : undefined;
+  const flag = (name: string) => stringFlag(args, name);
   return {
     feature: flag("feature-prefix"),
     release: flag("release-prefix"),

@@ -1,4 +1,4 @@
-import { type Command, noPositionals } from "../context.ts";
+import { type Command, noPositionals, stringFlag } from "../context.ts";
 import { JSON_FLAG } from "../flags.ts";
 
 export const planCommand: Command = {
@@ -35,10 +35,10 @@ export const planCommand: Command = {
     ctx.stdout(
       await runPlan({
         cwd: ctx.cwd,
-        stack: args.values.stack as string | undefined,
+        stack: stringFlag(args, "stack"),
         all: args.values.all === true,
-        file: args.values.file as string | undefined,
-        dir: args.values.dir as string | undefined,
+        file: stringFlag(args, "file"),
+        dir: stringFlag(args, "dir"),
         json: args.values.json === true,
       }),
     );

@@ -1,6 +1,13 @@
 import type { RotationReport } from "../../actions/lib/rotation/rotate.ts";
 import type { PlannedRotation } from "../../actions/lib/rotation/run.ts";
-import { type Command, GITHUB_ENV, noPositionals, PLATFORM_FLAGS, platformRaw } from "../context.ts";
+import {
+  type Command,
+  GITHUB_ENV,
+  noPositionals,
+  PLATFORM_FLAGS,
+  platformRaw,
+  stringFlag,
+} from "../context.ts";
 import { JSON_FLAG } from "../flags.ts";
 
 function describe(p: PlannedRotation, r: RotationReport | undefined): string {
@@ -71,9 +78,9 @@ export const rotateCommand: Command = {
     ]);
     const inputs = parseRotateInputs({
       ...raw,
-      config: args.values.config as string | undefined,
+      config: stringFlag(args, "config"),
       secrets: args.positionals[0],
-      reason: args.values.reason as string | undefined,
+      reason: stringFlag(args, "reason"),
       "dry-run": args.values["dry-run"] ? "true" : "false",
       "store-key": ctx.env.GARDE_STORE_KEY,
       repository: raw.repository ?? "local/garde",

@@ -3,7 +3,7 @@ import { systemClock } from "../../actions/lib/reporter.ts";
 import { loadSmokeConfig } from "../../actions/lib/smoke/load-config.ts";
 import { formatTable, smokeTableRows, summarize } from "../../actions/lib/smoke/report.ts";
 import { runSmoke } from "../../actions/lib/smoke/runner.ts";
-import { type Command, noPositionals } from "../context.ts";
+import { type Command, noPositionals, stringFlag } from "../context.ts";
 import { JSON_FLAG } from "../flags.ts";
 import { readProjectSettings } from "../project-settings.ts";
 
@@ -40,7 +40,7 @@ export const smokeCommand: Command = {
         `garde smoke needs an http(s) URL, e.g. garde smoke https://example.com${url ? `; got "${url}"` : ""}`,
       );
     }
-    const path = (args.values.config as string | undefined) ?? readProjectSettings(ctx.cwd)["smoke-config"];
+    const path = stringFlag(args, "config") ?? readProjectSettings(ctx.cwd)["smoke-config"];
     const config = loadSmokeConfig({ path });
     const report = await runSmoke(url, config, { clock: systemClock, reporter: ctx.reporter, env: ctx.env });
     if (args.values.json) ctx.stdout(`${JSON.stringify(report, null, 2)}\n`);

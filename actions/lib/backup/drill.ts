@@ -1,13 +1,11 @@
-import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { join } from "node:path";
-import { Readable } from "node:stream";
+import { Readable, type Writable } from "node:stream";
 import { InputError } from "../errors.ts";
 import type { Clock, Reporter } from "../reporter.ts";
 import { DUMP, MANIFEST, type Manifest, manifestSchema } from "./manifest.ts";
-import { libpqEnv } from "./pg-dump.ts";
-import type { BackupStore } from "./store.ts";
+import { spawnPgTool } from "./pg-dump.ts";
+import { type BackupStore, readJson } from "./store.ts";
 
 export const DRILL = "drill.json";
 
@@ -57,9 +55,7 @@ export async function listBackups(store: BackupStore): Promise<string[]> {
 }
 
 export async function readManifest(store: BackupStore, id: string): Promise<Manifest> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of await store.get(`${id}/${MANIFEST}`)) chunks.push(Buffer.from(chunk));
-  return manifestSchema.parse(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+  return manifestSchema.parse(await readJson(store, `${id}/${MANIFEST}`));
 }
 
 /**
@@ -67,8 +63,9 @@ export async function readManifest(store: BackupStore, id: string): Promise<Mani
  * reading (a corrupt archive), the rest is still read and hashed: the checksum is the verdict.
  */
 async function restoreHashing(bin: string, databaseUrl: string, source: Readable) {
-  const child = spawn(
-    join(bin, "pg_restore"),
+  const { child, exited } = spawnPgTool(
+    bin,
+    "pg_restore",
     [
       "--no-owner",
       "--no-acl",
@@ -76,37 +73,26 @@ async function restoreHashing(bin: string, databaseUrl: string, source: Readable
       "--no-password",
       `--dbname=${new URL(databaseUrl).pathname.slice(1)}`,
     ],
-    { env: libpqEnv(databaseUrl), stdio: ["pipe", "ignore", "pipe"] },
+    databaseUrl,
+    "pipe",
   );
-  let stderr = "";
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (c: string) => {
-    if (stderr.length < 8_000) stderr += c;
-  });
-  const exited = new Promise<Error | null>((resolve) => {
-    child.once("error", (err) => resolve(new Error(`Cannot run ${join(bin, "pg_restore")}: ${err.message}`)));
-    child.once("close", (code) =>
-      resolve(
-        code === 0 ? null : new Error(`pg_restore failed (exit ${code}): ${stderr.trim() || "no message"}`),
-      ),
-    );
-  });
+  const stdin = child.stdin as Writable;
   let stdinOpen = true;
-  child.stdin.on("error", () => {
+  stdin.on("error", () => {
     stdinOpen = false;
   });
-  child.stdin.on("close", () => {
+  stdin.on("close", () => {
     stdinOpen = false;
   });
   const hash = createHash("sha256");
   for await (const chunk of source) {
     hash.update(chunk as Buffer);
-    if (stdinOpen && !child.stdin.write(chunk)) {
+    if (stdinOpen && !stdin.write(chunk)) {
       // once() rejects on "error" (EPIPE when pg_restore quits): either way, stop waiting.
-      await Promise.race([once(child.stdin, "drain"), once(child.stdin, "close")]).catch(() => undefined);
+      await Promise.race([once(stdin, "drain"), once(stdin, "close")]).catch(() => undefined);
     }
   }
-  if (stdinOpen) child.stdin.end();
+  if (stdinOpen) stdin.end();
   return { digest: hash.digest("hex"), error: await exited };
 }
 

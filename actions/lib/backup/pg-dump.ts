@@ -20,6 +20,40 @@ export function libpqEnv(databaseUrl: string): Record<string, string> {
   return env;
 }
 
+/**
+ * Spawns a PostgreSQL client tool with the database reached through libpq's variables. `exited`
+ * resolves to null on exit 0, else to an error carrying the tool's own stderr.
+ */
+export function spawnPgTool(
+  bin: string,
+  tool: "pg_dump" | "pg_restore",
+  args: string[],
+  databaseUrl: string,
+  stdin: "ignore" | "pipe",
+) {
+  const path = join(bin, tool);
+  const child = spawn(path, args, {
+    env: libpqEnv(databaseUrl),
+    stdio: [stdin, stdin === "pipe" ? "ignore" : "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.setEncoding("utf8");
+  child.stderr?.on("data", (chunk: string) => {
+    if (stderr.length < 8_000) stderr += chunk;
+  });
+  const exited = new Promise<Error | null>((resolve) => {
+    child.once("error", (err) => resolve(new Error(`Cannot run ${path}: ${err.message}`)));
+    child.once("close", (code, signal) =>
+      resolve(
+        code === 0
+          ? null
+          : new Error(`${tool} failed (${signal ?? `exit ${code}`}): ${stderr.trim() || "no message"}`),
+      ),
+    );
+  });
+  return { child, exited };
+}
+
 export interface DumpProcess {
   stdout: Readable;
   pid: number | undefined;
@@ -29,25 +63,15 @@ export interface DumpProcess {
 
 /** pg_dump --format=custom of the snapshot another session exported, streamed on stdout. */
 export function spawnPgDump(opts: { bin: string; databaseUrl: string; snapshot: string }): DumpProcess {
-  const child = spawn(
-    join(opts.bin, "pg_dump"),
+  const { child, exited } = spawnPgTool(
+    opts.bin,
+    "pg_dump",
     ["--format=custom", "--no-password", `--snapshot=${opts.snapshot}`],
-    { env: libpqEnv(opts.databaseUrl), stdio: ["ignore", "pipe", "pipe"] },
+    opts.databaseUrl,
+    "ignore",
   );
-  let stderr = "";
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (chunk: string) => {
-    if (stderr.length < 8_000) stderr += chunk;
+  const done = exited.then((err) => {
+    if (err) throw err;
   });
-  const done = new Promise<void>((resolve, reject) => {
-    child.once("error", (err) =>
-      reject(new Error(`Cannot run ${join(opts.bin, "pg_dump")}: ${err.message}`)),
-    );
-    child.once("close", (code, signal) => {
-      if (code === 0) resolve();
-      else
-        reject(new Error(`pg_dump failed (${signal ?? `exit ${code}`}): ${stderr.trim() || "no message"}`));
-    });
-  });
-  return { stdout: child.stdout, pid: child.pid, done };
+  return { stdout: child.stdout as Readable, pid: child.pid, done };
 }

@@ -1,6 +1,6 @@
 import { DRILL, type DrillResult, listBackups, readManifest } from "./drill.ts";
 import { MANIFEST } from "./manifest.ts";
-import type { BackupStore } from "./store.ts";
+import { type BackupStore, readJson } from "./store.ts";
 
 export interface RetentionPolicy {
   daily: number;
@@ -77,9 +77,7 @@ export function planPrune(backups: readonly BackupInfo[], policy: RetentionPolic
 
 async function drillPassed(store: BackupStore, id: string): Promise<boolean> {
   try {
-    const chunks: Buffer[] = [];
-    for await (const c of await store.get(`${id}/${DRILL}`)) chunks.push(Buffer.from(c));
-    return (JSON.parse(Buffer.concat(chunks).toString("utf8")) as DrillResult).passed === true;
+    return ((await readJson(store, `${id}/${DRILL}`)) as DrillResult).passed === true;
   } catch {
     return false;
   }

@@ -22,3 +22,10 @@ export function checkObjectName(name: string): string {
   }
   return name;
 }
+
+/** A small JSON object of the store (a manifest, a drill record), parsed. */
+export async function readJson(store: BackupStore, name: string): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await store.get(name)) chunks.push(Buffer.from(chunk));
+  return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+}

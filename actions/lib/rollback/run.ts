@@ -1,4 +1,5 @@
 import { PassThroughClient } from "google-auth-library";
+import { isLoopbackUrl } from "../loopback.ts";
 import { GitHubIssueNotifier } from "../notify/github-issue.ts";
 import type { Notifier } from "../notify/incident.ts";
 import { SlackNotifier } from "../notify/slack.ts";
@@ -22,11 +23,9 @@ export interface RollbackRunOptions {
   actor?: string | undefined;
 }
 
-const isLoopback = (url: string) => /^(127\.|localhost$|\[::1\]$)/.test(new URL(url).hostname);
-
 async function gcpAuth(apiUrl: string) {
   // An emulator on this machine takes no credentials; Google's API gets Application Default Credentials.
-  if (isLoopback(apiUrl)) return new PassThroughClient();
+  if (isLoopbackUrl(apiUrl)) return new PassThroughClient();
   const { GoogleAuth } = await import("google-auth-library");
   return new GoogleAuth({ scopes: ["https://www.googleapis.com/auth/monitoring.read"] }).getClient();
 }
