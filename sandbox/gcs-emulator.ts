@@ -1,5 +1,14 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream, mkdtempSync, renameSync, rmSync, statSync } from "node:fs";
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  statSync,
+  truncateSync,
+} from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -234,39 +243,36 @@ export class GcsEmulator {
     const range = String(req.headers["content-range"] ?? "");
     const status = /^bytes \*\/(\d+|\*)$/.exec(range);
     const chunk = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(range);
-    if (status || !chunk) {
-      // A status query ("bytes */*" or "bytes */TOTAL"): say how much is stored.
+    if (status || !chunk || Number(chunk[1]) !== upload.received) {
+      // A status query ("bytes */*" or "bytes */TOTAL"), or a chunk that does not start where the
+      // stored bytes end: say how much is stored, and the client resends from there.
       for await (const _ of req) void _;
       const total = status?.[1];
       if (total && total !== "*" && Number(total) === upload.received)
         return this.finalize(req, res, id, upload);
-      return this.json(
-        req,
-        res,
-        308,
-        undefined,
-        upload.received ? { range: `bytes=0-${upload.received - 1}` } : {},
-      );
+      return this.storedSoFar(req, res, upload);
     }
-    const first = Number(chunk[1]);
-    if (first !== upload.received) {
-      for await (const _ of req) void _;
-      return this.json(
-        req,
-        res,
-        308,
-        undefined,
-        upload.received ? { range: `bytes=0-${upload.received - 1}` } : {},
-      );
+    try {
+      await pipeline(req, createWriteStream(upload.file, { flags: "a" }));
+    } catch (err) {
+      // A chunk cut off midway is not kept: the upload stays at the last whole chunk.
+      if (existsSync(upload.file)) truncateSync(upload.file, upload.received);
+      throw err;
     }
-    const part = `${upload.file}.part`;
-    await pipeline(req, createWriteStream(part));
-    const bytes = statSync(part).size;
-    await pipeline(createReadStream(part), createWriteStream(upload.file, { flags: "a" }));
-    rmSync(part, { force: true });
-    upload.received += bytes;
+    upload.received = statSync(upload.file).size;
     if (chunk[3] !== "*" && Number(chunk[3]) === upload.received) return this.finalize(req, res, id, upload);
-    return this.json(req, res, 308, undefined, { range: `bytes=0-${upload.received - 1}` });
+    return this.storedSoFar(req, res, upload);
+  }
+
+  /** 308 Resume Incomplete, with the range stored so far (none yet: no Range header). */
+  private storedSoFar(req: IncomingMessage, res: ServerResponse, upload: Upload) {
+    return this.json(
+      req,
+      res,
+      308,
+      undefined,
+      upload.received ? { range: `bytes=0-${upload.received - 1}` } : {},
+    );
   }
 
   private async finalize(

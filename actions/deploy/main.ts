@@ -56,10 +56,8 @@ export async function run(): Promise<void> {
     const result = await runDeploy(config, plan, { reporter, env: process.env, progress });
     core.setOutput("url", result.url);
     core.setOutput("deployment-id", result.deploymentId);
-    core.setOutput("environment", result.environment);
     core.setOutput("previous-deployment-id", result.previousDeploymentId ?? "");
     core.setOutput("environment-url", result.environmentUrl);
-    core.setOutput("version", plan.version ?? "");
     core.setOutput("back-merge-into", plan.backMergeInto ?? "");
     await summarize(plan, deploySummaryRows(plan, result, null), result.smoke);
   } catch (err) {
@@ -70,11 +68,9 @@ export async function run(): Promise<void> {
     // The build that failed is what the next step links to (logs, a manual promote after a fix).
     if (progress.deploymentId) core.setOutput("deployment-id", progress.deploymentId);
     if (progress.url) core.setOutput("url", progress.url);
-    if (plan) {
-      const rows = deploySummaryRows(plan, null, message);
-      if (progress.deploymentId)
-        rows.push(["Deployment", progress.deploymentId], ["URL", progress.url ?? ""]);
-      await summarize(plan, rows, smoke ?? null).catch(() => undefined);
-    }
+    if (plan)
+      await summarize(plan, deploySummaryRows(plan, null, message, progress), smoke ?? null).catch(
+        () => undefined,
+      );
   }
 }

@@ -71,6 +71,7 @@ export function deploySummaryRows(
   plan: DeployPlan,
   result: DeployResult | null,
   failure: string | null,
+  progress?: DeployProgress,
 ): string[][] {
   const rows: string[][] = [
     ["Rule", plan.rule],
@@ -93,6 +94,9 @@ export function deploySummaryRows(
     ]);
     rows.push(["Outcome", result.promoted ? "promoted to production" : "ready"]);
   }
+  // A failed deploy still names the build it made, for its logs.
+  if (!result && progress?.deploymentId)
+    rows.push(["Deployment", progress.deploymentId], ["URL", progress.url ?? ""]);
   if (failure) rows.push(["Outcome", `failed: ${failure}`]);
   return rows;
 }

@@ -125,9 +125,9 @@ export async function watchRelease(url: string, deps: WatchDeps): Promise<WatchV
         `${failedRounds} of ${rounds.length} rounds failed (over ${Math.round(policy.errorRate * 100)} %): ${detail}`,
       );
     }
-    const next = started + (round + 1) * policy.intervalMs;
-    if (next - started > policy.windowMs || clock.now() - started >= policy.windowMs) break;
-    await clock.sleep(Math.max(0, next - clock.now()));
+    // The last round is the one the window has room for, or the first that ends past the window.
+    if (round + 1 === maxRounds || clock.now() - started >= policy.windowMs) break;
+    await clock.sleep(Math.max(0, started + (round + 1) * policy.intervalMs - clock.now()));
   }
   return verdict(true, null);
 }

@@ -70,7 +70,7 @@ export function parseRotateInputs(raw: RawInputs): RotateInputs {
     request: {
       secrets: i.secrets === "due" ? "due" : i.secrets.split(",").map((s) => s.trim()),
       reason: i.reason,
-      dryRun: i["dry-run"] === "true",
+      dryRun,
     },
     platform:
       (needsVercel || needsGitHub) && !dryRun

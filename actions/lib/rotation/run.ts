@@ -114,8 +114,13 @@ export async function runRotation(config: RotationConfig, request: RotationReque
     // A dry run is a plan: without the store it still says what would run, and that dates are unknown.
     if (!request.dryRun || !(err instanceof StoreUnavailableError)) throw err;
     deps.reporter.warn(`${err.message}. The dry run plans without the store's rotation dates.`);
-    const unknown = names.map((secret) => ({ secret, step: "unknown", due: null, rotatedAt: null }));
-    return { planned: unknown as PlannedRotation[], reports: [] as RotationReport[] };
+    const unknown: PlannedRotation[] = names.map((secret) => ({
+      secret,
+      step: "unknown",
+      due: null,
+      rotatedAt: null,
+    }));
+    return { planned: unknown, reports: [] as RotationReport[] };
   }
   const planned: PlannedRotation[] = [];
   for (const name of names) {
