@@ -15,7 +15,7 @@ export const STORE_FLAGS: readonly Flag[] = [
     description: "Cloud Storage API base URL (an emulator).",
   },
 ];
-const PG_BIN: Flag = {
+export const PG_BIN: Flag = {
   name: "pg-bin",
   kind: "string",
   value: "DIR",
@@ -57,13 +57,22 @@ export const backupCommand: Command = {
       description: "Environment variable holding the database URL (required).",
     },
     ...STORE_FLAGS,
+    {
+      name: "age-recipient",
+      kind: "list",
+      value: "KEY",
+      description: "Encrypt the dump to this age public key (age1…); the drill needs its secret key.",
+    },
     PG_BIN,
     JSON_FLAG,
   ],
   env: [
     { name: "VAR", description: "The variable --database-url-env names: postgres://user:password@host/db." },
   ],
-  examples: ["DATABASE_URL=… garde backup --database-url-env DATABASE_URL --store gs://acme-backups/shop"],
+  examples: [
+    "DATABASE_URL=… garde backup --database-url-env DATABASE_URL --store gs://acme-backups/shop",
+    "garde backup --database-url-env DATABASE_URL --store file:///var/backups/shop --age-recipient age1…",
+  ],
   async run(args, ctx) {
     noPositionals(this, args);
     const i = parseInputs(
@@ -86,6 +95,7 @@ export const backupCommand: Command = {
       clock: systemClock,
       reporter: ctx.reporter,
       gardeVersion: VERSION,
+      recipients: (args.values["age-recipient"] as string[] | undefined) ?? [],
     });
     if (args.values.json) ctx.stdout(`${JSON.stringify(manifest, null, 2)}\n`);
     else {

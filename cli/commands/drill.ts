@@ -8,7 +8,7 @@ import { formatTable } from "../../actions/lib/smoke/report.ts";
 import { type Command, noPositionals, stringFlag } from "../context.ts";
 import { JSON_FLAG } from "../flags.ts";
 import { findPgBin } from "../pg-bin.ts";
-import { STORE_FLAGS, urlFromEnv } from "./backup.ts";
+import { PG_BIN, STORE_FLAGS, urlFromEnv } from "./backup.ts";
 
 const checksSchema = z.array(
   z
@@ -70,7 +70,13 @@ export const drillCommand: Command = {
       value: "FILE",
       description: "SQL checks (YAML list of { name, query, expect: { equals | atLeast } }).",
     },
-    { name: "pg-bin", kind: "string", value: "DIR", description: "Directory of pg_dump and pg_restore." },
+    {
+      name: "age-identity-env",
+      kind: "string",
+      value: "VAR",
+      description: "Environment variable holding the age secret key of an encrypted backup.",
+    },
+    PG_BIN,
     JSON_FLAG,
   ],
   examples: [
@@ -88,6 +94,13 @@ export const drillCommand: Command = {
       );
     const targetUrl = urlFromEnv("target-url-env", variable, ctx.env);
     const checks = readChecks(stringFlag(args, "checks"));
+    const identityVariable = stringFlag(args, "age-identity-env");
+    const ageIdentity = identityVariable ? ctx.env[identityVariable] : undefined;
+    if (identityVariable && !ageIdentity)
+      throw new InputError(
+        "age-identity-env",
+        `--age-identity-env: ${identityVariable} is not set; export it from your secret store (AGE-SECRET-KEY-1…)`,
+      );
     const { openBackupStore } = await import("../../actions/lib/backup/open-store.ts");
     const { drillBackup } = await import("../../actions/lib/backup/drill.ts");
     const result = await drillBackup({
@@ -96,6 +109,7 @@ export const drillCommand: Command = {
       targetUrl,
       pgBin: findPgBin(stringFlag(args, "pg-bin"), ctx.env),
       checks,
+      ageIdentity,
       clock: systemClock,
       reporter: ctx.reporter,
     });
@@ -109,7 +123,7 @@ export const drillCommand: Command = {
           String(t.expected),
           String(t.restored ?? "missing"),
         ]),
-        ...result.checks.map((c) => [c.ok ? "✓" : "✗", `check: ${c.name}`, c.detail, c.got ?? "no row"]),
+        ...result.checks.map((c) => [c.ok ? "✓" : "✗", `check: ${c.name}`, c.detail, c.got ?? "–"]),
       ];
       ctx.stdout(
         `${formatTable(rows)}\n\n${result.passed ? "passed" : `FAILED: ${result.failure}`} (${result.backupId})\n`,

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalPostgres, postgresBin, startPostgres } from "../../sandbox/postgres.ts";
@@ -28,11 +29,12 @@ afterAll(() => {
 });
 
 const password = () => decodeURIComponent(new URL(server.adminUrl).password);
-const garde = (args: string[]) =>
+const garde = (args: string[], env: Record<string, string> = {}) =>
   execNode([BIN, ...args], {
     DATABASE_URL: server.adminUrl,
     SCRATCH_URL: server.adminUrl,
     GARDE_PG_BIN: postgresBin,
+    ...env,
   });
 
 describe("garde backup, drill and prune", () => {
@@ -78,7 +80,60 @@ describe("garde backup, drill and prune", () => {
     for (const r of [backup, drill, prune]) expect(r.stdout + r.stderr).not.toContain(password());
   }, 120_000);
 
+  it("encrypts to an age recipient and drills with the identity from the environment, never printing it", async () => {
+    const identity = await generateX25519Identity();
+    const encrypted = pathToFileURL(join(work, "encrypted")).href;
+    const backup = await garde([
+      "backup",
+      "--database-url-env",
+      "DATABASE_URL",
+      "--store",
+      encrypted,
+      "--age-recipient",
+      await identityToRecipient(identity),
+      "--json",
+    ]);
+    expect(backup.code, backup.stderr).toBe(0);
+    expect(JSON.parse(backup.stdout).dump.name).toBe("dump.pgc.age");
+    const args = ["drill", "--store", encrypted, "--target-url-env", "SCRATCH_URL"];
+    const withoutKey = await garde(args);
+    expect(withoutKey.code).toBe(2);
+    expect(withoutKey.stderr).toMatch(/is encrypted with age: give the identity matching age1/);
+    const drill = await garde([...args, "--age-identity-env", "BACKUP_AGE_KEY"], {
+      BACKUP_AGE_KEY: identity,
+    });
+    expect(drill.code, drill.stderr).toBe(0);
+    expect(drill.stdout).toMatch(/✓\s+public\.users\s+5000\s+5000/);
+    const badKey = "AGE-SECRET-KEY-1CANARYCANARYCANARY";
+    const refused = await garde([...args, "--age-identity-env", "BACKUP_AGE_KEY"], {
+      BACKUP_AGE_KEY: badKey,
+    });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/the age identity is not an age secret key/);
+    for (const r of [backup, withoutKey, drill, refused]) {
+      expect(r.stdout + r.stderr).not.toContain(identity);
+      expect(r.stdout + r.stderr).not.toContain("CANARY");
+      expect(r.stdout + r.stderr).not.toContain(password());
+    }
+  }, 120_000);
+
   it.each([
+    [
+      [
+        "backup",
+        "--database-url-env",
+        "DATABASE_URL",
+        "--store",
+        "file:///tmp/x",
+        "--age-recipient",
+        "ssh-rsa AAAA",
+      ],
+      /age recipient "ssh-rsa AAAA…" is not an age public key/,
+    ],
+    [
+      ["drill", "--store", "file:///tmp/x", "--target-url-env", "SCRATCH_URL", "--age-identity-env", "NOPE"],
+      /--age-identity-env: NOPE is not set/,
+    ],
     [
       ["backup", "--database-url-env", "DATABASE_URL", "--store", "s3://bucket/x"],
       /store must be file:\/\/\/path\/to\/dir or gs:\/\/bucket\/prefix/,

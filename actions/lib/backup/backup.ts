@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type { Clock, Reporter } from "../reporter.ts";
+import { AGE_SUFFIX, checkRecipients, encryptStream } from "./encryption.ts";
 import { backupId, DUMP, MANIFEST, type Manifest } from "./manifest.ts";
 import { spawnPgDump } from "./pg-dump.ts";
 import type { BackupStore } from "./store.ts";
@@ -13,6 +15,8 @@ export interface BackupOptions {
   clock: Clock;
   reporter: Reporter;
   gardeVersion: string;
+  /** age public keys (age1…) to encrypt the dump to; none: stored as pg_dump wrote it. */
+  recipients?: readonly string[];
   /** Called with pg_dump's pid once spawned (tests read its argv from /proc). */
   onDumpStarted?: (pid: number | undefined) => void;
 }
@@ -42,6 +46,8 @@ function hashingGate(finished: Promise<void>) {
  * written last, and its presence is what makes the backup exist.
  */
 export async function backupDatabase(opts: BackupOptions): Promise<Manifest> {
+  const recipients = opts.recipients ?? [];
+  await checkRecipients(recipients);
   const { default: pg } = await import("pg");
   const client = new pg.Client({ connectionString: opts.databaseUrl });
   await client.connect();
@@ -72,12 +78,21 @@ export async function backupDatabase(opts: BackupOptions): Promise<Manifest> {
 
     const dump = spawnPgDump({ bin: opts.pgBin, databaseUrl: opts.databaseUrl, snapshot });
     opts.onDumpStarted?.(dump.pid);
+    // The checksum is of the bytes stored (ciphertext when encrypted): a drill, or anyone with
+    // sha256sum, can verify the object without the key.
     const gate = hashingGate(dump.done);
-    const dumpName = `${id}/${DUMP}`;
-    const [{ size }] = await Promise.all([
-      opts.store.put(dumpName, dump.stdout.pipe(gate.stream)),
+    const stored = recipients.length ? await encryptStream(dump.stdout, recipients) : dump.stdout;
+    const dumpName = recipients.length ? `${DUMP}${AGE_SUFFIX}` : DUMP;
+    // pipeline (not .pipe) so a failing encrypter destroys the gate, and with it the upload;
+    // allSettled so the store has cleaned its temporary object up before the error surfaces.
+    const [put, ...rest] = await Promise.allSettled([
+      opts.store.put(`${id}/${dumpName}`, gate.stream),
+      pipeline(stored, gate.stream),
       dump.done,
     ]);
+    const failed = [rest[1], put, rest[0]].find((r) => r?.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    const { size } = (put as PromiseFulfilledResult<{ size: number }>).value;
     const manifest: Manifest = {
       format: "garde-backup/1",
       id,
@@ -85,7 +100,8 @@ export async function backupDatabase(opts: BackupOptions): Promise<Manifest> {
       serverVersion: version,
       startedAt,
       endedAt: new Date(opts.clock.now()).toISOString(),
-      dump: { name: DUMP, size, sha256: gate.digest() },
+      dump: { name: dumpName, size, sha256: gate.digest() },
+      ...(recipients.length ? { encryption: { scheme: "age" as const, recipients: [...recipients] } } : {}),
       rowCounts,
       gardeVersion: opts.gardeVersion,
     };

@@ -1,13 +1,19 @@
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { Readable, type Writable } from "node:stream";
+import { PassThrough, Readable, type Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { InputError } from "../errors.ts";
 import type { Clock, Reporter } from "../reporter.ts";
-import { DUMP, MANIFEST, type Manifest, manifestSchema } from "./manifest.ts";
+import { checkIdentity, decryptStream } from "./encryption.ts";
+import { MANIFEST, type Manifest, manifestSchema } from "./manifest.ts";
 import { spawnPgTool } from "./pg-dump.ts";
 import { type BackupStore, readJson } from "./store.ts";
 
 export const DRILL = "drill.json";
+
+interface Queryable {
+  query(sql: string): Promise<{ rows: unknown[] }>;
+}
 
 /** One SQL check run in the restored database: the Flask plan's "RBAC tables present", "test accounts present". */
 export interface SqlCheck {
@@ -44,6 +50,8 @@ export interface DrillOptions {
   targetUrl: string;
   pgBin: string;
   checks?: readonly SqlCheck[];
+  /** age secret key (AGE-SECRET-KEY-1…), required for an encrypted backup. */
+  ageIdentity?: string | undefined;
   clock: Clock;
   reporter: Reporter;
 }
@@ -58,11 +66,34 @@ export async function readManifest(store: BackupStore, id: string): Promise<Mani
   return manifestSchema.parse(await readJson(store, `${id}/${MANIFEST}`));
 }
 
+/** One check's row: a query that fails says why (its SQL error), not merely "no row". */
+async function runCheck(db: Queryable, check: SqlCheck): Promise<DrillResult["checks"][number]> {
+  const expected = JSON.stringify(check.expect);
+  let rows: unknown[];
+  try {
+    ({ rows } = await db.query(check.query));
+  } catch (err) {
+    return { name: check.name, ok: false, got: null, detail: `query failed: ${(err as Error).message}` };
+  }
+  if (!rows[0]) return { name: check.name, ok: false, got: null, detail: `no row, expected ${expected}` };
+  const got = String(Object.values(rows[0] as object)[0]);
+  const ok =
+    (check.expect.equals === undefined || got === String(check.expect.equals)) &&
+    (check.expect.atLeast === undefined || Number(got) >= check.expect.atLeast);
+  return { name: check.name, ok, got, detail: expected };
+}
+
 /**
- * Feeds an archive to pg_restore on stdin while hashing every byte. Should pg_restore stop
- * reading (a corrupt archive), the rest is still read and hashed: the checksum is the verdict.
+ * Feeds an archive to pg_restore on stdin (decrypting it first when it is encrypted) while
+ * hashing every stored byte. Should pg_restore or the decrypter stop reading (a corrupt archive),
+ * the rest is still read and hashed: the checksum is the verdict.
  */
-async function restoreHashing(bin: string, databaseUrl: string, source: Readable) {
+async function restoreHashing(
+  bin: string,
+  databaseUrl: string,
+  source: Readable,
+  decrypt: ((stored: Readable) => Promise<Readable>) | undefined,
+) {
   const { child, exited } = spawnPgTool(
     bin,
     "pg_restore",
@@ -76,24 +107,37 @@ async function restoreHashing(bin: string, databaseUrl: string, source: Readable
     databaseUrl,
     "pipe",
   );
-  const stdin = child.stdin as Writable;
-  let stdinOpen = true;
-  stdin.on("error", () => {
-    stdinOpen = false;
-  });
-  stdin.on("close", () => {
-    stdinOpen = false;
-  });
+  const stored = new PassThrough();
+  // Not awaited before feeding: the decrypter reads its header from `stored`.
+  const feeding = (async () => {
+    const archive = decrypt ? await decrypt(stored) : stored;
+    await pipeline(archive, child.stdin as Writable);
+  })().then(
+    () => null,
+    (err: Error) => {
+      // pg_restore must see its input end (or it waits forever), and the feed stop taking bytes.
+      child.stdin?.destroy();
+      stored.destroy();
+      return err;
+    },
+  );
   const hash = createHash("sha256");
   for await (const chunk of source) {
     hash.update(chunk as Buffer);
-    if (stdinOpen && !stdin.write(chunk)) {
-      // once() rejects on "error" (EPIPE when pg_restore quits): either way, stop waiting.
-      await Promise.race([once(stdin, "drain"), once(stdin, "close")]).catch(() => undefined);
+    if (!stored.destroyed && !stored.write(chunk)) {
+      // once() rejects on "error": either way, stop waiting.
+      await Promise.race([once(stored, "drain"), once(stored, "close")]).catch(() => undefined);
     }
   }
-  if (stdinOpen) stdin.end();
-  return { digest: hash.digest("hex"), error: await exited };
+  if (!stored.destroyed) stored.end();
+  const feedError = await feeding;
+  const exitError = await exited;
+  // A broken pipe only echoes pg_restore quitting (its stderr says why); any other feed error
+  // (the decrypter refusing) is the cause, and pg_restore's "input file is too short" its echo.
+  const echo = ["EPIPE", "ERR_STREAM_PREMATURE_CLOSE", "ERR_STREAM_DESTROYED"];
+  const cause =
+    feedError && !echo.includes((feedError as NodeJS.ErrnoException).code ?? "") ? feedError : null;
+  return { digest: hash.digest("hex"), error: cause ?? exitError ?? feedError };
 }
 
 /**
@@ -109,6 +153,14 @@ export async function drillBackup(opts: DrillOptions): Promise<DrillResult> {
   if (!ids.includes(id))
     throw new InputError("backup", `No backup ${id} in ${opts.store.url}; newest: ${ids.at(-1) ?? "none"}`);
   const manifest = await readManifest(opts.store, id);
+  const identity = opts.ageIdentity;
+  if (manifest.encryption && !identity) {
+    throw new InputError(
+      "age-identity",
+      `Backup ${id} is encrypted with age: give the identity matching ${manifest.encryption.recipients.join(", ")}`,
+    );
+  }
+  if (identity) await checkIdentity(identity);
 
   const { default: pg } = await import("pg");
   const admin = new pg.Client({ connectionString: opts.targetUrl });
@@ -132,12 +184,13 @@ export async function drillBackup(opts: DrillOptions): Promise<DrillResult> {
     const { digest, error: restoreError } = await restoreHashing(
       opts.pgBin,
       scratchUrl.href,
-      await opts.store.get(`${id}/${DUMP}`),
+      await opts.store.get(`${id}/${manifest.dump.name}`),
+      manifest.encryption && identity ? (stored) => decryptStream(stored, identity) : undefined,
     );
     result.checksumOk = digest === manifest.dump.sha256;
     if (!result.checksumOk) {
       throw new Error(
-        `Checksum mismatch: ${id}/${DUMP} has sha256 ${digest}, the manifest says ${manifest.dump.sha256}`,
+        `Checksum mismatch: ${id}/${manifest.dump.name} has sha256 ${digest}, the manifest says ${manifest.dump.sha256}`,
       );
     }
     if (restoreError) throw restoreError;
@@ -155,17 +208,7 @@ export async function drillBackup(opts: DrillOptions): Promise<DrillResult> {
         const got = rows[0] ? Number(rows[0].n) : null;
         result.tables.push({ table, expected, restored: got, ok: got === expected });
       }
-      for (const check of opts.checks ?? []) {
-        const { rows } = await restored
-          .query(check.query)
-          .catch((err: Error) => ({ rows: [], error: err }) as never);
-        const first = rows[0] ? String(Object.values(rows[0] as object)[0]) : null;
-        const ok =
-          first !== null &&
-          (check.expect.equals === undefined || first === String(check.expect.equals)) &&
-          (check.expect.atLeast === undefined || Number(first) >= check.expect.atLeast);
-        result.checks.push({ name: check.name, ok, got: first, detail: JSON.stringify(check.expect) });
-      }
+      for (const check of opts.checks ?? []) result.checks.push(await runCheck(restored, check));
     } finally {
       await restored.end();
     }
@@ -176,7 +219,9 @@ export async function drillBackup(opts: DrillOptions): Promise<DrillResult> {
         ...badTables.map(
           (t) => `${t.table}: manifest ${t.expected} rows, restored ${t.restored ?? "no table"}`,
         ),
-        ...badChecks.map((c) => `check ${c.name}: got ${c.got ?? "no row"}, expected ${c.detail}`),
+        ...badChecks.map(
+          (c) => `check ${c.name}: ${c.got === null ? c.detail : `got ${c.got}, expected ${c.detail}`}`,
+        ),
       ].join("; ");
     }
     result.passed = !result.failure;

@@ -13,6 +13,8 @@ export const manifestSchema = z.object({
     size: z.number().int().nonnegative(),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
   }),
+  /** age recipients the dump is encrypted to (public keys); absent when it is not encrypted. */
+  encryption: z.object({ scheme: z.literal("age"), recipients: z.array(z.string()).min(1) }).optional(),
   /** Exact count(*) per table, in the snapshot pg_dump read. Keys are schema.table. */
   rowCounts: z.record(z.string(), z.number().int().nonnegative()),
   gardeVersion: z.string(),

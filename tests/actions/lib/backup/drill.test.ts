@@ -2,10 +2,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backupDatabase } from "../../../../actions/lib/backup/backup.ts";
-import { drillBackup, listBackups } from "../../../../actions/lib/backup/drill.ts";
+import { type DrillOptions, drillBackup, listBackups } from "../../../../actions/lib/backup/drill.ts";
 import { DirectoryStore } from "../../../../actions/lib/backup/file-store.ts";
 import type { Manifest } from "../../../../actions/lib/backup/manifest.ts";
 import { systemClock } from "../../../../actions/lib/reporter.ts";
@@ -38,6 +39,7 @@ let server: LocalPostgres;
 let work: string;
 let store: DirectoryStore;
 let manifest: Manifest;
+let appUrl: URL;
 beforeAll(async () => {
   server = await startPostgres();
   work = mkdtempSync(join(tmpdir(), "garde-drill-"));
@@ -45,7 +47,7 @@ beforeAll(async () => {
   await admin.connect();
   await admin.query("CREATE DATABASE app");
   await admin.end();
-  const appUrl = new URL(server.adminUrl);
+  appUrl = new URL(server.adminUrl);
   appUrl.pathname = "/app";
   const app = new pg.Client({ connectionString: appUrl.href });
   await app.connect();
@@ -76,7 +78,7 @@ async function scratchDatabases(): Promise<string[]> {
   return rows.map((r) => r.datname);
 }
 
-const drill = (s: DirectoryStore = store, backupId?: string) =>
+const drill = (s: DirectoryStore = store, backupId?: string, more: Partial<DrillOptions> = {}) =>
   drillBackup({
     store: s,
     backupId,
@@ -85,6 +87,7 @@ const drill = (s: DirectoryStore = store, backupId?: string) =>
     checks: CHECKS,
     clock: systemClock,
     reporter: recordingReporter(),
+    ...more,
   });
 
 /** A copy of the backup in a store of its own, altered by `tamper`. */
@@ -139,16 +142,36 @@ describe("restore drill", () => {
   }, 120_000);
 
   it("catches a dump missing rows, naming the table and both counts", async () => {
-    // As if users had been emptied between the dump and its manifest: the dump holds fewer rows.
+    // The fault: a table emptied between the dump and its manifest. Here the manifest is the
+    // first backup's and the dump a second one's, taken after audit was emptied.
+    const afterTruncate = new DirectoryStore(pathToFileURL(join(work, "after-truncate")).href);
+    const admin = new pg.Client({ connectionString: server.adminUrl });
+    await admin.connect();
+    await admin.query("CREATE DATABASE app_later TEMPLATE app");
+    await admin.end();
+    const laterUrl = new URL(appUrl.href);
+    laterUrl.pathname = "/app_later";
+    const later = new pg.Client({ connectionString: laterUrl.href });
+    await later.connect();
+    await later.query("TRUNCATE audit");
+    await later.end();
+    const second = await backupDatabase({
+      databaseUrl: laterUrl.href,
+      store: afterTruncate,
+      pgBin: postgresBin,
+      clock: systemClock,
+      reporter: recordingReporter(),
+      gardeVersion: "0.1.0",
+    });
     const short = tamperedCopy("short", (dir) => {
-      const path = join(dir, "manifest.json");
-      const m = JSON.parse(readFileSync(path, "utf8")) as Manifest;
-      m.rowCounts["public.users"] = 50007;
-      writeFileSync(path, JSON.stringify(m));
+      writeFileSync(join(dir, "dump.pgc"), readFileSync(join(work, "after-truncate", second.id, "dump.pgc")));
+      const m = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Manifest;
+      m.dump = second.dump;
+      writeFileSync(join(dir, "manifest.json"), JSON.stringify(m));
     });
     const result = await drill(short);
     expect(result.passed).toBe(false);
-    expect(result.failure).toBe("public.users: manifest 50007 rows, restored 50000");
+    expect(result.failure).toBe("public.audit: manifest 200000 rows, restored 0");
     expect(await scratchDatabases()).toEqual([]);
   }, 120_000);
 
@@ -156,5 +179,89 @@ describe("restore drill", () => {
     await expect(drill(store, "2020-01-01T00-00-00-000Z-000000")).rejects.toThrow(
       new RegExp(`No backup 2020-01-01T00-00-00-000Z-000000 in file://.*; newest: ${manifest.id}`),
     );
+  });
+
+  it("names the SQL error of a check whose query fails, instead of 'no row'", async () => {
+    const result = await drill(store, undefined, {
+      checks: [{ name: "sessions kept", query: "SELECT count(*) FROM sessions", expect: { atLeast: 1 } }],
+    });
+    expect(result.passed).toBe(false);
+    expect(result.failure).toBe('check sessions kept: query failed: relation "sessions" does not exist');
+    expect(await scratchDatabases()).toEqual([]);
+  }, 120_000);
+});
+
+describe("encrypted backups (age)", () => {
+  let identity: string;
+  let encrypted: Manifest;
+  let encryptedStore: DirectoryStore;
+  beforeAll(async () => {
+    identity = await generateX25519Identity();
+    encryptedStore = new DirectoryStore(pathToFileURL(join(work, "encrypted")).href);
+    encrypted = await backupDatabase({
+      databaseUrl: appUrl.href,
+      store: encryptedStore,
+      pgBin: postgresBin,
+      clock: systemClock,
+      reporter: recordingReporter(),
+      gardeVersion: "0.1.0",
+      recipients: [await identityToRecipient(identity)],
+    });
+  }, 120_000);
+
+  it("stores only ciphertext, and the drill restores it with the identity", async () => {
+    expect(encrypted.dump.name).toBe("dump.pgc.age");
+    expect(encrypted.encryption?.recipients[0]).toMatch(/^age1/);
+    const stored = readFileSync(join(work, "encrypted", encrypted.id, "dump.pgc.age"));
+    expect(stored.subarray(0, 21).toString()).toBe("age-encryption.org/v1");
+    expect(stored.includes(Buffer.from("test1@example.com"))).toBe(false);
+    expect(stored.includes(Buffer.from("PGDMP"))).toBe(false);
+    const result = await drill(encryptedStore, undefined, { ageIdentity: identity });
+    expect(result.failure).toBeNull();
+    expect(result.tables.map((t) => t.restored)).toEqual([200000, 3, 50000]);
+  }, 120_000);
+
+  it("asks for the identity, and fails cleanly with the wrong one, never quoting it", async () => {
+    await expect(drill(encryptedStore)).rejects.toThrow(
+      /is encrypted with age: give the identity matching age1/,
+    );
+    const wrong = await generateX25519Identity();
+    const result = await drill(encryptedStore, undefined, { ageIdentity: wrong });
+    expect(result.passed).toBe(false);
+    expect(result.checksumOk).toBe(true);
+    expect(result.failure).toMatch(/Cannot decrypt the dump with the age identity given/);
+    expect(JSON.stringify(result)).not.toContain(wrong.slice(20));
+    expect(await scratchDatabases()).toEqual([]);
+  }, 120_000);
+
+  it("catches a flipped ciphertext byte by its checksum and drops the scratch database", async () => {
+    const dir = join(work, "encrypted-corrupt", encrypted.id);
+    mkdirSync(dir, { recursive: true });
+    for (const file of ["dump.pgc.age", "manifest.json"])
+      writeFileSync(join(dir, file), readFileSync(join(work, "encrypted", encrypted.id, file)));
+    const bytes = readFileSync(join(dir, "dump.pgc.age"));
+    const at = Math.floor(bytes.length / 2);
+    bytes[at] = (bytes[at] as number) ^ 0x01;
+    writeFileSync(join(dir, "dump.pgc.age"), bytes);
+    const corrupt = new DirectoryStore(pathToFileURL(join(work, "encrypted-corrupt")).href);
+    const result = await drill(corrupt, undefined, { ageIdentity: identity });
+    expect(result).toMatchObject({ passed: false, checksumOk: false });
+    expect(result.failure).toMatch(/Checksum mismatch: .*dump\.pgc\.age/);
+    expect(await scratchDatabases()).toEqual([]);
+  }, 120_000);
+
+  it("refuses a malformed recipient before dumping anything", async () => {
+    await expect(
+      backupDatabase({
+        databaseUrl: appUrl.href,
+        store: encryptedStore,
+        pgBin: postgresBin,
+        clock: systemClock,
+        reporter: recordingReporter(),
+        gardeVersion: "0.1.0",
+        recipients: ["age1notakey"],
+      }),
+    ).rejects.toThrow(/is not an age public key/);
+    expect(await listBackups(encryptedStore)).toEqual([encrypted.id]);
   });
 });
