@@ -1,5 +1,6 @@
 import { errorMessage, exitCodeFor, InputError } from "../actions/lib/errors.ts";
 import type { Reporter } from "../actions/lib/reporter.ts";
+import { VERSION } from "../actions/lib/version.ts";
 import { backupCommand } from "./commands/backup.ts";
 import { deployCommand } from "./commands/deploy.ts";
 import { drillCommand } from "./commands/drill.ts";
@@ -11,7 +12,6 @@ import { routeCommand } from "./commands/route.ts";
 import { smokeCommand } from "./commands/smoke.ts";
 import { type CliContext, type Command, inCliTerms } from "./context.ts";
 import { closest, commandHelp, generalHelp, parseCommandArgs } from "./flags.ts";
-import { VERSION } from "./version.ts";
 
 export const COMMANDS: readonly Command[] = [
   routeCommand,

@@ -1,10 +1,10 @@
 import { z } from "zod";
+import { findPgBin } from "../../actions/lib/backup/pg-bin.ts";
 import { InputError } from "../../actions/lib/errors.ts";
 import { parseInputs } from "../../actions/lib/inputs.ts";
 import { systemClock } from "../../actions/lib/reporter.ts";
 import { type Command, noPositionals, stringFlag } from "../context.ts";
 import { type Flag, JSON_FLAG } from "../flags.ts";
-import { findPgBin } from "../pg-bin.ts";
 
 export const STORE_FLAGS: readonly Flag[] = [
   { name: "store", kind: "string", value: "URL", description: "file:///path/to/dir or gs://bucket/prefix." },
@@ -86,7 +86,7 @@ export const backupCommand: Command = {
     const databaseUrl = urlFromEnv("database-url-env", i["database-url-env"], ctx.env);
     const { openBackupStore } = await import("../../actions/lib/backup/open-store.ts");
     const { backupDatabase } = await import("../../actions/lib/backup/backup.ts");
-    const { VERSION } = await import("../version.ts");
+    const { VERSION } = await import("../../actions/lib/version.ts");
     const store = await openBackupStore(i.store, { gcsApiUrl: stringFlag(args, "gcs-api-url") });
     const manifest = await backupDatabase({
       databaseUrl,

@@ -1,48 +1,12 @@
-import { readFileSync } from "node:fs";
-import { parseDocument } from "yaml";
-import { z } from "zod";
-import type { SqlCheck } from "../../actions/lib/backup/drill.ts";
+import { loadDrillChecks } from "../../actions/lib/backup/checks.ts";
+import { findPgBin } from "../../actions/lib/backup/pg-bin.ts";
+import { drillRows, drillVerdict } from "../../actions/lib/backup/report.ts";
 import { InputError } from "../../actions/lib/errors.ts";
 import { systemClock } from "../../actions/lib/reporter.ts";
 import { formatTable } from "../../actions/lib/smoke/report.ts";
 import { type Command, noPositionals, stringFlag } from "../context.ts";
 import { JSON_FLAG } from "../flags.ts";
-import { findPgBin } from "../pg-bin.ts";
 import { PG_BIN, STORE_FLAGS, urlFromEnv } from "./backup.ts";
-
-const checksSchema = z.array(
-  z
-    .object({
-      name: z.string().min(1),
-      query: z.string().min(1),
-      expect: z
-        .object({
-          equals: z.union([z.string(), z.number(), z.boolean()]).optional(),
-          atLeast: z.number().optional(),
-        })
-        .strict(),
-    })
-    .strict(),
-);
-
-function readChecks(path: string | undefined): SqlCheck[] {
-  if (!path) return [];
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    throw new InputError("checks", `--checks: cannot read ${path}`);
-  }
-  const result = checksSchema.safeParse(parseDocument(text).toJS());
-  if (result.success) return result.data;
-  const lines = result.error.issues.map(
-    (i) => `- ${path}: ${i.path.join(".") || "(top level)"}: ${i.message}`,
-  );
-  throw new InputError(
-    "checks",
-    `The drill checks are invalid (a list of { name, query, expect: { equals | atLeast } }):\n${lines.join("\n")}`,
-  );
-}
 
 export const drillCommand: Command = {
   name: "drill",
@@ -93,7 +57,7 @@ export const drillCommand: Command = {
         "--target-url-env is required: the variable holding the restore server's admin URL",
       );
     const targetUrl = urlFromEnv("target-url-env", variable, ctx.env);
-    const checks = readChecks(stringFlag(args, "checks"));
+    const checks = loadDrillChecks(stringFlag(args, "checks"));
     const identityVariable = stringFlag(args, "age-identity-env");
     const ageIdentity = identityVariable ? ctx.env[identityVariable] : undefined;
     if (identityVariable && !ageIdentity)
@@ -114,21 +78,7 @@ export const drillCommand: Command = {
       reporter: ctx.reporter,
     });
     if (args.values.json) ctx.stdout(`${JSON.stringify(result, null, 2)}\n`);
-    else {
-      const rows = [
-        ["", "Table", "Manifest", "Restored"],
-        ...result.tables.map((t) => [
-          t.ok ? "✓" : "✗",
-          t.table,
-          String(t.expected),
-          String(t.restored ?? "missing"),
-        ]),
-        ...result.checks.map((c) => [c.ok ? "✓" : "✗", `check: ${c.name}`, c.detail, c.got ?? "–"]),
-      ];
-      ctx.stdout(
-        `${formatTable(rows)}\n\n${result.passed ? "passed" : `FAILED: ${result.failure}`} (${result.backupId})\n`,
-      );
-    }
+    else ctx.stdout(`${formatTable(drillRows(result))}\n\n${drillVerdict(result)}\n`);
     return result.passed ? 0 : 1;
   },
 };

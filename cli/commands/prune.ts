@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { pruneRows } from "../../actions/lib/backup/report.ts";
 import { parseInputs } from "../../actions/lib/inputs.ts";
+import { formatTable } from "../../actions/lib/smoke/report.ts";
 import { type Command, noPositionals, stringFlag } from "../context.ts";
 import { JSON_FLAG } from "../flags.ts";
 import { STORE_FLAGS } from "./backup.ts";
@@ -67,10 +69,7 @@ export const pruneCommand: Command = {
       { dryRun },
     );
     if (args.values.json) ctx.stdout(`${JSON.stringify({ dryRun, ...plan }, null, 2)}\n`);
-    else {
-      for (const k of plan.keep) ctx.stdout(`keep   ${k.id}  (${k.why.join("; ")})\n`);
-      for (const id of plan.prune) ctx.stdout(`${dryRun ? "would prune" : "pruned"} ${id}\n`);
-    }
+    else ctx.stdout(`${formatTable(pruneRows(plan, dryRun))}\n`);
     return 0;
   },
 };

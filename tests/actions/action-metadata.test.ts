@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { backupInputsSchema } from "../../actions/lib/backup/inputs.ts";
 import { deployInputsSchema } from "../../actions/lib/deploy-config.ts";
 import { rollbackInputsSchema } from "../../actions/lib/rollback/config.ts";
 import { rotateInputsSchema } from "../../actions/lib/rotation/inputs.ts";
@@ -59,5 +60,17 @@ describe("actions/rotate-keys/action.yml", () => {
       (k) => k !== "repository" && k !== "log-url",
     );
     expect(Object.keys(meta.inputs).sort()).toEqual(accepted.sort());
+  });
+});
+
+describe("actions/backup/action.yml", () => {
+  it("documents every input the backup core accepts, and the outputs the doors promise", () => {
+    const meta = actionYml("backup");
+    expect(Object.keys(meta.inputs).sort()).toEqual(Object.keys(backupInputsSchema.shape).sort());
+    for (const [name, input] of Object.entries(meta.inputs)) expect(input.description, name).toBeTruthy();
+    expect(Object.keys(meta.outputs)).toEqual(
+      expect.arrayContaining(["backup-id", "size", "sha256", "drill-result"]),
+    );
+    expect(meta.runs).toEqual({ using: "node24", main: "dist/index.js" });
   });
 });

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { InputError } from "../actions/lib/errors.ts";
+import { InputError } from "../errors.ts";
 
 /**
  * Where pg_dump and pg_restore are: --pg-bin, then GARDE_PG_BIN, then the newest server Debian
@@ -26,7 +26,7 @@ export function findPgBin(
   if (!found) {
     throw new InputError(
       "pg-bin",
-      "pg_dump and pg_restore not found: install the PostgreSQL client (apt-get install -y postgresql-client-15) or give --pg-bin DIR",
+      "pg_dump and pg_restore not found: install the PostgreSQL client (apt-get install -y postgresql-client-15) or name their directory: --pg-bin DIR (CLI), pg-bin (action), GARDE_PG_BIN",
     );
   }
   return found;
