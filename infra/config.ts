@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { drillChecksSchema } from "../actions/lib/backup/checks.ts";
 import { InputError } from "../actions/lib/errors.ts";
 import { strictObject } from "../actions/lib/zod-strict.ts";
 import { ALERT_CATALOGUE, ALERT_IDS, metricSources, NEEDS_EXPLAINED } from "./alert-catalogue.ts";
@@ -145,7 +146,7 @@ const backups = strictObject({
     via: z
       .enum(["kubernetes", "scheduler"], {
         error:
-          "must be kubernetes (a pg_dump CronJob in the cluster) or scheduler (Cloud Scheduler → a Cloud Run job)",
+          "must be kubernetes (a garde backup CronJob in the cluster) or scheduler (Cloud Scheduler → a Cloud Run job running garde backup)",
       })
       .default("kubernetes"),
     serverVersion: z
@@ -156,6 +157,36 @@ const backups = strictObject({
     databaseUrlSecret: z.string().min(1).meta({
       description:
         "kubernetes: Kubernetes Secret name/key holding DATABASE_URL; scheduler: a garde:secrets item holding it",
+    }),
+    image: z.string().optional().meta({
+      description:
+        "The image that runs garde backup and garde drill (images/garde/Dockerfile); default ghcr.io/garde-dev/garde:VERSION-pgMAJOR",
+    }),
+    encryptTo: z
+      .array(z.string().regex(/^age1[0-9a-z]+$/, { error: "must be an age public key (age1…)" }))
+      .min(1)
+      .optional()
+      .meta({
+        description: "age public keys the dumps are encrypted to; the drill needs one of their secret keys",
+      }),
+    keep: strictObject({
+      daily: z.number().int().min(1).max(1000),
+      weekly: z.number().int().min(0).max(1000),
+      monthly: z.number().int().min(0).max(1000),
+    })
+      .optional()
+      .meta({ description: "What garde prune keeps after each passing drill; default from retentionDays" }),
+  }).optional(),
+  drill: strictObject({
+    targetUrlSecret: z.string().min(1).meta({
+      description:
+        "An admin URL of a server the drill may create and drop scratch databases on: Kubernetes Secret name/key (via kubernetes) or garde:secrets item (via scheduler)",
+    }),
+    ageIdentitySecret: z.string().min(1).optional().meta({
+      description: "The age secret key of encrypted dumps, stored like targetUrlSecret",
+    }),
+    checks: drillChecksSchema.default([]).meta({
+      description: "SQL checks run in the restored database: { name, query, expect: { equals | atLeast } }",
     }),
   }).optional(),
   firestore: strictObject({ database: z.string().default("(default)") }).optional(),
@@ -291,9 +322,25 @@ function crossFieldProblems(c: StackConfig): string[] {
     problems.push(
       `- garde:backups.retentionDays: Firestore keeps backups at most 14 weeks (${API_LIMITS.firestoreWeeklyRetentionDays} days); got ${b.retentionDays}`,
     );
-  if (b?.postgres?.via === "scheduler" && !items.includes(b.postgres.databaseUrlSecret))
+  if (b?.postgres?.via === "scheduler") {
+    const stored = [
+      ["postgres.databaseUrlSecret", b.postgres.databaseUrlSecret],
+      ["drill.targetUrlSecret", b.drill?.targetUrlSecret],
+      ["drill.ageIdentitySecret", b.drill?.ageIdentitySecret],
+    ] as const;
+    for (const [key, value] of stored)
+      if (value !== undefined && !items.includes(value))
+        problems.push(
+          `- garde:backups.${key}: via scheduler, the Cloud Run job reads it from Secret Manager: name a garde:secrets item (known: ${known})`,
+        );
+  }
+  if (b?.drill && !b.postgres)
     problems.push(
-      `- garde:backups.postgres.databaseUrlSecret: via scheduler, the Cloud Run job reads the URL from Secret Manager: name a garde:secrets item (known: ${known})`,
+      "- garde:backups.drill: the drill restores garde's PostgreSQL dumps: add garde:backups.postgres",
+    );
+  if (b?.drill && b.postgres?.encryptTo && !b.drill.ageIdentitySecret)
+    problems.push(
+      "- garde:backups.drill.ageIdentitySecret: the dumps are encrypted (postgres.encryptTo): name where the drill reads the age secret key",
     );
   if (c.kubernetes && !c.kubernetes.cluster.context && !c.gcp)
     problems.push(

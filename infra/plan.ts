@@ -88,7 +88,7 @@ function validated(file: StackFile): StackConfig {
  */
 export async function planStacks(
   files: readonly StackFile[],
-  options: Pick<BuildOptions, "now" | "restoreDrill"> = {},
+  options: Pick<BuildOptions, "now"> = {},
 ): Promise<StackPlan[]> {
   const configs = files.map(validated);
   // Pulumi records a stack trace for every resource and promise (leak diagnostics); under mocks
@@ -146,7 +146,7 @@ const byTypeThenName = (a: PlannedResource, b: PlannedResource) =>
 async function evaluate(
   files: readonly StackFile[],
   configs: StackConfig[],
-  options: Pick<BuildOptions, "now" | "restoreDrill">,
+  options: Pick<BuildOptions, "now">,
 ): Promise<StackPlan[]> {
   const prefixes = configs.map((c) => `${c.app.name}-${c.environment}`);
   const batches: number[][] = [];
@@ -240,15 +240,20 @@ export function planJson(plans: StackPlan[]): string {
   )}\n`;
 }
 
-function describeSchedule(s: ScheduledWork): string {
+/** One schedule as its chain: when → what runs it → the command → where it lands → what proves it. */
+function describeSchedule(s: ScheduledWork): string[] {
   const e = s.executor;
   const chain = e.trigger ? `Cloud Scheduler ${e.trigger} → ${e.kind} ${e.name}` : `${e.kind} ${e.name}`;
   const when = /^\S+( \S+){4}$/.test(s.schedule)
     ? `${s.schedule} (${s.timeZone})`
     : `${s.schedule} ${s.timeZone}`;
-  const output = s.output ? ` → ${s.output}` : "";
   const kept = s.retentionDays ? `, kept ${s.retentionDays} days` : "";
-  return `${s.what}: ${when}, run by ${chain}${output}${kept}`;
+  return [
+    `${s.what}: ${when}, run by ${chain}`,
+    ...(s.command ? [`  runs: ${s.command}`] : []),
+    ...(s.output ? [`  → ${s.output}${kept}`] : kept ? [`  ${kept.slice(2)}`] : []),
+    ...(s.provenBy ? [`  proven by: ${s.provenBy}`] : []),
+  ];
 }
 
 /** The inventory a reviewer reads: resources by type, alerts and routes, schedules, secrets, warnings. */
@@ -268,7 +273,7 @@ export function formatPlan(plan: StackPlan): string {
   }
   if (plan.schedules.length) {
     lines.push("  schedules:");
-    for (const s of plan.schedules) lines.push(`    ${describeSchedule(s)}`);
+    for (const s of plan.schedules) for (const line of describeSchedule(s)) lines.push(`    ${line}`);
   }
   if (plan.secrets.length || plan.rotatedVariables.length) {
     lines.push("  secrets:");

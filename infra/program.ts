@@ -1,13 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { RestoreDrillRunner } from "./components/backup-plan.ts";
 import { Environment } from "./components/environment.ts";
 import type { StackConfig } from "./config.ts";
 
 export interface BuildOptions {
   /** The moment the program runs; rotation calendars start after it. */
   now?: Date | undefined;
-  restoreDrill?: RestoreDrillRunner | undefined;
   /** Extra transformations on the environment and all its resources (garde plan records with one). */
   transformations?: pulumi.ResourceTransformation[] | undefined;
 }
@@ -42,7 +40,6 @@ export function buildStack(
       secret,
       kubernetesProvider: provider,
       now: options.now ?? new Date(),
-      restoreDrill: options.restoreDrill,
     },
     options.transformations ? { transformations: options.transformations } : undefined,
   );

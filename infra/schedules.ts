@@ -23,6 +23,10 @@ export interface ScheduledWork {
     /** What starts it when the executor has no clock of its own (a Cloud Scheduler job). */
     trigger?: string | undefined;
   };
+  /** The command the executor runs, as a person would type it (secrets are variable names). */
+  command?: string | undefined;
+  /** The scheduled work that restores this one's output, proving it: a backup's drill. */
+  provenBy?: string | undefined;
   /** Where its output goes and how long it stays, when it writes any. */
   output?: string | undefined;
   retentionDays?: number | undefined;

@@ -6,7 +6,7 @@ import type { StackConfig } from "../config.ts";
 import { apisFor } from "../project-apis.ts";
 import type { PendingWork, ScheduledWork } from "../schedules.ts";
 import { Alerting, type AlertSummary } from "./alerting.ts";
-import { BackupPlan, type RestoreDrillRunner } from "./backup-plan.ts";
+import { BackupPlan } from "./backup-plan.ts";
 import { GitHubOidc } from "./github-oidc.ts";
 import { API_CONTAINER, API_SERVICE, ingressAddressName, KubernetesApp } from "./kubernetes-app.ts";
 import { SecretSet } from "./secret-set.ts";
@@ -20,8 +20,6 @@ export interface EnvironmentArgs {
   kubernetesProvider?: k8s.Provider | undefined;
   /** The moment the program runs (rotation calendars start after it). */
   now: Date;
-  /** The restore drill's runner, once the backup issue provides one. */
-  restoreDrill?: RestoreDrillRunner | undefined;
 }
 
 const GITHUB_ENVIRONMENT: Record<StackConfig["environment"], string | undefined> = {
@@ -227,15 +225,15 @@ export class Environment extends pulumi.ComponentResource {
             postgres: c.backups.postgres
               ? {
                   ...c.backups.postgres,
+                  drill: c.backups.drill,
                   namespace: app?.namespace,
                   provider: args.kubernetesProvider,
-                  secretId: secrets?.ids[c.backups.postgres.databaseUrlSecret],
+                  secretIds: secrets?.ids,
                 }
               : undefined,
             firestore: c.backups.firestore,
             cloudSql: c.backups.cloudSql,
             restoreDrillSchedule: c.backups.restoreDrillSchedule,
-            restoreDrill: args.restoreDrill,
           },
           parent,
         )

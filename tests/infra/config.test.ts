@@ -154,6 +154,64 @@ describe("stack config validation", () => {
       /garde:kubernetes\.image: prod needs an image that never moves: .* got r\/app:stable/,
     ],
     [
+      "a drill with no PostgreSQL dumps to restore",
+      {
+        ...base,
+        gcp,
+        backups: {
+          location: "EU",
+          secondaryLocation: "US",
+          retentionDays: 30,
+          drill: { targetUrlSecret: "drill/URL" },
+        },
+      },
+      /garde:backups\.drill: the drill restores garde's PostgreSQL dumps: add garde:backups\.postgres/,
+    ],
+    [
+      "encrypted dumps and a drill without the age key",
+      {
+        ...base,
+        gcp,
+        kubernetes: {
+          cluster: { name: "c", location: "europe-west1" },
+          image: "app:1.0.0",
+          replicas: 1,
+          cpu: "250m",
+          memory: "512Mi",
+        },
+        backups: {
+          location: "EU",
+          secondaryLocation: "US",
+          retentionDays: 30,
+          postgres: {
+            serverVersion: 15,
+            databaseUrlSecret: "s/DATABASE_URL",
+            encryptTo: ["age1x2aglz0mm37cwyltpuqx8cc67tuj0ht6h0fj3y6z4sqmspr7ccgs7qu2v5"],
+          },
+          drill: { targetUrlSecret: "drill/URL" },
+        },
+      },
+      /garde:backups\.drill\.ageIdentitySecret: the dumps are encrypted \(postgres\.encryptTo\)/,
+    ],
+    [
+      "a recipient that is not an age public key",
+      {
+        ...base,
+        gcp,
+        backups: {
+          location: "EU",
+          secondaryLocation: "US",
+          retentionDays: 30,
+          postgres: {
+            serverVersion: 15,
+            databaseUrlSecret: "s/DATABASE_URL",
+            encryptTo: ["ssh-ed25519 AAAA"],
+          },
+        },
+      },
+      /garde:backups\.postgres\.encryptTo\[0\]: must be an age public key \(age1…\)/,
+    ],
+    [
       "a scheduled dump whose URL is not a Secret Manager secret of the stack",
       {
         ...base,
@@ -165,7 +223,7 @@ describe("stack config validation", () => {
           postgres: { via: "scheduler", serverVersion: 16, databaseUrlSecret: "DATABASE_URL" },
         },
       },
-      /garde:backups\.postgres\.databaseUrlSecret: via scheduler, the Cloud Run job reads the URL from Secret Manager: name a garde:secrets item/,
+      /garde:backups\.postgres\.databaseUrlSecret: via scheduler, the Cloud Run job reads it from Secret Manager: name a garde:secrets item/,
     ],
     [
       "a GitHub trust by repository name only",
@@ -222,9 +280,15 @@ describe("garde plan", () => {
       /^stack prod .*\n[\s\S]*\[P1\] 5xx responses > 5 in 5 min → sms, slack, email, pagerduty/m,
     );
     expect(all.stdout).toMatch(
-      /postgres dump: 30 0 \* \* \* \(Europe\/Paris\), run by kubernetes-cronjob shop-prod-backups-pg-dump → gs:\/\/acme-shop-prod-shop-prod-backups\/postgres\/, kept 30 days/,
+      /postgres backup: 30 0 \* \* \* \(Europe\/Paris\), run by kubernetes-cronjob shop-prod-backups-pg-backup\n\s+runs: garde backup --database-url-env DATABASE_URL --store gs:\/\/acme-shop-prod-shop-prod-backups\/postgres --age-recipient age1\w+\n\s+→ gs:\/\/acme-shop-prod-shop-prod-backups\/postgres\/, kept by garde prune: 7 daily, 4 weekly, 2 monthly\n\s+proven by: restore drill, then retention \(0 14 \* \* 1, shop-prod-backups-pg-drill\)/,
     );
-    expect(all.stdout).toMatch(/! restore drill \(0 14 1 \* \*\) is not scheduled: waiting for its runner/);
+    expect(all.stdout).toMatch(
+      /restore drill, then retention: 0 14 \* \* 1 \(Europe\/Paris\), run by kubernetes-cronjob shop-prod-backups-pg-drill\n\s+runs: garde drill --store gs:\/\/acme-shop-prod-shop-prod-backups\/postgres --target-url-env DRILL_TARGET_URL --checks \/tmp\/drill-checks\.yml --age-identity-env BACKUP_AGE_KEY && garde prune .* --keep-daily 7 --keep-weekly 4 --keep-monthly 2/,
+    );
+    // Dev has dumps and no drill target: said, not silently unproven.
+    expect(all.stdout).toMatch(
+      /! restore drill \(0 14 1 \* \*\) is not scheduled: waiting for garde:backups\.drill\.targetUrlSecret/,
+    );
     expect(all.stdout).toMatch(/! SMS channel "On-call SMS 1" delivers nothing until verified once by hand/);
     // No claim of what does not exist.
     expect(all.stdout).not.toMatch(/digest\)|backup workflow|point-in-time recovery \(WAL\).*MYSQL/);

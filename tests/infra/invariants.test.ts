@@ -63,7 +63,7 @@ describe("each rule fails on a fixture that breaks it", () => {
       "serviceAgentsGranted",
       () =>
         broken("prod", "gcp:serviceaccount/iAMMember:IAMMember", (_m, p) =>
-          without(p, (r) => r.name.endsWith("-pg-dump-workload-identity")),
+          without(p, (r) => r.name.endsWith("-pg-backup-workload-identity")),
         ),
       /runs without a Workload Identity/,
     ],
@@ -117,6 +117,22 @@ describe("each rule fails on a fixture that breaks it", () => {
       /created before secretmanager\.googleapis\.com is enabled/,
     ],
     [
+      "serviceAgentsGranted",
+      () =>
+        broken("prod", "gcp:storage/bucketIAMMember:BucketIAMMember", (_m, p) =>
+          without(p, (r) => r.name === "shop-prod-backups-pg-drill-objectuser"),
+        ),
+      /shop-prod-backups-pg-drill: drill-prod-shop@.* may not write to acme-shop-prod-shop-prod-backups/,
+    ],
+    [
+      "serviceAgentsGranted",
+      () =>
+        broken("cesizen-nextjs.yaml", "gcp:secretmanager/secretIamMember:SecretIamMember", (_m, p) =>
+          without(p, (r) => r.name === "cesizen-prod-backups-pg-drill-reads-drill-target-url"),
+        ),
+      /cesizen-prod-backups-pg-drill: .* may not read its DRILL_TARGET_URL secret/,
+    ],
+    [
       "everyScheduleHasItsExecutor",
       () =>
         broken("prod", "gcp:pubsub/subscription:Subscription", (_s, p) =>
@@ -130,7 +146,7 @@ describe("each rule fails on a fixture that breaks it", () => {
         broken("prod", "kubernetes:batch/v1:CronJob", (_c, p) =>
           without(p, (r) => r.type === "kubernetes:batch/v1:CronJob"),
         ),
-      /postgres dump: its executor kubernetes-cronjob shop-prod-backups-pg-dump is not in the stack/,
+      /postgres backup: its executor kubernetes-cronjob shop-prod-backups-pg-backup is not in the stack/,
     ],
     [
       "everyAlertMetricIsEmitted",

@@ -59,27 +59,52 @@ export const serviceAgentsGranted: Rule = (p) => {
     );
     if (!may) out.push(`${trigger.name}: ${email} may not run the Cloud Run job it triggers`);
   }
+  // garde's jobs reach the bucket through the Storage API: the identity they run as needs a
+  // role on the bucket their --store names, and read access to each secret they are given.
+  const storeOf = (args: unknown) => /gs:\/\/([^/\s]+)/.exec(JSON.stringify(args ?? ""))?.[1];
+  const mayWrite = (email: string, bucket: string | undefined) => {
+    const roles = bucketGrants(p, bucket, email);
+    return roles.includes("roles/storage.objectCreator") || roles.includes("roles/storage.objectUser");
+  };
   for (const job of ofType(p, "gcp:cloudrunv2/job:Job")) {
     const email = String(get(job.inputs, "template.template.serviceAccount"));
-    const bucket = (get(job.inputs, "template.template.volumes") as { gcs?: { bucket: string } }[])[0]?.gcs
-      ?.bucket;
-    if (!bucketGrants(p, bucket, email).includes("roles/storage.objectCreator"))
-      out.push(`${job.name}: ${email} may not write to ${bucket}`);
-    const readsSecret = ofType(p, "gcp:secretmanager/secretIamMember:SecretIamMember").some(
-      (m) =>
-        m.inputs.member === `serviceAccount:${email}` &&
-        m.inputs.role === "roles/secretmanager.secretAccessor",
-    );
-    if (!readsSecret) out.push(`${job.name}: ${email} may not read its DATABASE_URL secret`);
+    const container = get(job.inputs, "template.template.containers.0") as {
+      args?: string[];
+      envs?: { name: string; valueSource?: { secretKeyRef?: { secret: string } } }[];
+    };
+    const bucket = storeOf(container.args);
+    if (!mayWrite(email, bucket)) out.push(`${job.name}: ${email} may not write to ${bucket}`);
+    for (const env of container.envs ?? []) {
+      const secret = env.valueSource?.secretKeyRef?.secret;
+      if (!secret) continue;
+      const reads = ofType(p, "gcp:secretmanager/secretIamMember:SecretIamMember").some(
+        (m) =>
+          m.inputs.member === `serviceAccount:${email}` &&
+          m.inputs.secretId === secret &&
+          m.inputs.role === "roles/secretmanager.secretAccessor",
+      );
+      if (!reads) out.push(`${job.name}: ${email} may not read its ${env.name} secret`);
+    }
   }
   for (const cron of ofType(p, "kubernetes:batch/v1:CronJob")) {
-    const ksa = get(cron.inputs, "spec.jobTemplate.spec.template.spec.serviceAccountName");
+    const pod = "spec.jobTemplate.spec.template.spec";
+    const ksa = get(cron.inputs, `${pod}.serviceAccountName`);
     const bound = ofType(p, "gcp:serviceaccount/iAMMember:IAMMember").some(
       (m) =>
         m.inputs.role === "roles/iam.workloadIdentityUser" && String(m.inputs.member).endsWith(`/${ksa}]`),
     );
     if (!ksa || !bound)
       out.push(`${cron.name}: runs without a Workload Identity bound to a Google service account`);
+    const account = ofType(p, "kubernetes:core/v1:ServiceAccount").find(
+      (a) => get(a.inputs, "metadata.name") === ksa,
+    );
+    const annotations = get(account?.inputs ?? {}, "metadata.annotations") as
+      | Record<string, string>
+      | undefined;
+    const email = annotations?.["iam.gke.io/gcp-service-account"] ?? "";
+    const bucket = storeOf(get(cron.inputs, `${pod}.containers.0.args`));
+    if (bucket && !mayWrite(email, bucket))
+      out.push(`${cron.name}: ${email || "its pods"} may not write to ${bucket}`);
   }
   return out;
 };

@@ -41,7 +41,7 @@ describe("infra/index.ts, the program `pulumi up` runs", () => {
     const program = await import("../../infra/index.ts");
     expect(program.environment).toBe("prod");
     expect(program.alerts.map((a) => a.id)).toContain("availability");
-    expect(program.schedules.map((b) => b.what)).toContain("postgres dump");
+    expect(program.schedules.map((b) => b.what)).toContain("postgres backup");
     await new Promise((r) => setTimeout(r, 50));
     expect(types).toContain("vercel:index/project:Project");
     expect(types).toContain("kubernetes:batch/v1:CronJob");

@@ -75,7 +75,13 @@ describe("reference stacks and seed examples under mocks", () => {
         name.endsWith(".yaml") ? join(root, "examples", name) : join(root, `Pulumi.${name}.yaml`),
       );
       const backups = file.values.backups as
-        | { retentionDays: number; postgres?: { via?: string }; firestore?: object; cloudSql?: object }
+        | {
+            retentionDays: number;
+            postgres?: { via?: string };
+            drill?: object;
+            firestore?: object;
+            cloudSql?: object;
+          }
         | undefined;
       if (!backups) return;
       const days = backups.retentionDays;
@@ -93,16 +99,24 @@ describe("reference stacks and seed examples under mocks", () => {
           action: { type: string };
           condition: { age?: number };
         }[];
-        expect(rules).toContainEqual({
-          action: { type: "Delete" },
-          condition: { age: days, withState: "LIVE" },
-        });
+        // Where garde prune owns retention (a drill is configured), no age rule may delete the
+        // last backup proven to restore; the off-site copy keeps its age rule.
+        const ageRule = { action: { type: "Delete" }, condition: { age: days, withState: "LIVE" } };
+        if (backups.drill && !String(bucket.inputs.name).endsWith("-copy"))
+          expect(rules).not.toContainEqual(ageRule);
+        else expect(rules).toContainEqual(ageRule);
       }
       const locations = ofType(p, "gcp:storage/bucket:Bucket").map((b) => b.inputs.location);
       expect(new Set(locations).size).toBe(2);
       if (backups.postgres) {
-        const summary = p.schedules.find((b) => b.what === "postgres dump");
-        expect(summary).toMatchObject({ schedule: "30 0 * * *", retentionDays: days });
+        const summary = p.schedules.find((b) => b.what === "postgres backup");
+        expect(summary).toMatchObject({
+          schedule: "30 0 * * *",
+          ...(backups.drill ? {} : { retentionDays: days }),
+        });
+        expect(summary?.command).toMatch(
+          /^garde backup --database-url-env DATABASE_URL --store gs:\/\/\S+\/postgres/,
+        );
         if ((backups.postgres.via ?? "kubernetes") === "kubernetes") {
           const [cron] = ofType(p, "kubernetes:batch/v1:CronJob");
           expect((cron?.inputs.spec as { schedule?: string } | undefined)?.schedule).toBe("30 0 * * *");
@@ -110,7 +124,7 @@ describe("reference stacks and seed examples under mocks", () => {
           const [trigger] = ofType(p, "gcp:cloudscheduler/job:Job");
           expect(trigger?.inputs.schedule).toBe("30 0 * * *");
           expect((trigger?.inputs.httpTarget as { uri: string } | undefined)?.uri).toMatch(
-            /run\.googleapis\.com\/v2\/.*\/jobs\/.*-pg-dump:run$/,
+            /run\.googleapis\.com\/v2\/.*\/jobs\/.*-pg-backup:run$/,
           );
         }
       }
@@ -136,8 +150,19 @@ describe("reference stacks and seed examples under mocks", () => {
           expect(config?.pointInTimeRecoveryEnabled).toBeUndefined();
         } else expect(config?.pointInTimeRecoveryEnabled).toBe(true);
       }
-      // The drill's runner is the backup issue's: until then it is a warning, not a dead schedule.
-      expect(p.pending.some((b) => b.what === "restore drill")).toBe(true);
+      // A drill target makes the drill a schedule that proves the backups; without one, a warning.
+      const drill = p.schedules.find((b) => b.what === "restore drill, then retention");
+      if (backups.postgres && backups.drill) {
+        expect(drill?.command).toMatch(
+          /^garde drill --store gs:\/\/\S+ --target-url-env DRILL_TARGET_URL.* && garde prune /,
+        );
+        expect(p.schedules.find((b) => b.what === "postgres backup")?.provenBy).toContain(
+          drill?.executor.name,
+        );
+      } else {
+        expect(drill).toBeUndefined();
+        expect(p.pending.some((b) => b.what === "restore drill")).toBe(true);
+      }
     },
   );
 

@@ -4,7 +4,8 @@ import { z } from "zod";
 import { InputError } from "../errors.ts";
 import type { SqlCheck } from "./drill.ts";
 
-const checksSchema = z
+/** The drill checks, as the CLI reads them from YAML and the stack config declares them. */
+export const drillChecksSchema = z
   .array(
     z
       .object({
@@ -33,7 +34,7 @@ export function loadDrillChecks(path: string | undefined): SqlCheck[] {
   } catch {
     throw new InputError("checks", `checks: cannot read ${path}`);
   }
-  const result = checksSchema.safeParse(parseDocument(text).toJS());
+  const result = drillChecksSchema.safeParse(parseDocument(text).toJS());
   if (result.success) return result.data;
   const lines = result.error.issues.map(
     (i) => `- ${path}: ${i.path.join(".") || "(top level)"}: ${i.message}`,
