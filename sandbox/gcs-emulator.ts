@@ -242,7 +242,9 @@ export class GcsEmulator {
     }
     const range = String(req.headers["content-range"] ?? "");
     const status = /^bytes \*\/(\d+|\*)$/.exec(range);
-    const chunk = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(range);
+    // "bytes N-END/TOTAL" is one chunk; "bytes N-*/*" (the client's single-request mode) is the
+    // rest of the object in this one body, so the object ends where the body does.
+    const chunk = /^bytes (\d+)-(\d+|\*)\/(\d+|\*)$/.exec(range);
     if (status || !chunk || Number(chunk[1]) !== upload.received) {
       // A status query ("bytes */*" or "bytes */TOTAL"), or a chunk that does not start where the
       // stored bytes end: say how much is stored, and the client resends from there.
@@ -260,7 +262,9 @@ export class GcsEmulator {
       throw err;
     }
     upload.received = statSync(upload.file).size;
-    if (chunk[3] !== "*" && Number(chunk[3]) === upload.received) return this.finalize(req, res, id, upload);
+    const rest = chunk[2] === "*";
+    if (rest || (chunk[3] !== "*" && Number(chunk[3]) === upload.received))
+      return this.finalize(req, res, id, upload);
     return this.storedSoFar(req, res, upload);
   }
 

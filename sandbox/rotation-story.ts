@@ -68,7 +68,7 @@ export async function rotationStory(sandbox: Sandbox, reporter: Reporter, dir: s
 
     // First keys: the database login and the API token the clients use.
     await rotate("database", dbOptions);
-    await runRotation(tokenConfig, request, tokenDeps);
+    const firstToken = await runRotation(tokenConfig, request, tokenDeps);
 
     let stop = false;
     const counts = { db: { ok: 0, failed: 0 }, api: { ok: 0, failed: 0 } };
@@ -105,8 +105,9 @@ export async function rotationStory(sandbox: Sandbox, reporter: Reporter, dir: s
     await new Promise((r) => setTimeout(r, 300));
     await rotate("database", dbOptions); // retire the previous login (zero grace here)
     const db1 = await rotate("database", dbOptions);
-    await runRotation(tokenConfig, request, tokenDeps); // retire the previous token
-    const api = await runRotation(tokenConfig, request, tokenDeps);
+    // Rotating the token again first revokes the value before it: a build a rollback could return
+    // to still holds that value, so garde keeps it and the new rotation waits.
+    const retire = await runRotation(tokenConfig, request, tokenDeps);
     await new Promise((r) => setTimeout(r, 300));
     stop = true;
     await Promise.all(workers);
@@ -115,7 +116,13 @@ export async function rotationStory(sandbox: Sandbox, reporter: Reporter, dir: s
     const role = PostgresRotator.roleOf(await store.value("database", db1.versions.current as string));
     console.log(`    ✓ database credential: ${db1.steps.join(" → ")}; the app now logs in as ${role}`);
     console.log(
-      `    ✓ API token: ${api.reports[0]?.steps.join(" → ")}; production rebuilt with it and checked before promotion`,
+      `    ✓ API token: ${firstToken.reports[0]?.steps.join(" → ")}; production rebuilt with it and checked before promotion`,
+    );
+    const held = retire.reports[0]?.heldBy ?? [];
+    console.log(
+      held.length
+        ? `      its next rotation waits: ${held.join(", ")} still holds the value before it, and a rollback could return there`
+        : `      its next run: ${retire.reports[0]?.outcome ?? "not run"}`,
     );
     console.log(
       `      during ${seconds} s of load: database ${counts.db.ok} queries served, ${counts.db.failed} failed; API ${counts.api.ok} requests served, ${counts.api.failed} failed`,

@@ -18,6 +18,7 @@ import { runRollback } from "../actions/lib/rollback/run.ts";
 import { formatTable, type SmokeReport, smokeTableRows } from "../actions/lib/smoke/report.ts";
 import { planStacks } from "../infra/plan.ts";
 import { readStackFile } from "../infra/stack-file.ts";
+import { backupStory } from "./backup-story.ts";
 import { rotationStory } from "./rotation-story.ts";
 import { type Sandbox, startSandbox } from "./sandbox.ts";
 
@@ -223,6 +224,11 @@ async function main(): Promise<number> {
     } finally {
       rmSync(rotationDir, { recursive: true, force: true });
     }
+
+    console.log(
+      `\n${bold("8. The shop's database is backed up (encrypted, into Cloud Storage) and proven to restore")}`,
+    );
+    await backupStory(reporter);
 
     printLedger(sandbox);
     console.log(

@@ -13,7 +13,7 @@ describe("npm start", () => {
       timeout: 60_000,
     });
     expect(stdout).toMatch(
-      /0\. garde plan[\s\S]*prod\s+\d+ resources · \d+ alerts \(P1 → sms, slack, email, pagerduty\) · 2 schedules · 3 rotated secrets/,
+      /0\. garde plan[\s\S]*prod\s+\d+ resources · \d+ alerts \(P1 → sms, slack, email, pagerduty\) · 3 schedules · 3 rotated secrets/,
     );
     expect(stdout).toMatch(/1\. A feature PR gets a preview[\s\S]*✓ preview dpl_/);
     expect(stdout).toMatch(/2\. .*develop reaches staging[\s\S]*✓ staging dpl_/);
@@ -37,7 +37,16 @@ describe("npm start", () => {
     expect(stdout).toMatch(
       /7\. Keys are rotated under load[\s\S]*✓ database credential: created → set → tested → finished; the app now logs in as app_green/,
     );
+    expect(stdout).toMatch(
+      /✓ API token: created → set → tested → finished; production rebuilt[\s\S]*its next rotation waits: dpl_\w+ still holds the value before it/,
+    );
     expect(stdout).toMatch(/database \d+ queries served, 0 failed; API \d+ requests served, 0 failed/);
+    expect(stdout).toMatch(
+      /8\. The shop's database is backed up[\s\S]*✓ garde backup → gs:\/\/shop-prod-backups\/postgres\/[\w-]+\/[\s\S]*Encryption:\s+age to age1/,
+    );
+    expect(stdout).toMatch(/✓ garde drill: passed \([\w-]+\)/);
+    expect(stdout).toMatch(/✓\s+public\.order_lines\s+60000\s+60000/);
+    expect(stdout).toMatch(/✓\s+check: no order line without its order\s+\{"equals":0\}\s+0/);
     const repo = /app repo (\S+)/.exec(stdout)?.[1];
     expect(repo).toBeTruthy();
     expect(existsSync(repo as string)).toBe(false);

@@ -3,6 +3,8 @@ import { pipeline } from "node:stream/promises";
 import type { Storage } from "@google-cloud/storage";
 import { type BackupStore, checkObjectName } from "./store.ts";
 
+const DEFAULT_CHUNK = 16 * 1024 * 1024;
+
 /**
  * Google Cloud Storage (gs://bucket/prefix) through @google-cloud/storage. Every object is sent
  * as a resumable upload: GCS makes an object visible only when its upload is finalized, so a
@@ -14,11 +16,15 @@ export class GcsStore implements BackupStore {
   private readonly bucket: string;
   private readonly prefix: string;
 
-  private readonly chunkSize: number | undefined;
+  private readonly chunkSize: number;
 
-  /** chunkSize: bytes per upload request (a multiple of 256 KiB); the client's default otherwise. */
+  /**
+   * chunkSize: bytes per upload request, a multiple of 256 KiB. 16 MiB by default (the Go client's
+   * default): a failed request resends one chunk, where the client's single-request mode would
+   * have to start a multi-gigabyte dump over; memory holds one chunk, whatever the dump's size.
+   */
   constructor(url: string, storage: Storage, opts: { chunkSize?: number } = {}) {
-    this.chunkSize = opts.chunkSize;
+    this.chunkSize = opts.chunkSize ?? DEFAULT_CHUNK;
     const parsed = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(?:\/(.*?))?\/?$/.exec(url);
     if (!parsed) throw new Error(`Not a gs:// URL: ${url}`);
     this.url = url.replace(/\/$/, "");
@@ -51,7 +57,7 @@ export class GcsStore implements BackupStore {
         resumable: true,
         preconditionOpts: { ifGenerationMatch: generation },
         validation: "crc32c",
-        ...(this.chunkSize ? { chunkSize: this.chunkSize } : {}),
+        chunkSize: this.chunkSize,
       }),
     );
     return { size };

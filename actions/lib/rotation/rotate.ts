@@ -134,7 +134,7 @@ export async function rotate(secret: string, opts: RotateOptions): Promise<Rotat
         (await opts.rollbackTargets?.(snap.state.setAt ?? snap.state.finishedAt ?? clock.now())) ?? [];
       if (held.length) {
         reporter.warn(
-          `${secret}: keeping version ${snap.previous} valid: ${held.join(", ")} still hold${held.length === 1 ? "s" : ""} it and a rollback could return there`,
+          `${secret}: keeping ${snap.previous ? `version ${snap.previous}` : "the value before garde's first rotation"} valid: ${held.join(", ")} still hold${held.length === 1 ? "s" : ""} it and a rollback could return there`,
         );
         return report("revocation-deferred", null, held);
       }

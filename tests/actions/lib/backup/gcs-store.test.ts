@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { Storage } from "@google-cloud/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backupDatabase } from "../../../../actions/lib/backup/backup.ts";
@@ -69,6 +70,13 @@ describe("GCS backup store through @google-cloud/storage against the emulator", 
     await expect(store().put("b3/dump.pgc", failing)).rejects.toThrow(/pg_dump died/);
     expect(await store().list("b3/")).toEqual([]);
     expect(gcs.objects.has("garde-backups/prod/app/b3/dump.pgc")).toBe(false);
+  });
+
+  it("finalizes the client's single-request mode (bytes 0-*/*) where the body ends", async () => {
+    const bytes = randomBytes(CHUNK + 7);
+    const file = storage.bucket("garde-backups").file("single/request.bin");
+    await pipeline(Readable.from([bytes]), file.createWriteStream({ resumable: true, validation: "crc32c" }));
+    expect((await read(file.createReadStream())).equals(bytes)).toBe(true);
   });
 
   it("reports a missing object clearly", async () => {

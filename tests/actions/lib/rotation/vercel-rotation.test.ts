@@ -171,7 +171,9 @@ describe("rollback-aware revocation", () => {
     await deps.clock.sleep(25 * 3_600_000);
     const deferred = await runRotation(config, request, deps);
     expect(deferred.reports[0]).toMatchObject({ outcome: "revocation-deferred", heldBy: [oldBuild] });
-    expect(deps.reporter.lines.join("\n")).toContain(`keeping version`);
+    expect(deps.reporter.lines.join("\n")).toContain(
+      `keeping the value before garde's first rotation valid: ${oldBuild} still holds it`,
+    );
 
     // Two releases later, the newest rollback target was built with the current token.
     const release = async (n: string) => {
