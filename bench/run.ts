@@ -1,17 +1,31 @@
-/** `npm run bench`: every benchmark, each printing ratios against a peer measured in the same run. */
+/**
+ * `npm run bench`: every benchmark, each printing ratios against a peer measured in the same run.
+ * `npm run bench -- backup plan` runs only those named.
+ */
+import { benchBackup } from "./backup.ts";
 import { benchDeployColdStart } from "./deploy-cold-start.ts";
 import { benchPlan } from "./plan.ts";
 import { benchRollback } from "./rollback.ts";
 import { benchRotation } from "./rotation.ts";
 import { benchSmokeLoad } from "./smoke-load.ts";
 
-console.log("== deploy action cold start ==");
-await benchDeployColdStart();
-console.log("\n== smoke-test load phase vs autocannon ==");
-await benchSmokeLoad();
-console.log("\n== auto-rollback ==");
-await benchRollback();
-console.log("\n== garde plan ==");
-await benchPlan();
-console.log("\n== key rotation under load ==");
-await benchRotation();
+const BENCHES: [name: string, title: string, run: () => Promise<void>][] = [
+  ["deploy", "deploy action cold start", benchDeployColdStart],
+  ["smoke", "smoke-test load phase vs autocannon", benchSmokeLoad],
+  ["rollback", "auto-rollback", benchRollback],
+  ["plan", "garde plan", benchPlan],
+  ["rotation", "key rotation under load", benchRotation],
+  ["backup", "backup + restore drill vs pg_dump | pg_restore", benchBackup],
+];
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((w) => !BENCHES.some(([name]) => name === w));
+if (unknown.length) {
+  console.error(`Unknown benchmark ${unknown.join(", ")}; known: ${BENCHES.map(([n]) => n).join(", ")}`);
+  process.exit(2);
+}
+for (const [name, title, run] of BENCHES) {
+  if (wanted.length && !wanted.includes(name)) continue;
+  console.log(`\n== ${title} ==`);
+  await run();
+}

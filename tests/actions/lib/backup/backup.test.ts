@@ -127,4 +127,42 @@ describe("PostgreSQL backup into a directory store", () => {
       expect(m.rowCounts["public.orders"]).toBe(100000);
     }
   }, 120_000);
+
+  it("streams: the Buffers it holds stay a fraction of a dump many times their size, encrypted or not", async () => {
+    // ~190 MB of hex text (pg_dump compresses it to ~55 MB): a dump held in memory would show.
+    const admin = new pg.Client({ connectionString: server.adminUrl });
+    await admin.connect();
+    await admin.query("CREATE DATABASE bulky");
+    await admin.end();
+    const bulkyUrl = new URL(server.adminUrl);
+    bulkyUrl.pathname = "/bulky";
+    const bulky = new pg.Client({ connectionString: bulkyUrl.href });
+    await bulky.connect();
+    await bulky.query(
+      "CREATE TABLE blobs (id int PRIMARY KEY, body text NOT NULL); INSERT INTO blobs SELECT g, md5(random()::text) || md5(random()::text) || md5(random()::text) || md5(random()::text) FROM generate_series(1, 700000) g",
+    );
+    await bulky.end();
+    const { generateX25519Identity, identityToRecipient } = await import("age-encryption");
+    const recipient = await identityToRecipient(await generateX25519Identity());
+    for (const recipients of [[], [recipient]]) {
+      const baseline = process.memoryUsage().arrayBuffers;
+      let peak = baseline;
+      const sampler = setInterval(() => {
+        peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+      }, 5);
+      const manifest = await backupDatabase({
+        databaseUrl: bulkyUrl.href,
+        store: store(`bulky-${recipients.length}`),
+        pgBin: postgresBin,
+        clock: systemClock,
+        reporter: recordingReporter(),
+        gardeVersion: "0.1.0",
+        recipients,
+      }).finally(() => clearInterval(sampler));
+      expect(manifest.dump.size).toBeGreaterThan(40 * 1024 * 1024);
+      expect(peak - baseline, `peak Buffers over a ${manifest.dump.size}-byte dump`).toBeLessThan(
+        manifest.dump.size / 4,
+      );
+    }
+  }, 120_000);
 });
