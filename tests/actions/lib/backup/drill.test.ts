@@ -35,6 +35,17 @@ const CHECKS = [
   },
 ];
 
+const backup = (url: URL, into: DirectoryStore, recipients: string[] = []) =>
+  backupDatabase({
+    databaseUrl: url.href,
+    store: into,
+    pgBin: postgresBin,
+    clock: systemClock,
+    reporter: recordingReporter(),
+    gardeVersion: "0.1.0",
+    recipients,
+  });
+
 let server: LocalPostgres;
 let work: string;
 let store: DirectoryStore;
@@ -54,14 +65,7 @@ beforeAll(async () => {
   await app.query(SCHEMA);
   await app.end();
   store = new DirectoryStore(pathToFileURL(join(work, "store")).href);
-  manifest = await backupDatabase({
-    databaseUrl: appUrl.href,
-    store,
-    pgBin: postgresBin,
-    clock: systemClock,
-    reporter: recordingReporter(),
-    gardeVersion: "0.1.0",
-  });
+  manifest = await backup(appUrl, store);
 }, 120_000);
 afterAll(() => {
   server?.stop();
@@ -155,14 +159,7 @@ describe("restore drill", () => {
     await later.connect();
     await later.query("TRUNCATE audit");
     await later.end();
-    const second = await backupDatabase({
-      databaseUrl: laterUrl.href,
-      store: afterTruncate,
-      pgBin: postgresBin,
-      clock: systemClock,
-      reporter: recordingReporter(),
-      gardeVersion: "0.1.0",
-    });
+    const second = await backup(laterUrl, afterTruncate);
     const short = tamperedCopy("short", (dir) => {
       writeFileSync(join(dir, "dump.pgc"), readFileSync(join(work, "after-truncate", second.id, "dump.pgc")));
       const m = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Manifest;
@@ -198,15 +195,7 @@ describe("encrypted backups (age)", () => {
   beforeAll(async () => {
     identity = await generateX25519Identity();
     encryptedStore = new DirectoryStore(pathToFileURL(join(work, "encrypted")).href);
-    encrypted = await backupDatabase({
-      databaseUrl: appUrl.href,
-      store: encryptedStore,
-      pgBin: postgresBin,
-      clock: systemClock,
-      reporter: recordingReporter(),
-      gardeVersion: "0.1.0",
-      recipients: [await identityToRecipient(identity)],
-    });
+    encrypted = await backup(appUrl, encryptedStore, [await identityToRecipient(identity)]);
   }, 120_000);
 
   it("stores only ciphertext, and the drill restores it with the identity", async () => {
@@ -251,17 +240,7 @@ describe("encrypted backups (age)", () => {
   }, 120_000);
 
   it("refuses a malformed recipient before dumping anything", async () => {
-    await expect(
-      backupDatabase({
-        databaseUrl: appUrl.href,
-        store: encryptedStore,
-        pgBin: postgresBin,
-        clock: systemClock,
-        reporter: recordingReporter(),
-        gardeVersion: "0.1.0",
-        recipients: ["age1notakey"],
-      }),
-    ).rejects.toThrow(/is not an age public key/);
+    await expect(backup(appUrl, encryptedStore, ["age1notakey"])).rejects.toThrow(/is not an age public key/);
     expect(await listBackups(encryptedStore)).toEqual([encrypted.id]);
   });
 });
