@@ -28,12 +28,6 @@ async function sql(url: string, text: string): Promise<pg.QueryResult> {
   }
 }
 
-const databaseUrl = (server: LocalPostgres, name: string) => {
-  const url = new URL(server.adminUrl);
-  url.pathname = `/${name}`;
-  return url.href;
-};
-
 /** Customers, products, orders and order lines with foreign keys, grown until the database weighs `bytes`. */
 async function generate(url: string, bytes: number): Promise<number> {
   await sql(
@@ -100,7 +94,7 @@ async function run(
 async function bare(server: LocalPostgres, source: string): Promise<number> {
   const target = `bare_${Math.random().toString(36).slice(2, 8)}`;
   const started = performance.now();
-  await sql(server.adminUrl, `CREATE DATABASE ${target}`);
+  await server.createDatabase(target);
   await run(
     "/bin/sh",
     [
@@ -115,9 +109,9 @@ async function bare(server: LocalPostgres, source: string): Promise<number> {
 }
 
 /** garde backup then garde drill, as the scheduled jobs run them (the CLI, a directory store). */
-async function garde(server: LocalPostgres, source: string, store: string) {
+async function garde(server: LocalPostgres, sourceUrl: string, store: string) {
   const env = {
-    DATABASE_URL: databaseUrl(server, source),
+    DATABASE_URL: sourceUrl,
     SCRATCH_URL: server.adminUrl,
     GARDE_PG_BIN: postgresBin,
   };
@@ -146,14 +140,14 @@ export async function benchBackup(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "garde-backup-bench-"));
   try {
     // Memory must not grow with the database: garde at an eighth of the size, then at full size.
-    await sql(server.adminUrl, "CREATE DATABASE small");
-    const smallBytes = await generate(databaseUrl(server, "small"), (targetMb / 8) * MB);
-    const small = await garde(server, "small", pathToFileURL(join(dir, "small")).href);
+    const smallUrl = await server.createDatabase("small");
+    const smallBytes = await generate(smallUrl, (targetMb / 8) * MB);
+    const small = await garde(server, smallUrl, pathToFileURL(join(dir, "small")).href);
     await sql(server.adminUrl, "DROP DATABASE small");
 
-    await sql(server.adminUrl, "CREATE DATABASE big");
+    const bigUrl = await server.createDatabase("big");
     const generatedAt = performance.now();
-    const bytes = await generate(databaseUrl(server, "big"), targetMb * MB);
+    const bytes = await generate(bigUrl, targetMb * MB);
     console.log(
       `database: ${(bytes / MB).toFixed(0)} MiB (pg_database_size), 4 tables with foreign keys, generated in ${((performance.now() - generatedAt) / 1000).toFixed(0)} s`,
     );
@@ -162,7 +156,7 @@ export async function benchBackup(): Promise<void> {
     const rss: number[] = [];
     for (let i = 0; i < rounds; i++) {
       peer.push(await bare(server, "big"));
-      const g = await garde(server, "big", pathToFileURL(join(dir, `big-${i}`)).href);
+      const g = await garde(server, bigUrl, pathToFileURL(join(dir, `big-${i}`)).href);
       ours.push(g.ms);
       rss.push(g.peakRssMb);
       rmSync(join(dir, `big-${i}`), { recursive: true, force: true });

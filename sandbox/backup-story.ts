@@ -5,7 +5,6 @@
  */
 import { Storage } from "@google-cloud/storage";
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
-import pg from "pg";
 import { backupDatabase } from "../actions/lib/backup/backup.ts";
 import type { SqlCheck } from "../actions/lib/backup/drill.ts";
 import { drillBackup } from "../actions/lib/backup/drill.ts";
@@ -52,16 +51,6 @@ const CHECKS: SqlCheck[] = [
   },
 ];
 
-async function runSql(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 const indent = (text: string) => text.replace(/^/gm, "      ");
 
 export async function backupStory(reporter: Reporter): Promise<void> {
@@ -69,10 +58,7 @@ export async function backupStory(reporter: Reporter): Promise<void> {
   const gcs = new GcsEmulator();
   await gcs.start();
   try {
-    await runSql(db.adminUrl, "CREATE DATABASE shop");
-    const shopUrl = new URL(db.adminUrl);
-    shopUrl.pathname = "/shop";
-    await runSql(shopUrl.href, SHOP);
+    const shopUrl = new URL(await db.createDatabase("shop", { sql: SHOP }));
 
     const storage = new Storage({ apiEndpoint: gcs.url, projectId: "garde-sandbox" });
     const store = new GcsStore("gs://shop-prod-backups/postgres", storage);

@@ -25,7 +25,21 @@ export interface LocalPostgres {
   port: number;
   adminUrl: string;
   url(user: string, password: string, database?: string): string;
+  /** Creates a database (from `template`, then running `sql` in it) and returns its admin URL. */
+  createDatabase(name: string, opts?: { template?: string; sql?: string }): Promise<string>;
   stop(): void;
+}
+
+/** Runs SQL on one connection, closed whatever happens. */
+async function runSql(url: string, sql: string): Promise<void> {
+  const { default: pg } = await import("pg");
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
 }
 
 async function freePort(): Promise<number> {
@@ -96,6 +110,13 @@ export async function startPostgres(): Promise<LocalPostgres> {
     port,
     adminUrl: url("postgres", password),
     url,
+    async createDatabase(name, opts = {}) {
+      const template = opts.template ? ` TEMPLATE ${opts.template}` : "";
+      await runSql(url("postgres", password), `CREATE DATABASE ${name}${template}`);
+      const created = url("postgres", password, name);
+      if (opts.sql) await runSql(created, opts.sql);
+      return created;
+    },
     stop() {
       try {
         run(join(BIN, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"]);

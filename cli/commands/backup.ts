@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isPostgresUrl } from "../../actions/lib/backup/inputs.ts";
 import { findPgBin } from "../../actions/lib/backup/pg-bin.ts";
 import { InputError } from "../../actions/lib/errors.ts";
 import { parseInputs } from "../../actions/lib/inputs.ts";
@@ -37,7 +38,7 @@ export function urlFromEnv(
       field,
       `--${field}: ${variable} is not set; export ${variable}=postgres://user:password@host:5432/db`,
     );
-  if (!/^postgres(ql)?:\/\//.test(value) || !URL.canParse(value)) {
+  if (!isPostgresUrl(value)) {
     throw new InputError(field, `--${field}: ${variable} must hold a postgres:// URL`);
   }
   return value;

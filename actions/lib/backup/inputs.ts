@@ -2,10 +2,13 @@ import { z } from "zod";
 import { InputError } from "../errors.ts";
 import { parseInputs, type RawInputs } from "../inputs.ts";
 
+/** A libpq URL garde can pass on: postgres:// or postgresql://, and parseable. */
+export const isPostgresUrl = (value: string) => /^postgres(ql)?:\/\//.test(value) && URL.canParse(value);
+
 const postgresUrl = (what: string) =>
   z
     .string()
-    .refine((v) => /^postgres(ql)?:\/\//.test(v) && URL.canParse(v), {
+    .refine(isPostgresUrl, {
       error: `must be a postgres:// URL (${what}), from a secret`,
     })
     .optional();

@@ -130,18 +130,11 @@ describe("PostgreSQL backup into a directory store", () => {
 
   it("streams: the bytes in flight stay a few buffers over a dump many times their size, encrypted or not", async () => {
     // ~190 MB of hex text (pg_dump compresses it to ~55 MB): a dump held in memory would show.
-    const admin = new pg.Client({ connectionString: server.adminUrl });
-    await admin.connect();
-    await admin.query("CREATE DATABASE bulky");
-    await admin.end();
-    const bulkyUrl = new URL(server.adminUrl);
-    bulkyUrl.pathname = "/bulky";
-    const bulky = new pg.Client({ connectionString: bulkyUrl.href });
-    await bulky.connect();
-    await bulky.query(
-      "CREATE TABLE blobs (id int PRIMARY KEY, body text NOT NULL); INSERT INTO blobs SELECT g, md5(random()::text) || md5(random()::text) || md5(random()::text) || md5(random()::text) FROM generate_series(1, 700000) g",
+    const bulkyUrl = new URL(
+      await server.createDatabase("bulky", {
+        sql: "CREATE TABLE blobs (id int PRIMARY KEY, body text NOT NULL); INSERT INTO blobs SELECT g, md5(random()::text) || md5(random()::text) || md5(random()::text) || md5(random()::text) FROM generate_series(1, 700000) g",
+      }),
     );
-    await bulky.end();
     const { generateX25519Identity, identityToRecipient } = await import("age-encryption");
     const recipient = await identityToRecipient(await generateX25519Identity());
     for (const recipients of [[], [recipient]]) {

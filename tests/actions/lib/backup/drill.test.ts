@@ -54,16 +54,7 @@ let appUrl: URL;
 beforeAll(async () => {
   server = await startPostgres();
   work = mkdtempSync(join(tmpdir(), "garde-drill-"));
-  const admin = new pg.Client({ connectionString: server.adminUrl });
-  await admin.connect();
-  await admin.query("CREATE DATABASE app");
-  await admin.end();
-  appUrl = new URL(server.adminUrl);
-  appUrl.pathname = "/app";
-  const app = new pg.Client({ connectionString: appUrl.href });
-  await app.connect();
-  await app.query(SCHEMA);
-  await app.end();
+  appUrl = new URL(await server.createDatabase("app", { sql: SCHEMA }));
   store = new DirectoryStore(pathToFileURL(join(work, "store")).href);
   manifest = await backup(appUrl, store);
 }, 120_000);
@@ -149,16 +140,9 @@ describe("restore drill", () => {
     // The fault: a table emptied between the dump and its manifest. Here the manifest is the
     // first backup's and the dump a second one's, taken after audit was emptied.
     const afterTruncate = new DirectoryStore(pathToFileURL(join(work, "after-truncate")).href);
-    const admin = new pg.Client({ connectionString: server.adminUrl });
-    await admin.connect();
-    await admin.query("CREATE DATABASE app_later TEMPLATE app");
-    await admin.end();
-    const laterUrl = new URL(appUrl.href);
-    laterUrl.pathname = "/app_later";
-    const later = new pg.Client({ connectionString: laterUrl.href });
-    await later.connect();
-    await later.query("TRUNCATE audit");
-    await later.end();
+    const laterUrl = new URL(
+      await server.createDatabase("app_later", { template: "app", sql: "TRUNCATE audit" }),
+    );
     const second = await backup(laterUrl, afterTruncate);
     const short = tamperedCopy("short", (dir) => {
       writeFileSync(join(dir, "dump.pgc"), readFileSync(join(work, "after-truncate", second.id, "dump.pgc")));
