@@ -1,8 +1,9 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InputError } from "../actions/lib/errors.ts";
-import { formatPlan, planJson, planStacks } from "../infra/plan.ts";
-import { readStackFile } from "../infra/stack-file.ts";
+import { formatPlan, mandatoryViolations, planJson, planStacks, validatedConfig } from "../infra/plan.ts";
+import { policyPackConfig } from "../infra/policy-config.ts";
+import { readStackFile, type StackFile } from "../infra/stack-file.ts";
 
 /** Where the stacks are: Pulumi.<stack>.yaml beside Pulumi.yaml. */
 function projectRoot(cwd: string): string {
@@ -16,8 +17,19 @@ function projectRoot(cwd: string): string {
   }
 }
 
-function stackFilesIn(dir: string) {
-  return readdirSync(dir)
+function stackFilesIn(dir: string, given: string) {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOTDIR"
+        ? "is a file, not a directory (use --file for one stack)"
+        : `cannot be read (${code})`;
+    throw new InputError("dir", `${given} ${why}: ${dir}`);
+  }
+  return names
     .filter((f) => /\.ya?ml$/.test(f))
     .sort()
     .map((f) => readStackFile(join(dir, f)));
@@ -36,7 +48,7 @@ function stackFiles(opts: {
   if (opts.dir) {
     const dir = resolve(opts.cwd, opts.dir);
     if (!existsSync(dir)) throw new InputError("dir", `No directory ${opts.dir} (looked for ${dir})`);
-    const files = stackFilesIn(dir);
+    const files = stackFilesIn(dir, opts.dir);
     if (!files.length) throw new InputError("dir", `No .yaml stack files in ${opts.dir}`);
     return files;
   }
@@ -56,18 +68,33 @@ function stackFiles(opts: {
   }
   const project = stacks.map((s) => readStackFile(join(root, `Pulumi.${s}.yaml`), s));
   const examples = join(root, "examples");
-  return opts.all && existsSync(examples) ? [...project, ...stackFilesIn(examples)] : project;
+  return opts.all && existsSync(examples) ? [...project, ...stackFilesIn(examples, "examples/")] : project;
 }
 
-export async function runPlan(opts: {
+export interface PlanOptions {
   cwd: string;
   stack?: string | undefined;
   all?: boolean | undefined;
   file?: string | undefined;
   dir?: string | undefined;
   json?: boolean | undefined;
-}): Promise<string> {
-  const plans = await planStacks(stackFiles(opts));
-  if (opts.json) return planJson(plans);
-  return `${plans.map(formatPlan).join("\n\n")}\n`;
+  policyPackConfig?: boolean | undefined;
+}
+
+/** The plan's text or JSON, and its exit code: 1 when a stack breaks a mandatory policy. */
+export async function runPlan(opts: PlanOptions): Promise<{ output: string; exitCode: number }> {
+  const files = stackFiles(opts);
+  if (opts.policyPackConfig) {
+    if (files.length !== 1)
+      throw new InputError(
+        "policy-pack-config",
+        `prints one stack's pack config; ${files.length} stacks were chosen: give --stack NAME or --file FILE`,
+      );
+    const config = policyPackConfig(validatedConfig(files[0] as StackFile));
+    return { output: `${JSON.stringify(config, null, 2)}\n`, exitCode: 0 };
+  }
+  const plans = await planStacks(files);
+  const exitCode = mandatoryViolations(plans).length ? 1 : 0;
+  if (opts.json) return { output: planJson(plans), exitCode };
+  return { output: `${plans.map(formatPlan).join("\n\n")}\n`, exitCode };
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { drillChecksSchema } from "../actions/lib/backup/checks.ts";
 import { InputError } from "../actions/lib/errors.ts";
 import { strictObject } from "../actions/lib/zod-strict.ts";
+import { POLICY_NAMES } from "../policies/all.ts";
 import { ALERT_CATALOGUE, ALERT_IDS, metricSources, NEEDS_EXPLAINED } from "./alert-catalogue.ts";
 import { API_LIMITS } from "./api-limits.ts";
 
@@ -233,6 +234,41 @@ const kubernetes = strictObject({
   readOnly: z.boolean().default(false),
 });
 
+const policyName = z.enum(POLICY_NAMES as [string, ...string[]]);
+const policies = strictObject({
+  enforcement: z.enum(["advisory", "mandatory"], { error: "must be advisory or mandatory" }).optional().meta({
+    description:
+      "Every policy's level in this stack; default: mandatory in prod, advisory in dev and staging (where production-only policies are off)",
+  }),
+  overrides: z
+    .partialRecord(
+      policyName,
+      strictObject({
+        enforcement: z
+          .enum(["advisory", "mandatory", "disabled"], { error: "must be advisory, mandatory or disabled" })
+          .optional(),
+        resources: z.array(z.string().min(1)).min(1).optional().meta({
+          description: "Only these resources (by name) are exempt; the policy keeps its level for the rest",
+        }),
+        reason: z
+          .string({ error: "say why, for the reviewer who reads the plan" })
+          .min(10, { error: "say why, for the reviewer who reads the plan (at least 10 characters)" }),
+      }).refine((o) => o.enforcement !== undefined || o.resources !== undefined, {
+        error: "give enforcement (advisory, mandatory, disabled), resources (names to exempt), or both",
+      }),
+      {
+        error: (iss) => {
+          const issue = iss as { code: string; keys?: string[] };
+          return issue.code === "unrecognized_keys"
+            ? `unknown policy ${(issue.keys ?? []).map((k) => `"${k}"`).join(", ")}; must be one of ${POLICY_NAMES.join(", ")}`
+            : undefined;
+        },
+      },
+    )
+    .default({})
+    .meta({ description: "One policy's level in this stack, with the reason a reviewer reads in the plan" }),
+});
+
 export const stackConfigSchema = strictObject({
   environment: z.enum(ENVIRONMENTS, { error: `must be one of ${ENVIRONMENTS.join(", ")}` }),
   app: strictObject({
@@ -258,6 +294,7 @@ export const stackConfigSchema = strictObject({
       .default(["refs/heads/main", "refs/heads/hotfix/*"])
       .meta({ description: "prod only: the refs whose workflows may deploy; a trailing * matches a prefix" }),
   }).optional(),
+  policies: policies.optional(),
 });
 
 export type StackConfig = z.output<typeof stackConfigSchema>;

@@ -1,13 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AlertSummary } from "./components/alerting.ts";
 import { parseStackConfig, type StackConfig, StackConfigError } from "./config.ts";
+import { checkPolicies, type PlanPolicies } from "./plan-policies.ts";
 import { type BuildOptions, buildStack } from "./program.ts";
 import type { PendingWork, ScheduledWork } from "./schedules.ts";
+import { redactSecrets } from "./secret-values.ts";
 import type { StackFile } from "./stack-file.ts";
 
 export interface PlannedResource {
   type: string;
   name: string;
+  /** Its URN as the engine would write it (parent types joined by $). */
+  urn: string;
   /** The component it belongs to (by name), if any. */
   parent?: string | undefined;
   inputs: Record<string, unknown>;
@@ -17,18 +21,7 @@ export interface PlannedResource {
   ignoreChanges: string[];
 }
 
-/** Pulumi's marker for a secret value in serialized inputs. */
-export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-
-/** The inputs with every secret replaced by "[secret]": a plan shows that a value is set, never it. */
-export function redactSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redactSecrets);
-  if (value && typeof value === "object") {
-    if (SECRET_SIG in value) return "[secret]";
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactSecrets(v)]));
-  }
-  return value;
-}
+export { SECRET_SIG } from "./secret-values.ts";
 
 export interface StackPlan {
   stack: string;
@@ -42,6 +35,8 @@ export interface StackPlan {
   warnings: string[];
   secrets: { name: string; rotationDays: number }[];
   rotatedVariables: { key: string; secret: string }[];
+  /** The policy pack's verdict on the stack's resources. */
+  policies: PlanPolicies;
 }
 
 /** Names of the secret values a config needs, each a `garde-secrets:NAME` key. */
@@ -64,7 +59,8 @@ async function settled(): Promise<void> {
   await settings.waitForRPCs?.();
 }
 
-function validated(file: StackFile): StackConfig {
+/** A stack file's config, validated, with every secret it needs present. */
+export function validatedConfig(file: StackFile): StackConfig {
   const config = parseStackConfig(file.values, file.stack);
   const missing = secretsNeeded(config).filter((s) => !file.secretNames.includes(s.name));
   if (missing.length) {
@@ -90,7 +86,7 @@ export async function planStacks(
   files: readonly StackFile[],
   options: Pick<BuildOptions, "now"> = {},
 ): Promise<StackPlan[]> {
-  const configs = files.map(validated);
+  const configs = files.map(validatedConfig);
   // Pulumi records a stack trace for every resource and promise (leak diagnostics); under mocks
   // that was most of the run, more so mapped through tsx's source maps. A plan reports config
   // errors, not traces, so it evaluates without them.
@@ -108,13 +104,17 @@ export async function planStacks(
 
 /** A resource's name as Pulumi holds it (the SDK keeps it on every Resource object). */
 const nameOf = (r: unknown) => (r as { __name?: string }).__name ?? "?";
+/** Type and name: Pulumi allows one name for two types (a log metric and its policy). */
+const keyOf = (r: unknown) => `${(r as { __pulumiType?: string }).__pulumiType}::${nameOf(r)}`;
 
 /** The options that matter to a reviewer, as the program declared them. */
 function declaredOptions(o: pulumi.ResourceOptions) {
   const deps = o.dependsOn ? ([] as unknown[]).concat(o.dependsOn as unknown[]) : [];
   return {
     parent: o.parent ? nameOf(o.parent) : undefined,
+    parentKey: o.parent ? keyOf(o.parent) : undefined,
     dependsOn: deps.map(nameOf).sort(),
+    dependsOnKeys: deps.map(keyOf),
     protect: Boolean(o.protect),
     ignoreChanges: [...(o.ignoreChanges ?? [])],
   };
@@ -133,11 +133,29 @@ function callResult(token: string, inputs: Record<string, unknown>, configs: Sta
   throw new Error(`the program called ${token}, which garde plan does not emulate`);
 }
 
+/** A topic's id as Pub/Sub gives it, so what references the topic reads a real path. */
+const topicId = (inputs: Record<string, unknown>) => `projects/${inputs.project}/topics/${inputs.name}`;
+
 /** Outputs the provider computes that the program reads back (the rest echo the inputs). */
 function computedState(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  if (type === "gcp:pubsub/topic:Topic") return { id: topicId(inputs) };
   if (type === "gcp:serviceaccount/account:Account")
     return { email: `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com` };
   return {};
+}
+
+/**
+ * URNs as the engine writes them: `urn:pulumi:STACK::garde::PARENT$TYPE::NAME`, every ancestor's
+ * type joined by `$` (the stack itself, the root, is left out).
+ */
+function urns(stack: string, declared: Map<string, ReturnType<typeof declaredOptions>>) {
+  const qualified = (key: string, seen = 0): string => {
+    const type = key.slice(0, key.indexOf("::"));
+    const parent = declared.get(key)?.parentKey;
+    return parent && seen < 64 ? `${qualified(parent, seen + 1)}$${type}` : type;
+  };
+  return (key: string) =>
+    `urn:pulumi:${stack}::garde::${qualified(key)}::${key.slice(key.indexOf("::") + 2)}`;
 }
 
 const byTypeThenName = (a: PlannedResource, b: PlannedResource) =>
@@ -157,9 +175,10 @@ async function evaluate(
   }
   const plans: StackPlan[] = new Array(files.length);
   for (const batch of batches) {
-    const resources = new Map<number, PlannedResource[]>(batch.map((i) => [i, []]));
+    const registered = new Map<number, { type: string; name: string; inputs: Record<string, unknown> }[]>(
+      batch.map((i) => [i, []]),
+    );
     const declared = new Map<string, ReturnType<typeof declaredOptions>>();
-    // Keyed by type and name: Pulumi allows one name for two types (a log metric and its policy).
     const record: pulumi.ResourceTransformation = ({ type, name, opts }) => {
       declared.set(`${type}::${name}`, declaredOptions(opts));
       return undefined;
@@ -170,21 +189,11 @@ async function evaluate(
           const owner =
             batch.find((i) => args.name.startsWith(`${prefixes[i]}-`) || args.name === prefixes[i]) ??
             batch[0];
-          const o = declared.get(`${args.type}::${args.name}`) ?? {
-            dependsOn: [],
-            protect: false,
-            ignoreChanges: [],
-          };
-          resources
-            .get(owner as number)
-            ?.push({ type: args.type, name: args.name, inputs: args.inputs, ...o });
+          registered.get(owner as number)?.push({ type: args.type, name: args.name, inputs: args.inputs });
+          const state = computedState(args.type, args.inputs);
           return {
-            id: `${args.name}-id`,
-            state: {
-              ...args.inputs,
-              name: args.inputs.name ?? args.name,
-              ...computedState(args.type, args.inputs),
-            },
+            id: typeof state.id === "string" ? state.id : `${args.name}-id`,
+            state: { ...args.inputs, name: args.inputs.name ?? args.name, ...state },
           };
         },
         call: (args) => callResult(args.token, args.inputs, configs),
@@ -200,16 +209,43 @@ async function evaluate(
       }),
     );
     await settled();
-    batch.forEach((i, k) => {
-      const list = (resources.get(i) ?? []).sort(byTypeThenName);
+    for (const [k, i] of batch.entries()) {
+      const file = files[i] as StackFile;
+      const config = configs[i] as StackConfig;
+      const urnOf = urns(file.stack, declared);
+      const subjects = (registered.get(i) ?? []).map((r) => {
+        const key = `${r.type}::${r.name}`;
+        const o = declared.get(key);
+        return {
+          ...r,
+          urn: urnOf(key),
+          parent: o?.parent,
+          parentUrn: o?.parentKey ? urnOf(o.parentKey) : undefined,
+          dependsOn: o?.dependsOn ?? [],
+          dependsOnUrns: (o?.dependsOnKeys ?? []).map(urnOf),
+          protect: o?.protect ?? false,
+          ignoreChanges: o?.ignoreChanges ?? [],
+        };
+      });
+      const list: PlannedResource[] = subjects
+        .map((r) => ({
+          type: r.type,
+          name: r.name,
+          urn: r.urn,
+          parent: r.parent,
+          inputs: r.inputs,
+          dependsOn: r.dependsOn,
+          protect: r.protect,
+          ignoreChanges: r.ignoreChanges,
+        }))
+        .sort(byTypeThenName);
       const byType: Record<string, number> = {};
       for (const r of list) byType[r.type] = (byType[r.type] ?? 0) + 1;
       const inventory = inventories[k] as ReturnType<typeof buildStack>;
-      const file = files[i] as StackFile;
       plans[i] = {
         stack: file.stack,
         source: file.source,
-        environment: (configs[i] as StackConfig).environment,
+        environment: config.environment,
         resources: list,
         byType,
         alerts: inventory.alerts,
@@ -218,8 +254,9 @@ async function evaluate(
         warnings: inventory.warnings,
         secrets: inventory.secrets,
         rotatedVariables: inventory.rotatedVariables,
+        policies: await checkPolicies(subjects, config),
       };
-    });
+    }
   }
   return plans;
 }
@@ -256,11 +293,36 @@ function describeSchedule(s: ScheduledWork): string[] {
   ];
 }
 
+/** Policy results first: what blocks (mandatory), then what only warns, each with how to fix it. */
+function describePolicies(p: PlanPolicies): string[] {
+  const mandatory = p.violations.filter((v) => v.enforcement === "mandatory").length;
+  const advisory = p.violations.length - mandatory;
+  const lines = [
+    `  policies: ${p.checked} checked, ${mandatory} mandatory violation${mandatory === 1 ? "" : "s"}, ${advisory} advisory`,
+  ];
+  for (const v of p.violations) {
+    lines.push(
+      `    ${v.enforcement === "mandatory" ? "✗" : "!"} [${v.enforcement}] ${v.policy}${v.resource ? ` on ${v.resource}` : ""}`,
+    );
+    lines.push(`        ${v.message}`);
+    if (v.fix) lines.push(`        fix: ${v.fix}`);
+    if (v.reason) lines.push(`        level set by the stack: ${v.reason}`);
+  }
+  for (const e of p.exemptions)
+    lines.push(`    - ${e.policy} exempts ${e.resources.join(", ")}: ${e.reason}`);
+  return lines;
+}
+
+/** Whether any stack breaks a mandatory policy: garde plan then exits 1. */
+export const mandatoryViolations = (plans: StackPlan[]) =>
+  plans.flatMap((p) => p.policies.violations.filter((v) => v.enforcement === "mandatory"));
+
 /** The inventory a reviewer reads: resources by type, alerts and routes, schedules, secrets, warnings. */
 export function formatPlan(plan: StackPlan): string {
   const lines = [
     `stack ${plan.stack} (${plan.source}): ${plan.environment}, ${plan.resources.length} resources`,
   ];
+  lines.push(...describePolicies(plan.policies));
   lines.push("  resources:");
   for (const [type, count] of Object.entries(plan.byType).sort())
     lines.push(`    ${String(count).padStart(3)} × ${type}`);

@@ -45,13 +45,8 @@ export const serviceAgentsGranted: Rule = (p) => {
     if (!writes.includes("roles/storage.legacyBucketWriter"))
       out.push(`${job.name}: the transfer agent lacks roles/storage.legacyBucketWriter on sink ${sink}`);
   }
-  const publishers = ofType(p, "gcp:pubsub/topicIAMMember:TopicIAMMember").filter(
-    (m) =>
-      m.inputs.role === "roles/pubsub.publisher" && String(m.inputs.member).includes("gcp-sa-secretmanager"),
-  );
-  for (const secret of ofType(p, "gcp:secretmanager/secret:Secret"))
-    if ((secret.inputs.topics as unknown[] | undefined)?.length && !publishers.length)
-      out.push(`${secret.name}: the Secret Manager agent may not publish its rotation events`);
+  // Whether the Secret Manager agent may publish rotation events is the policy pack's
+  // secret-rotation-published (policies/secrets.ts), run on every plan.
   for (const trigger of ofType(p, "gcp:cloudscheduler/job:Job")) {
     const email = String(get(trigger.inputs, "httpTarget.oauthToken.serviceAccountEmail"));
     const may = ofType(p, "gcp:cloudrunv2/jobIamMember:JobIamMember").some(
@@ -196,7 +191,12 @@ export const everyScheduleHasItsExecutor: Rule = (p, repoRoot) => {
       out.push(`${s.what}: its trigger ${e.trigger} is not in the stack`);
   }
   const read = new Set(ofType(p, "gcp:pubsub/subscription:Subscription").map((s) => String(s.inputs.topic)));
-  const topicIds = new Map(ofType(p, "gcp:pubsub/topic:Topic").map((t) => [`${t.name}-id`, t.name]));
+  const topicIds = new Map(
+    ofType(p, "gcp:pubsub/topic:Topic").map((t) => [
+      `projects/${t.inputs.project}/topics/${t.inputs.name}`,
+      t.name,
+    ]),
+  );
   for (const [id, name] of topicIds) if (!read.has(id)) out.push(`${name}: a topic nobody subscribes to`);
   for (const job of ofType(p, "gcp:cloudscheduler/job:Job"))
     if (job.inputs.pubsubTarget) {

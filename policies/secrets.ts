@@ -1,0 +1,135 @@
+import * as gcp from "@pulumi/gcp";
+import {
+  type PolicyConfigSchema,
+  type ResourceValidationPolicy,
+  type StackValidationPolicy,
+  validateResourceOfType,
+} from "@pulumi/policy";
+import * as vercel from "@pulumiverse/vercel";
+import { DAY, durationSeconds, lastSegment, settingsOf } from "./props.ts";
+
+/** Secrets: never stored readable, and changed often enough that a leak expires. */
+
+const sensitiveSchema: PolicyConfigSchema = {
+  properties: {
+    secretNamePattern: {
+      type: "string",
+      default: "(KEY|SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|CREDENTIALS?|PRIVATE|DSN|DATABASE_URL|_DB_URL)",
+      description: "Variable names that hold a secret (matched anywhere in the name)",
+    },
+    publicPrefixes: {
+      type: "array",
+      items: { type: "string" },
+      default: ["NEXT_PUBLIC_", "VITE_", "PUBLIC_", "REACT_APP_", "NUXT_PUBLIC_", "EXPO_PUBLIC_"],
+      description: "Prefixes of variables the framework ships to the browser: public by design",
+    },
+  },
+};
+
+export const vercelSecretsSensitive: ResourceValidationPolicy = {
+  name: "vercel-secret-env-sensitive",
+  description:
+    "A Vercel environment variable whose name says it holds a secret (KEY, SECRET, TOKEN, PASSWORD, DSN, DATABASE_URL, …) is sensitive: readable by builds, never by people in the dashboard or API.",
+  severity: "critical",
+  tags: ["secrets"],
+  remediationSteps:
+    "Give the value as a garde-secrets key (garde:vercel.env[].secret) so garde marks it sensitive, or set sensitive: true; Vercel refuses sensitive variables for the development target, so target preview instead.",
+  configSchema: sensitiveSchema,
+  validateResource: validateResourceOfType(vercel.ProjectEnvironmentVariable, (variable, args, report) => {
+    const { secretNamePattern, publicPrefixes } = settingsOf<{
+      secretNamePattern: string;
+      publicPrefixes: string[];
+    }>(sensitiveSchema, args.getConfig());
+    const key = variable.key;
+    if (publicPrefixes.some((p) => key.startsWith(p)) || !new RegExp(secretNamePattern).test(key))
+      args.notApplicable("not a secret by its name");
+    if (variable.sensitive !== true)
+      report(
+        `Vercel variable ${key} looks secret but is not sensitive: anyone on the team can read its value`,
+      );
+  }),
+};
+
+const rotationSchema: PolicyConfigSchema = {
+  properties: {
+    maximumRotationDays: {
+      type: "integer",
+      minimum: 1,
+      default: 90,
+      description: "The longest a Secret Manager secret may go between rotations",
+    },
+  },
+};
+
+export const secretRotationPeriod: ResourceValidationPolicy = {
+  name: "secret-rotation-period",
+  description: "Every Secret Manager secret rotates, at least every 90 days in production.",
+  severity: "high",
+  tags: ["secrets"],
+  remediationSteps:
+    "Set garde:secrets.items[].rotationDays to 90 or less (the secret's rotation.rotationPeriod).",
+  configSchema: rotationSchema,
+  validateResource: validateResourceOfType(gcp.secretmanager.Secret, (secret, args, report) => {
+    const { maximumRotationDays } = settingsOf<{ maximumRotationDays: number }>(
+      rotationSchema,
+      args.getConfig(),
+    );
+    const period = secret.rotation?.rotationPeriod;
+    if (!period) {
+      report(`secret ${secret.secretId} never rotates: a leaked value stays valid for ever`);
+      return;
+    }
+    const days = durationSeconds(period) / DAY;
+    if (days > maximumRotationDays)
+      report(
+        `secret ${secret.secretId} rotates every ${Math.round(days)} days; at most ${maximumRotationDays}`,
+      );
+  }),
+};
+
+const TOPIC_MEMBER = "gcp:pubsub/topicIAMMember:TopicIAMMember";
+const TOPIC_BINDING = "gcp:pubsub/topicIAMBinding:TopicIAMBinding";
+const SECRET = "gcp:secretmanager/secret:Secret";
+
+export const secretRotationPublished: StackValidationPolicy = {
+  name: "secret-rotation-published",
+  description:
+    "A rotating secret publishes its rotation events to a Pub/Sub topic the Secret Manager service agent may publish to: otherwise the rotation is due and nobody hears it.",
+  severity: "high",
+  tags: ["secrets"],
+  remediationSteps:
+    "Give the secret topics, and grant roles/pubsub.publisher on each to serviceAccount:service-PROJECT_NUMBER@gcp-sa-secretmanager.iam.gserviceaccount.com (garde's SecretSet does both).",
+  configSchema: { properties: {} },
+  validateStack: (args, report) => {
+    const publishers = new Set<string>();
+    for (const r of args.resources) {
+      if (r.props.role !== "roles/pubsub.publisher") continue;
+      const members: string[] =
+        r.type === TOPIC_MEMBER ? [r.props.member] : r.type === TOPIC_BINDING ? r.props.members : [];
+      // A topic is named by its id (projects/P/topics/T) in one place and its name in another.
+      if (members.some((m) => /@gcp-sa-secretmanager\.iam\.gserviceaccount\.com$/.test(String(m))))
+        publishers.add(lastSegment(r.props.topic));
+    }
+    for (const secret of args.resources.filter((r) => r.type === SECRET)) {
+      if (!secret.props.rotation) continue;
+      const topics = ((secret.props.topics as { name: string }[] | undefined) ?? []).map((t) =>
+        lastSegment(t.name),
+      );
+      if (!topics.length) {
+        report(
+          `secret ${secret.props.secretId} rotates but names no topic: Secret Manager refuses it`,
+          secret.urn,
+        );
+        continue;
+      }
+      for (const topic of topics)
+        if (!publishers.has(topic))
+          report(
+            `secret ${secret.props.secretId} publishes its rotation to ${topic}, which the Secret Manager service agent may not publish to`,
+            secret.urn,
+          );
+    }
+  },
+};
+
+export const SECRET_POLICIES = [vercelSecretsSensitive, secretRotationPeriod, secretRotationPublished];
