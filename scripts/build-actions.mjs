@@ -1,4 +1,5 @@
-// Bundles each action's index.ts into actions/<name>/dist/index.js (ESM, one file, no node_modules at run time).
+// Bundles each action's index.ts into actions/<name>/dist/index.js (ESM, one file, no node_modules at run time),
+// and the policy pack into policies/dist/index.cjs.
 // `node scripts/build-actions.mjs --out DIR` writes to DIR/<name>/index.js instead: the check-dist test uses it.
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -35,3 +36,18 @@ for (const name of actionNames) {
     },
   });
 }
+
+// The policy pack, for `pulumi preview --policy-pack policies`: one CommonJS file (the engine's
+// policy runner require()s it), the Pulumi SDKs left to the repository's node_modules so the
+// pack and the providers share one @pulumi/pulumi.
+await build({
+  entryPoints: [join(root, "policies", "pack.ts")],
+  outfile: outRoot ? join(outRoot, "policy-pack", "index.cjs") : join(root, "policies", "dist", "index.cjs"),
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "cjs",
+  external: ["@pulumi/*", "@pulumiverse/*"],
+  legalComments: "none",
+  logLevel: "warning",
+});

@@ -14,18 +14,22 @@ function filesUnder(dir: string): string[] {
     .sort();
 }
 
-describe("committed action bundles", () => {
+/** Where each bundle the build writes is committed: the actions' dist/, and the policy pack's. */
+const committedDir = (name: string) =>
+  name === "policy-pack" ? join(root, "policies", "dist") : join(root, "actions", name, "dist");
+
+describe("committed action bundles and policy pack", () => {
   it("match a fresh build of the sources (run `npm run build` and commit dist/ when this fails)", async () => {
     const out = mkdtempSync(join(tmpdir(), "garde-dist-"));
     try {
       await promisify(execFile)(process.execPath, [join(root, "scripts/build-actions.mjs"), "--out", out]);
       for (const action of readdirSync(out)) {
-        const committed = join(root, "actions", action, "dist");
+        const committed = committedDir(action);
         const fresh = join(out, action);
-        expect(filesUnder(committed), `files of actions/${action}/dist`).toEqual(filesUnder(fresh));
+        expect(filesUnder(committed), `files of ${relative(root, committed)}`).toEqual(filesUnder(fresh));
         for (const file of filesUnder(fresh)) {
           const same = readFileSync(join(committed, file)).equals(readFileSync(join(fresh, file)));
-          expect(same, `actions/${action}/dist/${file} is stale`).toBe(true);
+          expect(same, `${relative(root, committed)}/${file} is stale`).toBe(true);
         }
       }
     } finally {
