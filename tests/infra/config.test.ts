@@ -342,4 +342,121 @@ describe("garde plan", () => {
       /- garde:vercel\.env\[1\]\.secret: set it with pulumi config set --secret garde-secrets:DATABASE_URL --stack nosecret/,
     );
   });
+
+  it("exits 1 when a stack breaks a mandatory policy, violations first with how to fix them", async () => {
+    const prod = readFileSync(join(root, "Pulumi.prod.yaml"), "utf8");
+    const file = join(work, "Pulumi.plainsecret.yaml");
+    // A connection string given as a plain value: Vercel would show it to the whole team.
+    writeFileSync(
+      file,
+      prod.replace(
+        "{ key: DATABASE_URL, targets: [production], secret: DATABASE_URL }",
+        "{ key: DATABASE_URL, targets: [production], value: postgres://canary-plan-99@db/app }",
+      ),
+    );
+    const r = await garde(["plan", "--file", file]);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.split("\n");
+    expect(lines[1]).toBe("  policies: 24 checked, 1 mandatory violation, 0 advisory");
+    expect(lines[2]).toBe(
+      "    ✗ [mandatory] vercel-secret-env-sensitive on shop-prod-web-env-database_url-production",
+    );
+    expect(lines[3]).toContain("Vercel variable DATABASE_URL looks secret but is not sensitive");
+    expect(lines[4]).toMatch(/^ {8}fix: Give the value as a garde-secrets key/);
+    expect(r.stdout).not.toContain("canary-plan-99");
+    const json = await garde(["plan", "--file", file, "--json"]);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)[0].policies.violations).toEqual([
+      expect.objectContaining({
+        policy: "vercel-secret-env-sensitive",
+        enforcement: "mandatory",
+        resource: "shop-prod-web-env-database_url-production",
+        urn: "urn:pulumi:plainsecret::garde::garde:index:Environment$garde:vercel:WebApp$vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable::shop-prod-web-env-database_url-production",
+      }),
+    ]);
+  });
+
+  it("lowers a policy in one stack only with a reason, and prints that reason", async () => {
+    const prod = readFileSync(join(root, "Pulumi.prod.yaml"), "utf8");
+    const file = join(work, "Pulumi.overridden.yaml");
+    writeFileSync(
+      file,
+      prod.replace(
+        "{ key: DATABASE_URL, targets: [production], secret: DATABASE_URL }",
+        "{ key: DATABASE_URL, targets: [production], value: postgres://db/app }",
+      ) +
+        "  garde:policies:\n    overrides:\n      vercel-secret-env-sensitive: { enforcement: advisory, reason: the URL holds no password (IAM auth) }\n",
+    );
+    const r = await garde(["plan", "--file", file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      "    ! [advisory] vercel-secret-env-sensitive on shop-prod-web-env-database_url-production",
+    );
+    expect(r.stdout).toContain("        level set by the stack: the URL holds no password (IAM auth)");
+  });
+
+  it("prints one stack's pack config for pulumi preview --policy-pack-config", async () => {
+    const dev = await garde(["plan", "--stack", "dev", "--policy-pack-config"]);
+    expect(dev.code).toBe(0);
+    const config = JSON.parse(dev.stdout);
+    expect(config["backup-bucket-retention"]).toEqual({
+      enforcementLevel: "advisory",
+      minimumRetentionDays: 3,
+    });
+    expect(config["prod-datastore-restore-drill"]).toEqual({ enforcementLevel: "disabled" });
+    const prod = JSON.parse((await garde(["plan", "--stack", "prod", "--policy-pack-config"])).stdout);
+    expect(prod["backup-bucket-retention"]).toEqual({
+      enforcementLevel: "mandatory",
+      minimumRetentionDays: 30,
+    });
+    const both = await garde(["plan", "--all", "--policy-pack-config"]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("give --stack NAME or --file FILE");
+  });
+
+  it("exits 2 naming the path when --dir is a file, missing or unreadable", async () => {
+    const file = await garde(["plan", "--dir", "Pulumi.yaml"]);
+    expect(file.code).toBe(2);
+    expect(file.stderr).toBe(
+      `garde: Pulumi.yaml is a file, not a directory (use --file for one stack): ${join(root, "Pulumi.yaml")}\n`,
+    );
+    const missing = await garde(["plan", "--dir", "no-such-dir"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`No directory no-such-dir (looked for ${join(root, "no-such-dir")})`);
+    const unreadable = await garde(["plan", "--file", join(work, "absent.yaml")]);
+    expect(unreadable.code).toBe(2);
+    expect(unreadable.stderr).toContain(`Cannot read stack absent from ${join(work, "absent.yaml")}: ENOENT`);
+    expect(`${file.stderr}${missing.stderr}${unreadable.stderr}`).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("garde:policies", () => {
+  it("refuses an unknown policy, naming the ones that exist", () => {
+    expect(
+      refusal({
+        ...base,
+        policies: { overrides: { "no-latest": { enforcement: "advisory", reason: "we like latest" } } },
+      }),
+    ).toMatch(
+      /- garde:policies\.overrides: unknown policy "no-latest"; must be one of backup-bucket-versioning, /,
+    );
+  });
+
+  it("wants a reason, and an enforcement or the resources it exempts", () => {
+    const message = refusal({
+      ...base,
+      policies: {
+        overrides: {
+          "k8s-probes": { enforcement: "disabled" },
+          "k8s-resources": { reason: "batch jobs only" },
+        },
+      },
+    });
+    expect(message).toContain(
+      "- garde:policies.overrides.k8s-probes.reason: say why, for the reviewer who reads the plan",
+    );
+    expect(message).toContain(
+      "- garde:policies.overrides.k8s-resources: give enforcement (advisory, mandatory, disabled), resources (names to exempt), or both",
+    );
+  });
 });

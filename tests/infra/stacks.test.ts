@@ -32,6 +32,36 @@ function plainStrings(value: unknown, out: string[] = []): string[] {
   return out;
 }
 
+describe("the policy pack on the reference stacks and seed examples", () => {
+  it.each([...stacks, ...examples])("%s breaks no mandatory policy", (name) => {
+    const p = plan(name);
+    expect(p.policies.checked).toBe(p.environment === "prod" ? 24 : 19);
+    expect(p.policies.violations.filter((v) => v.enforcement === "mandatory")).toEqual([]);
+  });
+
+  it("keeps what garde cannot drill in sight, as advisories with the stack's reason", () => {
+    for (const name of ["csar-laravel.yaml", "tenants-firebase-gke.yaml"]) {
+      const [advisory, ...rest] = plan(name).policies.violations;
+      expect(rest, name).toEqual([]);
+      expect(advisory, name).toMatchObject({
+        policy: "prod-datastore-restore-drill",
+        enforcement: "advisory",
+        reason: expect.stringMatching(/by hand/),
+      });
+    }
+  });
+
+  it("shows the resource a stack exempts, and why", () => {
+    expect(plan("cesizen-nextjs.yaml").policies.exemptions).toEqual([
+      {
+        policy: "secret-rotation-period",
+        resources: ["cesizen-prod-secrets-backup-age-key"],
+        reason: expect.stringContaining("changes yearly together with that public key"),
+      },
+    ]);
+  });
+});
+
 describe("reference stacks and seed examples under mocks", () => {
   it("routes every production P1 alert to SMS, Slack and email at once", () => {
     const prod = plan("prod");
