@@ -343,17 +343,20 @@ describe("garde plan", () => {
     );
   });
 
-  it("exits 1 when a stack breaks a mandatory policy, violations first with how to fix them", async () => {
+  /** The prod stack with its DATABASE_URL given as a plain value: Vercel shows it to the whole team. */
+  function prodWithPlainDatabaseUrl(stack: string, url: string, extra = ""): string {
     const prod = readFileSync(join(root, "Pulumi.prod.yaml"), "utf8");
-    const file = join(work, "Pulumi.plainsecret.yaml");
-    // A connection string given as a plain value: Vercel would show it to the whole team.
+    const file = join(work, `Pulumi.${stack}.yaml`);
+    const plain = `{ key: DATABASE_URL, targets: [production], value: ${url} }`;
     writeFileSync(
       file,
-      prod.replace(
-        "{ key: DATABASE_URL, targets: [production], secret: DATABASE_URL }",
-        "{ key: DATABASE_URL, targets: [production], value: postgres://canary-plan-99@db/app }",
-      ),
+      prod.replace("{ key: DATABASE_URL, targets: [production], secret: DATABASE_URL }", plain) + extra,
     );
+    return file;
+  }
+
+  it("exits 1 when a stack breaks a mandatory policy, violations first with how to fix them", async () => {
+    const file = prodWithPlainDatabaseUrl("plainsecret", "postgres://canary-plan-99@db/app");
     const r = await garde(["plan", "--file", file]);
     expect(r.code).toBe(1);
     const lines = r.stdout.split("\n");
@@ -366,6 +369,7 @@ describe("garde plan", () => {
     expect(r.stdout).not.toContain("canary-plan-99");
     const json = await garde(["plan", "--file", file, "--json"]);
     expect(json.code).toBe(1);
+    expect(json.stdout).not.toContain("canary-plan-99");
     expect(JSON.parse(json.stdout)[0].policies.violations).toEqual([
       expect.objectContaining({
         policy: "vercel-secret-env-sensitive",
@@ -377,15 +381,10 @@ describe("garde plan", () => {
   });
 
   it("lowers a policy in one stack only with a reason, and prints that reason", async () => {
-    const prod = readFileSync(join(root, "Pulumi.prod.yaml"), "utf8");
-    const file = join(work, "Pulumi.overridden.yaml");
-    writeFileSync(
-      file,
-      prod.replace(
-        "{ key: DATABASE_URL, targets: [production], secret: DATABASE_URL }",
-        "{ key: DATABASE_URL, targets: [production], value: postgres://db/app }",
-      ) +
-        "  garde:policies:\n    overrides:\n      vercel-secret-env-sensitive: { enforcement: advisory, reason: the URL holds no password (IAM auth) }\n",
+    const file = prodWithPlainDatabaseUrl(
+      "overridden",
+      "postgres://db/app",
+      "  garde:policies:\n    overrides:\n      vercel-secret-env-sensitive: { enforcement: advisory, reason: the URL holds no password (IAM auth) }\n",
     );
     const r = await garde(["plan", "--file", file]);
     expect(r.code).toBe(0);
