@@ -3,6 +3,7 @@ import { drillChecksSchema } from "../actions/lib/backup/checks.ts";
 import { InputError } from "../actions/lib/errors.ts";
 import { strictObject } from "../actions/lib/zod-strict.ts";
 import { POLICY_NAMES } from "../policies/all.ts";
+import { imageReference } from "../policies/workloads.ts";
 import { ALERT_CATALOGUE, ALERT_IDS, metricSources, NEEDS_EXPLAINED } from "./alert-catalogue.ts";
 import { API_LIMITS } from "./api-limits.ts";
 
@@ -327,8 +328,8 @@ const MUTABLE_TAGS = /^(latest|stable|main|master|develop|dev|staging|prod|produ
 
 /** A digest, a version (1.4.2, v2.0.0-rc.1) or a git SHA: names that never move. */
 export function isPinnedImage(image: string): boolean {
-  if (/@sha256:[a-f0-9]{64}$/.test(image)) return true;
-  const tag = /:([\w.-]+)$/.exec(image.split("/").pop() ?? "")?.[1];
+  const { digest, tag } = imageReference(image);
+  if (digest) return true;
   if (!tag || MUTABLE_TAGS.test(tag)) return false;
   return /^v?\d+\.\d+\.\d+([-+][\w.]+)?$/.test(tag) || /^[0-9a-f]{7,40}$/.test(tag);
 }

@@ -9,6 +9,7 @@ import { at, settingsOf } from "./props.ts";
 import {
   allContainers,
   type Container,
+  imageReference,
   isPodWorkload,
   type PodSpec,
   podSpecOf,
@@ -43,12 +44,6 @@ const imageSchema: PolicyConfigSchema = {
   },
 };
 
-/** The tag of an image reference, or undefined when it has none (a digest counts as pinned). */
-function tagOf(image: string): string | undefined {
-  if (/@sha256:[a-f0-9]{64}$/.test(image)) return "@digest";
-  return /:([\w.-]+)$/.exec(image.split("/").pop() ?? "")?.[1];
-}
-
 export const imagesPinned: ResourceValidationPolicy = {
   name: "k8s-image-tagged",
   description:
@@ -61,7 +56,8 @@ export const imagesPinned: ResourceValidationPolicy = {
   validateResource: forWorkloads((spec, args, report) => {
     const { forbiddenTags } = settingsOf<{ forbiddenTags: string[] }>(imageSchema, args.getConfig());
     for (const c of allContainers(spec)) {
-      const tag = tagOf(c.image ?? "");
+      const { digest, tag } = imageReference(c.image ?? "");
+      if (digest) continue;
       if (!tag) report(`${label(args, c)}: image ${c.image} has no tag, so it runs whatever latest is`);
       else if (forbiddenTags.includes(tag))
         report(`${label(args, c)}: image ${c.image} uses the moving tag ${tag}`);

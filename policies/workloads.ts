@@ -61,6 +61,13 @@ export function containersOf(type: string, props: unknown): Container[] {
   return allContainers(podSpecOf(type, props));
 }
 
+/** What an image reference pins: a digest (never moves), a tag, or nothing (the registry's latest). */
+export function imageReference(image: string): { digest: boolean; tag?: string | undefined } {
+  if (/@sha256:[a-f0-9]{64}$/.test(image)) return { digest: true };
+  // The tag follows the last ":" of the last path segment; a registry's port comes before a "/".
+  return { digest: false, tag: /:([\w.-]+)$/.exec(image.split("/").pop() ?? "")?.[1] };
+}
+
 export interface GardeJob {
   kind: "backup" | "drill";
   /** The backup store the job writes or reads (gs://bucket/prefix, file://…). */

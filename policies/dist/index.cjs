@@ -302,6 +302,10 @@ function containersOf(type, props) {
     return at(props, "template.containers") ?? [];
   return allContainers(podSpecOf(type, props));
 }
+function imageReference(image) {
+  if (/@sha256:[a-f0-9]{64}$/.test(image)) return { digest: true };
+  return { digest: false, tag: /:([\w.-]+)$/.exec(image.split("/").pop() ?? "")?.[1] };
+}
 function gardeJobsOf(container) {
   const line = [...container.command ?? [], ...container.args ?? []].join(" ");
   const jobs = [];
@@ -518,10 +522,6 @@ var imageSchema = {
     }
   }
 };
-function tagOf(image) {
-  if (/@sha256:[a-f0-9]{64}$/.test(image)) return "@digest";
-  return /:([\w.-]+)$/.exec(image.split("/").pop() ?? "")?.[1];
-}
 var imagesPinned = {
   name: "k8s-image-tagged",
   description: "Every container image names a tag other than latest, or a digest: what runs is what was reviewed.",
@@ -532,7 +532,8 @@ var imagesPinned = {
   validateResource: forWorkloads((spec, args, report) => {
     const { forbiddenTags } = settingsOf(imageSchema, args.getConfig());
     for (const c of allContainers(spec)) {
-      const tag = tagOf(c.image ?? "");
+      const { digest, tag } = imageReference(c.image ?? "");
+      if (digest) continue;
       if (!tag) report(`${label(args, c)}: image ${c.image} has no tag, so it runs whatever latest is`);
       else if (forbiddenTags.includes(tag))
         report(`${label(args, c)}: image ${c.image} uses the moving tag ${tag}`);

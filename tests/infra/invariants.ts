@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { API_LIMITS } from "../../infra/api-limits.ts";
 import type { PlannedResource, StackPlan } from "../../infra/plan.ts";
 import { apisFor } from "../../infra/project-apis.ts";
+import { at, DAY, durationSeconds } from "../../policies/props.ts";
 
 /**
  * Constraints the real APIs enforce (or that a real apply needs), checked on a mocked plan. Each
@@ -12,18 +13,10 @@ import { apisFor } from "../../infra/project-apis.ts";
 export type Rule = (plan: StackPlan, repoRoot: string) => string[];
 
 const ofType = (p: StackPlan, type: string) => p.resources.filter((r) => r.type === type);
-const get = (value: unknown, path: string): unknown =>
-  path
-    .split(".")
-    .reduce<unknown>(
-      (v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined),
-      value,
-    );
-const DAY = 86_400;
 
 export const noVersioningWithRetentionPolicy: Rule = (p) =>
   ofType(p, "gcp:storage/bucket:Bucket")
-    .filter((b) => get(b.inputs, "versioning.enabled") === true && b.inputs.retentionPolicy !== undefined)
+    .filter((b) => at(b.inputs, "versioning.enabled") === true && b.inputs.retentionPolicy !== undefined)
     .map((b) => `${b.name}: GCS refuses a retention policy on a versioned bucket`);
 
 function bucketGrants(p: StackPlan, bucket: unknown, memberLike: string): string[] {
@@ -35,8 +28,8 @@ function bucketGrants(p: StackPlan, bucket: unknown, memberLike: string): string
 export const serviceAgentsGranted: Rule = (p) => {
   const out: string[] = [];
   for (const job of ofType(p, "gcp:storage/transferJob:TransferJob")) {
-    const source = get(job.inputs, "transferSpec.gcsDataSource.bucketName");
-    const sink = get(job.inputs, "transferSpec.gcsDataSink.bucketName");
+    const source = at(job.inputs, "transferSpec.gcsDataSource.bucketName");
+    const sink = at(job.inputs, "transferSpec.gcsDataSink.bucketName");
     const reads = bucketGrants(p, source, "storage-transfer-service");
     const writes = bucketGrants(p, sink, "storage-transfer-service");
     for (const role of ["roles/storage.objectViewer", "roles/storage.legacyBucketReader"])
@@ -48,7 +41,7 @@ export const serviceAgentsGranted: Rule = (p) => {
   // Whether the Secret Manager agent may publish rotation events is the policy pack's
   // secret-rotation-published (policies/secrets.ts), run on every plan.
   for (const trigger of ofType(p, "gcp:cloudscheduler/job:Job")) {
-    const email = String(get(trigger.inputs, "httpTarget.oauthToken.serviceAccountEmail"));
+    const email = String(at(trigger.inputs, "httpTarget.oauthToken.serviceAccountEmail"));
     const may = ofType(p, "gcp:cloudrunv2/jobIamMember:JobIamMember").some(
       (m) => m.inputs.role === "roles/run.invoker" && m.inputs.member === `serviceAccount:${email}`,
     );
@@ -62,8 +55,8 @@ export const serviceAgentsGranted: Rule = (p) => {
     return roles.includes("roles/storage.objectCreator") || roles.includes("roles/storage.objectUser");
   };
   for (const job of ofType(p, "gcp:cloudrunv2/job:Job")) {
-    const email = String(get(job.inputs, "template.template.serviceAccount"));
-    const container = get(job.inputs, "template.template.containers.0") as {
+    const email = String(at(job.inputs, "template.template.serviceAccount"));
+    const container = at(job.inputs, "template.template.containers.0") as {
       args?: string[];
       envs?: { name: string; valueSource?: { secretKeyRef?: { secret: string } } }[];
     };
@@ -83,7 +76,7 @@ export const serviceAgentsGranted: Rule = (p) => {
   }
   for (const cron of ofType(p, "kubernetes:batch/v1:CronJob")) {
     const pod = "spec.jobTemplate.spec.template.spec";
-    const ksa = get(cron.inputs, `${pod}.serviceAccountName`);
+    const ksa = at(cron.inputs, `${pod}.serviceAccountName`);
     const bound = ofType(p, "gcp:serviceaccount/iAMMember:IAMMember").some(
       (m) =>
         m.inputs.role === "roles/iam.workloadIdentityUser" && String(m.inputs.member).endsWith(`/${ksa}]`),
@@ -91,13 +84,13 @@ export const serviceAgentsGranted: Rule = (p) => {
     if (!ksa || !bound)
       out.push(`${cron.name}: runs without a Workload Identity bound to a Google service account`);
     const account = ofType(p, "kubernetes:core/v1:ServiceAccount").find(
-      (a) => get(a.inputs, "metadata.name") === ksa,
+      (a) => at(a.inputs, "metadata.name") === ksa,
     );
-    const annotations = get(account?.inputs ?? {}, "metadata.annotations") as
+    const annotations = at(account?.inputs ?? {}, "metadata.annotations") as
       | Record<string, string>
       | undefined;
     const email = annotations?.["iam.gke.io/gcp-service-account"] ?? "";
-    const bucket = storeOf(get(cron.inputs, `${pod}.containers.0.args`));
+    const bucket = storeOf(at(cron.inputs, `${pod}.containers.0.args`));
     if (bucket && !mayWrite(email, bucket))
       out.push(`${cron.name}: ${email || "its pods"} may not write to ${bucket}`);
   }
@@ -106,7 +99,7 @@ export const serviceAgentsGranted: Rule = (p) => {
 
 export const logMetricAlertsDependOnTheirMetric: Rule = (p) =>
   ofType(p, "gcp:monitoring/alertPolicy:AlertPolicy").flatMap((policy) => {
-    const filter = String(get(policy.inputs, "conditions.0.conditionThreshold.filter") ?? "");
+    const filter = String(at(policy.inputs, "conditions.0.conditionThreshold.filter") ?? "");
     const metric = /logging\.googleapis\.com\/user\/(\w+)/.exec(filter)?.[1];
     if (!metric) return [];
     const owner = ofType(p, "gcp:logging/metric:Metric").find((m) => m.inputs.name === metric);
@@ -118,7 +111,7 @@ export const logMetricAlertsDependOnTheirMetric: Rule = (p) =>
 export const cloudSqlReachable: Rule = (p) =>
   ofType(p, "gcp:sql/databaseInstance:DatabaseInstance")
     .filter((i) => {
-      const ip = get(i.inputs, "settings.ipConfiguration") as {
+      const ip = at(i.inputs, "settings.ipConfiguration") as {
         ipv4Enabled?: boolean;
         privateNetwork?: string;
       };
@@ -131,24 +124,20 @@ export const pointInTimeRecoveryOnlyWhereSupported: Rule = (p) =>
     .filter(
       (i) =>
         !String(i.inputs.databaseVersion).startsWith("POSTGRES") &&
-        get(i.inputs, "settings.backupConfiguration.pointInTimeRecoveryEnabled") !== undefined,
+        at(i.inputs, "settings.backupConfiguration.pointInTimeRecoveryEnabled") !== undefined,
     )
     .map(
       (i) =>
         `${i.name}: pointInTimeRecoveryEnabled is PostgreSQL's; ${i.inputs.databaseVersion} needs binaryLogEnabled`,
     );
 
-const seconds = (v: unknown) => Number(String(v).replace(/s$/, ""));
-
 export const valuesWithinApiBounds: Rule = (p) => {
   const out: string[] = [];
   for (const i of ofType(p, "gcp:sql/databaseInstance:DatabaseInstance")) {
-    const kept = Number(
-      get(i.inputs, "settings.backupConfiguration.backupRetentionSettings.retainedBackups"),
-    );
+    const kept = Number(at(i.inputs, "settings.backupConfiguration.backupRetentionSettings.retainedBackups"));
     if (!(kept >= 1 && kept <= API_LIMITS.cloudSqlRetainedBackups))
       out.push(`${i.name}: retainedBackups ${kept} outside 1–365`);
-    const logs = Number(get(i.inputs, "settings.backupConfiguration.transactionLogRetentionDays"));
+    const logs = Number(at(i.inputs, "settings.backupConfiguration.transactionLogRetentionDays"));
     if (!(logs >= 1 && logs <= API_LIMITS.cloudSqlLogRetentionDays))
       out.push(`${i.name}: transactionLogRetentionDays ${logs} outside 1–7`);
   }
@@ -156,11 +145,11 @@ export const valuesWithinApiBounds: Rule = (p) => {
     const max = s.inputs.dailyRecurrence
       ? API_LIMITS.firestoreDailyRetentionDays
       : API_LIMITS.firestoreWeeklyRetentionDays;
-    if (seconds(s.inputs.retention) > max * DAY)
+    if (durationSeconds(s.inputs.retention) > max * DAY)
       out.push(`${s.name}: retention ${s.inputs.retention} over ${max} days`);
   }
   for (const b of ofType(p, "gcp:storage/bucket:Bucket")) {
-    const soft = Number(get(b.inputs, "softDeletePolicy.retentionDurationSeconds") ?? 7 * DAY);
+    const soft = Number(at(b.inputs, "softDeletePolicy.retentionDurationSeconds") ?? 7 * DAY);
     if (soft !== 0 && (soft < 7 * DAY || soft > API_LIMITS.softDeleteMaxDays * DAY))
       out.push(`${b.name}: soft delete ${soft}s outside 7–90 days`);
   }
@@ -200,7 +189,7 @@ export const everyScheduleHasItsExecutor: Rule = (p, repoRoot) => {
   for (const [id, name] of topicIds) if (!read.has(id)) out.push(`${name}: a topic nobody subscribes to`);
   for (const job of ofType(p, "gcp:cloudscheduler/job:Job"))
     if (job.inputs.pubsubTarget) {
-      const topic = String(get(job.inputs, "pubsubTarget.topicName"));
+      const topic = String(at(job.inputs, "pubsubTarget.topicName"));
       if (!read.has(topic)) out.push(`${job.name}: publishes into ${topic}, which nothing reads`);
     }
   return out;
@@ -216,7 +205,7 @@ const EMITTERS: Record<string, (p: StackPlan, filter: string) => boolean> = {
     ].map((m) => m[1]);
     const checked = new Set(
       ofType(p, "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig").map((u) =>
-        get(u.inputs, "monitoredResource.labels.host"),
+        at(u.inputs, "monitoredResource.labels.host"),
       ),
     );
     return hosts.length > 0 && hosts.every((h) => checked.has(h));
@@ -226,7 +215,7 @@ const EMITTERS: Record<string, (p: StackPlan, filter: string) => boolean> = {
 
 export const everyAlertMetricIsEmitted: Rule = (p) =>
   ofType(p, "gcp:monitoring/alertPolicy:AlertPolicy").flatMap((policy: PlannedResource) => {
-    const filter = String(get(policy.inputs, "conditions.0.conditionThreshold.filter") ?? "");
+    const filter = String(at(policy.inputs, "conditions.0.conditionThreshold.filter") ?? "");
     const type = /resource\.type = "([^"]+)"/.exec(filter)?.[1] ?? "(none)";
     const emitter = EMITTERS[type];
     return emitter?.(p, filter)
