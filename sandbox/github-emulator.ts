@@ -17,6 +17,10 @@ type PullRequest = Pick<
   base: Pick<components["schemas"]["pull-request"]["base"], "ref" | "label" | "sha">;
 };
 
+/** GitHub's limit on an issue comment body, and how it refuses a longer one. */
+const COMMENT_LIMIT = 65_536;
+const COMMENT_TOO_LONG = "Validation Failed: body is too long (maximum is 65536 characters)";
+
 const STATES = ["error", "failure", "inactive", "in_progress", "queued", "pending", "success"] as const;
 
 const ghError = (status: number, message: string): EmulatorResponse => ({
@@ -70,7 +74,10 @@ export class GitHubEmulator {
       .on("POST", "/repos/:owner/:repo/pulls", (r) => this.createPull(r.params, r.body))
       .on("GET", "/repos/:owner/:repo/issues", (r) => this.listIssues(r.params, r.query))
       .on("POST", "/repos/:owner/:repo/issues", (r) => this.createIssue(r.params, r.body))
-      .on("POST", "/repos/:owner/:repo/issues/:number/comments", (r) => this.createComment(r.params, r.body));
+      .on("POST", "/repos/:owner/:repo/issues/:number/comments", (r) => this.createComment(r.params, r.body))
+      .on("GET", "/repos/:owner/:repo/issues/:number/comments", (r) => this.listComments(r.params, r.query))
+      .on("PATCH", "/repos/:owner/:repo/issues/comments/:id", (r) => this.updateComment(r.params, r.body))
+      .on("DELETE", "/repos/:owner/:repo/issues/comments/:id", (r) => this.deleteComment(r.params));
   }
 
   static user(login: string, id: number): SimpleUser {
@@ -278,30 +285,99 @@ export class GitHubEmulator {
     return { status: 201, body: issue };
   }
 
+  /** An issue or a pull request: they share numbers, and both take comments. */
+  private thread(p: Record<string, string>): { html_url: string; url: string; number: number } | undefined {
+    const number = Number(p.number);
+    const issue = this.issues.find((i) => i.number === number && i.repository_url === this.repoUrl(p));
+    if (issue) return issue;
+    const pr = this.pulls.find((x) => x.number === number && x.url.startsWith(this.repoUrl(p)));
+    return pr && { html_url: pr.html_url, url: `${this.repoUrl(p)}/issues/${number}`, number };
+  }
+
   private createComment(p: Record<string, string>, body: unknown): EmulatorResponse {
-    const issue = this.issues.find(
-      (i) => i.number === Number(p.number) && i.repository_url === this.repoUrl(p),
-    );
-    if (!issue) return ghError(404, "Not Found");
+    const thread = this.thread(p);
+    if (!thread) return ghError(404, "Not Found");
     const text = (body as { body?: unknown } | undefined)?.body;
     if (typeof text !== "string" || !text) return ghError(422, "Validation Failed: body is missing");
+    if (text.length > COMMENT_LIMIT) return ghError(422, COMMENT_TOO_LONG);
     const id = this.nextId++;
     const now = new Date().toISOString();
     const comment: IssueComment = {
       id,
       node_id: `IC_${id}`,
       url: `${this.repoUrl(p)}/issues/comments/${id}`,
-      html_url: `${issue.html_url}#issuecomment-${id}`,
-      issue_url: issue.url,
+      html_url: `${thread.html_url}#issuecomment-${id}`,
+      issue_url: thread.url,
       body: text,
       user: this.bot,
       created_at: now,
       updated_at: now,
       author_association: "NONE",
     };
-    this.comments.get(issue.number)?.push(comment);
-    issue.comments += 1;
+    if (!this.comments.has(thread.number)) this.comments.set(thread.number, []);
+    this.comments.get(thread.number)?.push(comment);
+    const issue = this.issues.find((i) => i.number === thread.number);
+    if (issue) issue.comments += 1;
     return { status: 201, body: comment };
+  }
+
+  /** Oldest first, as GitHub lists them, paged with a Link header octokit.paginate follows. */
+  private listComments(p: Record<string, string>, q: URLSearchParams): EmulatorResponse {
+    const thread = this.thread(p);
+    if (!thread) return ghError(404, "Not Found");
+    const all = this.comments.get(thread.number) ?? [];
+    const perPage = Math.min(Math.max(Number(q.get("per_page") ?? 30) || 30, 1), 100);
+    const page = Math.max(Number(q.get("page") ?? 1) || 1, 1);
+    const last = Math.max(1, Math.ceil(all.length / perPage));
+    const link = (n: number, rel: string) =>
+      `<${this.repoUrl(p)}/issues/${thread.number}/comments?per_page=${perPage}&page=${n}>; rel="${rel}"`;
+    const links = [
+      ...(page > 1 ? [link(page - 1, "prev"), link(1, "first")] : []),
+      ...(page < last ? [link(page + 1, "next"), link(last, "last")] : []),
+    ];
+    return {
+      status: 200,
+      headers: links.length ? { link: links.join(", ") } : {},
+      body: all.slice((page - 1) * perPage, page * perPage),
+    };
+  }
+
+  private findComment(p: Record<string, string>): IssueComment | undefined {
+    const id = Number(p.id);
+    for (const list of this.comments.values()) {
+      const found = list.find((c) => c.id === id && c.url.startsWith(this.repoUrl(p)));
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  private updateComment(p: Record<string, string>, body: unknown): EmulatorResponse {
+    const comment = this.findComment(p);
+    if (!comment) return ghError(404, "Not Found");
+    const text = (body as { body?: unknown } | undefined)?.body;
+    if (typeof text !== "string" || !text) return ghError(422, "Validation Failed: body is missing");
+    if (text.length > COMMENT_LIMIT) return ghError(422, COMMENT_TOO_LONG);
+    comment.body = text;
+    comment.updated_at = new Date().toISOString();
+    return { status: 200, body: comment };
+  }
+
+  private deleteComment(p: Record<string, string>): EmulatorResponse {
+    const comment = this.findComment(p);
+    if (!comment) return ghError(404, "Not Found");
+    for (const [number, list] of this.comments) {
+      const index = list.indexOf(comment);
+      if (index < 0) continue;
+      list.splice(index, 1);
+      const issue = this.issues.find((i) => i.number === number);
+      if (issue) issue.comments -= 1;
+    }
+    return { status: 204 };
+  }
+
+  /** Every comment of an issue or pull request, for tests and the story. */
+  commentsOn(number: number): IssueComment[] {
+    return this.comments.get(number) ?? [];
   }
 
   private listPulls(p: Record<string, string>, q: URLSearchParams): EmulatorResponse {
