@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { InputError } from "../actions/lib/errors.ts";
 import { formatPlan, mandatoryViolations, planJson, planStacks, validatedConfig } from "../infra/plan.ts";
 import { policyPackConfig } from "../infra/policy-config.ts";
@@ -17,7 +17,13 @@ function projectRoot(cwd: string): string {
   }
 }
 
-function stackFilesIn(dir: string, given: string) {
+/** A stack file to read: where it is and the stack it holds. */
+export interface StackSource {
+  path: string;
+  stack: string;
+}
+
+function stackSourcesIn(dir: string, given: string): StackSource[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -32,58 +38,91 @@ function stackFilesIn(dir: string, given: string) {
   return names
     .filter((f) => /\.ya?ml$/.test(f))
     .sort()
-    .map((f) => readStackFile(join(dir, f)));
+    .map((f) => ({ path: join(dir, f), stack: stackNameOf(f) }));
 }
 
-function stackFiles(opts: {
+const stackNameOf = (file: string) =>
+  basename(file)
+    .replace(/^Pulumi\./, "")
+    .replace(/\.ya?ml$/, "");
+
+export interface StackSelection {
   cwd: string;
   stack?: string | undefined;
   all?: boolean | undefined;
   file?: string | undefined;
   dir?: string | undefined;
-}) {
+}
+
+/**
+ * The stack files a selection names. `atBase` reads the same selection in a base revision's
+ * tree, where a stack, file or directory missing is not an error but a stack the head adds.
+ */
+export function stackSources(opts: StackSelection, atBase = false): StackSource[] {
   const chosen = [opts.stack, opts.file, opts.dir].filter(Boolean).length + (opts.all ? 1 : 0);
   if (chosen > 1) throw new InputError("stack", "Give one of --stack, --all, --file or --dir");
-  if (opts.file) return [readStackFile(resolve(opts.cwd, opts.file))];
+  if (opts.file) {
+    const path = resolve(opts.cwd, opts.file);
+    return atBase && !existsSync(path) ? [] : [{ path, stack: stackNameOf(path) }];
+  }
   if (opts.dir) {
     const dir = resolve(opts.cwd, opts.dir);
-    if (!existsSync(dir)) throw new InputError("dir", `No directory ${opts.dir} (looked for ${dir})`);
-    const files = stackFilesIn(dir, opts.dir);
-    if (!files.length) throw new InputError("dir", `No .yaml stack files in ${opts.dir}`);
+    if (!existsSync(dir)) {
+      if (atBase) return [];
+      throw new InputError("dir", `No directory ${opts.dir} (looked for ${dir})`);
+    }
+    const files = stackSourcesIn(dir, opts.dir);
+    if (!files.length && !atBase) throw new InputError("dir", `No .yaml stack files in ${opts.dir}`);
     return files;
   }
-  const root = projectRoot(opts.cwd);
+  let root: string;
+  try {
+    root = projectRoot(opts.cwd);
+  } catch (err) {
+    // A project the head revision creates has no Pulumi.yaml at its base: every stack is new.
+    if (atBase && InputError.is(err)) return [];
+    throw err;
+  }
   const stacks = readdirSync(root)
     .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
     .filter((s): s is string => Boolean(s))
     .sort();
+  const sourceOf = (stack: string) => ({ path: join(root, `Pulumi.${stack}.yaml`), stack });
   if (opts.stack) {
     if (!stacks.includes(opts.stack)) {
+      if (atBase) return [];
       throw new InputError(
         "stack",
         `No stack ${opts.stack}: this project has ${stacks.join(", ") || "none"} (Pulumi.<stack>.yaml)`,
       );
     }
-    return [readStackFile(join(root, `Pulumi.${opts.stack}.yaml`), opts.stack)];
+    return [sourceOf(opts.stack)];
   }
-  const project = stacks.map((s) => readStackFile(join(root, `Pulumi.${s}.yaml`), s));
+  const project = stacks.map(sourceOf);
   const examples = join(root, "examples");
-  return opts.all && existsSync(examples) ? [...project, ...stackFilesIn(examples, "examples/")] : project;
+  return opts.all && existsSync(examples) ? [...project, ...stackSourcesIn(examples, "examples/")] : project;
 }
 
-export interface PlanOptions {
-  cwd: string;
-  stack?: string | undefined;
-  all?: boolean | undefined;
-  file?: string | undefined;
-  dir?: string | undefined;
+const readSources = (sources: StackSource[]) => sources.map((s) => readStackFile(s.path, s.stack));
+
+export interface PlanOptions extends StackSelection {
   json?: boolean | undefined;
+  /** A git revision: print what the working tree changes from it instead of the inventory. */
+  diff?: string | undefined;
   policyPackConfig?: boolean | undefined;
 }
 
 /** The plan's text or JSON, and its exit code: 1 when a stack breaks a mandatory policy. */
 export async function runPlan(opts: PlanOptions): Promise<{ output: string; exitCode: number }> {
-  const files = stackFiles(opts);
+  if (opts.diff !== undefined) {
+    if (opts.policyPackConfig)
+      throw new InputError("diff", "--diff and --policy-pack-config do not go together: give one");
+    if (!opts.diff.trim())
+      throw new InputError("diff", "--diff needs a git revision, e.g. --diff origin/main");
+    const { runPlanDiff } = await import("./plan-diff.ts");
+    return runPlanDiff({ ...opts, diff: opts.diff }, stackSources);
+  }
+  const files = readSources(stackSources(opts));
   if (opts.policyPackConfig) {
     if (files.length !== 1)
       throw new InputError(

@@ -59,6 +59,20 @@ async function settled(): Promise<void> {
   await settings.waitForRPCs?.();
 }
 
+/** What a plan evaluates a secret as: its name, never a value (plans run without the stack's key). */
+export const secretStandIn = (name: string) => `(secret ${name})`;
+
+/**
+ * A secret's stand-in qualified with the digest of its ciphertext in the stack file, so that two
+ * plans of the same stack tell a re-keyed secret from an unchanged one without seeing either.
+ */
+export function secretIdentity(value: unknown, digests: Record<string, string>): string {
+  return JSON.stringify(value).replace(
+    /\(secret ([^)\s]+)\)/g,
+    (standIn, name: string) => `${standIn.slice(0, -1)} ${digests[name] ?? "unknown"})`,
+  );
+}
+
 /** A stack file's config, validated, with every secret it needs present. */
 export function validatedConfig(file: StackFile): StackConfig {
   const config = parseStackConfig(file.values, file.stack);
@@ -203,7 +217,7 @@ async function evaluate(
       false,
     );
     const inventories = batch.map((i) =>
-      buildStack(configs[i] as StackConfig, (name) => pulumi.secret(`(secret ${name})`), {
+      buildStack(configs[i] as StackConfig, (name) => pulumi.secret(secretStandIn(name)), {
         ...options,
         transformations: [record],
       }),

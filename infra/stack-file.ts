@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { parse } from "yaml";
@@ -46,4 +47,29 @@ export function readStackFile(
   if (problems.length)
     throw new StackConfigError(`Stack ${stack} (${path}) has secrets in plain text:\n${problems.join("\n")}`);
   return { stack, source: path, values, secretNames };
+}
+
+/**
+ * A short digest of each `garde-secrets:*` ciphertext in a stack file: re-encrypting a new value
+ * changes it, and it says nothing about the value. garde plan --diff compares secrets by it.
+ * Lenient on purpose: a base revision's file may predate today's rules.
+ */
+export function secretDigestsOf(path: string): Record<string, string> {
+  let config: Record<string, unknown> = {};
+  try {
+    config = (parse(readFileSync(path, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {};
+  } catch {
+    return {};
+  }
+  const digests: Record<string, string> = {};
+  for (const [key, value] of Object.entries(config)) {
+    const [namespace, name] = key.split(":");
+    if (namespace !== "garde-secrets" || !name) continue;
+    const secure = (value as { secure?: unknown } | null)?.secure;
+    digests[name] = createHash("sha256")
+      .update(typeof secure === "string" ? secure : JSON.stringify(value))
+      .digest("hex")
+      .slice(0, 16);
+  }
+  return digests;
 }

@@ -9,6 +9,7 @@ export const planCommand: Command = {
     "Policy violations first (mandatory, then advisory, each with how to fix it), then resources by type, alerts with thresholds and routes, backups and their schedules, secrets.",
     "Exits 1 when a stack breaks a mandatory policy: mandatory in prod, advisory in dev and staging, overridden in garde:policies.",
     "Without a flag: the project's stacks (Pulumi.<stack>.yaml beside Pulumi.yaml).",
+    "--diff BASE evaluates the stacks at BASE and in the working tree the same way and prints what changes, deletes and replaces first; stacks added or removed are named. Exits 1 when a mandatory policy fails on the working tree, 2 on a revision git does not know.",
   ],
   flags: [
     {
@@ -25,6 +26,13 @@ export const planCommand: Command = {
     { name: "file", kind: "string", value: "FILE", description: "One stack file anywhere." },
     { name: "dir", kind: "string", value: "DIR", description: "Every .yaml stack file in a directory." },
     {
+      name: "diff",
+      kind: "string",
+      value: "BASE",
+      description:
+        "What the working tree changes from git revision BASE (origin/main, a tag, a commit), per stack: creates, updates by property old → new, replaces, deletes. Secrets show as [secret].",
+    },
+    {
       name: "policy-pack-config",
       kind: "boolean",
       description:
@@ -37,6 +45,7 @@ export const planCommand: Command = {
     "garde plan --all --json | jq '.[].stack'",
     "garde plan --file examples/cesizen-nextjs.yaml",
     "garde plan --stack prod --policy-pack-config > prod-policies.json",
+    "garde plan --all --diff origin/main --json > review.json",
   ],
   async run(args, ctx) {
     noPositionals(this, args);
@@ -49,6 +58,7 @@ export const planCommand: Command = {
       dir: stringFlag(args, "dir"),
       json: args.values.json === true,
       policyPackConfig: args.values["policy-pack-config"] === true,
+      diff: stringFlag(args, "diff"),
     });
     ctx.stdout(output);
     return exitCode;

@@ -195,12 +195,13 @@ export class Alerting extends pulumi.ComponentResource {
     const metricOf = (entry: CatalogueEntry) =>
       entry.id === "failed-logins" ? `logging.googleapis.com/user/${logMetricName}` : entry.metric;
 
+    const policyNames: pulumi.Output<string>[] = [];
     this.policies = args.policies.map(({ entry, threshold }) => {
       const routes = CHANNELS_BY_SEVERITY[entry.severity].filter((kind) =>
         channels.some((ch) => ch.kind === kind),
       );
       const title = entry.title(threshold);
-      new gcp.monitoring.AlertPolicy(
+      const policy = new gcp.monitoring.AlertPolicy(
         `${name}-${entry.id}`,
         {
           project: args.project,
@@ -241,43 +242,31 @@ export class Alerting extends pulumi.ComponentResource {
         // A policy on a log metric 404s until the metric exists.
         { parent: this, ...(entry.id === "failed-logins" && logMetric ? { dependsOn: [logMetric] } : {}) },
       );
+      policyNames.push(policy.name);
       return { id: entry.id, title, severity: entry.severity, threshold, unit: entry.unit, routes };
     });
 
+    // Alert charts read each policy (its metric, its threshold line) by the name Cloud Monitoring
+    // gave it: retuning a threshold changes the policy alone, and the dashboard never drifts.
     new gcp.monitoring.Dashboard(
       `${name}-dashboard`,
       {
         project: args.project,
-        dashboardJson: JSON.stringify({
-          displayName: `${args.app} ${args.environment}`,
-          mosaicLayout: {
-            columns: 12,
-            tiles: args.policies.map(({ entry, threshold }, i) => ({
-              xPos: (i % 2) * 6,
-              yPos: Math.floor(i / 2) * 4,
-              width: 6,
-              height: 4,
-              widget: {
-                title: entry.title(threshold),
-                xyChart: {
-                  dataSets: [
-                    {
-                      timeSeriesQuery: {
-                        timeSeriesFilter: {
-                          filter: conditionFilter(entry, metricOf(entry), args.scope, args.hosts),
-                          aggregation: {
-                            alignmentPeriod: `${entry.alignmentSeconds}s`,
-                            perSeriesAligner: entry.aligner,
-                          },
-                        },
-                      },
-                    },
-                  ],
-                },
-              },
-            })),
-          },
-        }),
+        dashboardJson: pulumi.all(policyNames).apply((names) =>
+          JSON.stringify({
+            displayName: `${args.app} ${args.environment}`,
+            mosaicLayout: {
+              columns: 12,
+              tiles: args.policies.map(({ entry }, i) => ({
+                xPos: (i % 2) * 6,
+                yPos: Math.floor(i / 2) * 4,
+                width: 6,
+                height: 4,
+                widget: { title: `[${entry.severity}] ${entry.id}`, alertChart: { name: names[i] } },
+              })),
+            },
+          }),
+        ),
       },
       parent,
     );
