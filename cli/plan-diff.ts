@@ -90,7 +90,12 @@ export async function runPlanDiff(
         return plan ? policiesOf(plan) : [];
       },
     );
-    const review: Review = { base: opts.diff, baseCommit: base.commit, stacks };
+    const review: Review = {
+      base: opts.diff,
+      baseCommit: base.commit,
+      baseProgram: program === GARDE_ROOT ? "installed" : "revision",
+      stacks,
+    };
     const exitCode = stacks.some((s) => mandatoryOf(s).length) ? 1 : 0;
     const output = opts.json ? `${JSON.stringify(review, null, 2)}\n` : formatReview(review);
     return { output, exitCode, review };

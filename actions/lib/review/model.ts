@@ -52,6 +52,8 @@ export interface Review {
   /** The base revision as given (origin/main), and the commit it named. */
   base: string;
   baseCommit?: string | undefined;
+  /** Which infra program evaluated the base: its own (garde versioned in the repo) or the installed one. */
+  baseProgram?: "revision" | "installed" | undefined;
   stacks: StackReview[];
 }
 

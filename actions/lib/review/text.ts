@@ -57,5 +57,11 @@ export function formatStackReview(s: StackReview): string {
 
 export function formatReview(review: Review): string {
   const base = review.baseCommit ? `${review.base} (${review.baseCommit.slice(0, 12)})` : review.base;
-  return `changes from ${base} to the working tree\n\n${review.stacks.map(formatStackReview).join("\n\n")}\n`;
+  const program =
+    review.baseProgram === "revision"
+      ? ", each side evaluated with its own infra program"
+      : review.baseProgram === "installed"
+        ? ", both evaluated with the installed infra program"
+        : "";
+  return `changes from ${base} to the working tree${program}\n\n${review.stacks.map(formatStackReview).join("\n\n")}\n`;
 }
