@@ -1,13 +1,14 @@
-/** Pulumi's marker for a secret value in serialized inputs. */
-export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+import { isSecretEnvelope, SIG_KEY } from "../actions/lib/review/pulumi-values.ts";
+
+/** Pulumi's signature key on special values in serialized inputs (secrets, assets, archives). */
+export const SECRET_SIG = SIG_KEY;
 
 /** The inputs with each secret envelope replaced by what `replace` makes of its value. */
 function mapSecrets(value: unknown, replace: (secret: unknown) => unknown): unknown {
+  if (isSecretEnvelope(value)) return replace(value.value);
   if (Array.isArray(value)) return value.map((v) => mapSecrets(v, replace));
-  if (value && typeof value === "object") {
-    if (SECRET_SIG in value) return replace((value as { value?: unknown }).value);
+  if (value && typeof value === "object")
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapSecrets(v, replace)]));
-  }
   return value;
 }
 

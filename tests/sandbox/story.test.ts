@@ -47,6 +47,16 @@ describe("npm start", () => {
     expect(stdout).toMatch(/✓ garde drill: passed \([\w-]+\)/);
     expect(stdout).toMatch(/✓\s+public\.order_lines\s+60000\s+60000/);
     expect(stdout).toMatch(/✓\s+check: no order line without its order\s+\{"equals":0\}\s+0/);
+    expect(stdout).toMatch(
+      /9\. A PR raises prod's latency threshold[\s\S]*garde plan --stack prod --diff main\s+\(exit 0[\s\S]*conditions\[0\]\.conditionThreshold\.thresholdValue: 2000 → 3000[\s\S]*\+ create\s+gcp:secretmanager\/secret:Secret shop-prod-secrets-stripe-key/,
+    );
+    expect(stdout).toMatch(
+      /✓ PR #\d+: comment created at https:\/\/github\.com\/acme\/shop\/pull\/\d+#issuecomment-\d+/,
+    );
+    expect(stdout).toMatch(/│ <!-- garde:infra-review stack=prod -->/);
+    expect(stdout).toMatch(
+      /✓ second push: comment updated in place \(same comment, 1 on the PR\); it now reads thresholdValue 2000 → 2500/,
+    );
     const repo = /app repo (\S+)/.exec(stdout)?.[1];
     expect(repo).toBeTruthy();
     expect(existsSync(repo as string)).toBe(false);

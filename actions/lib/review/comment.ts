@@ -120,6 +120,7 @@ export function renderComment(s: StackReview, ctx: CommentContext = {}, limit = 
     "",
     ...policyLines(s),
     "",
+    "",
   ].join("\n");
   const footer = `\n<sub>${escapeHtml(ctx.source ?? "garde plan --diff")}${ctx.base ? ` · base ${code(ctx.base)}` : ""}${ctx.head ? ` · head ${code(ctx.head.slice(0, 12))}` : ""} · edited in place on every push</sub>\n`;
   const sections: Section[] = [
