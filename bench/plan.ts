@@ -20,7 +20,7 @@ async function timed(args: string[]): Promise<number> {
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] as number;
 
 /** 50 apps × dev/staging/prod, each a copy of the reference stack with its own names. */
-function generate(dir: string): void {
+export function generate(dir: string): void {
   for (const env of ["dev", "staging", "prod"]) {
     const template = readFileSync(join(root, `Pulumi.${env}.yaml`), "utf8");
     for (let i = 0; i < 50; i++) {

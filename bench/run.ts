@@ -5,6 +5,7 @@
 import { benchBackup } from "./backup.ts";
 import { benchDeployColdStart } from "./deploy-cold-start.ts";
 import { benchPlan } from "./plan.ts";
+import { benchPlanDiff } from "./plan-diff.ts";
 import { benchRollback } from "./rollback.ts";
 import { benchRotation } from "./rotation.ts";
 import { benchSmokeLoad } from "./smoke-load.ts";
@@ -14,6 +15,7 @@ const BENCHES: [name: string, title: string, run: () => Promise<void>][] = [
   ["smoke", "smoke-test load phase vs autocannon", benchSmokeLoad],
   ["rollback", "auto-rollback", benchRollback],
   ["plan", "garde plan", benchPlan],
+  ["plan-diff", "garde plan --diff BASE vs garde plan", benchPlanDiff],
   ["rotation", "key rotation under load", benchRotation],
   ["backup", "backup + restore drill vs pg_dump | pg_restore", benchBackup],
 ];
