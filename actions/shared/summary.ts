@@ -1,9 +1,5 @@
 import * as core from "@actions/core";
-
-/** Job summaries are HTML-ish Markdown: untrusted text (branch names, reasons) is escaped. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"'|]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+import { escapeHtml } from "../lib/html.ts";
 
 /** A table whose first row is the header. */
 export type Rows = string[][];

@@ -1,3 +1,4 @@
+import { escapeHtml } from "../html.ts";
 import {
   countsOf,
   hasChanges,
@@ -17,8 +18,6 @@ const VALUE_CHARS = 200;
 /** The hidden line a stack's comment is found again by, on every push. */
 export const markerFor = (stack: string) => `<!-- garde:infra-review stack=${stack} -->`;
 
-/** Comments hold untrusted text (resource names, values): HTML-escape it, and `|` for tables. */
-export const escapeHtml = (text: string) => text.replace(/[&<>"'|]/g, (c) => `&#${c.charCodeAt(0)};`);
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 const code = (text: string) => `<code>${escapeHtml(text)}</code>`;
 const value = (v: unknown) => code(clip(JSON.stringify(v) ?? "undefined", VALUE_CHARS));
