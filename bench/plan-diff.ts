@@ -4,11 +4,12 @@
  * 50 apps × 3 environments (a product repository with ten prod stacks retuned). Goal ≤ 2.2×:
  * the base and the head, little more.
  */
-import { execFile, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { execFile } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { scratchRepo } from "../sandbox/scratch-repo.ts";
 import { generate } from "./plan.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -31,15 +32,11 @@ const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length
 
 /** A product repository of 150 generated stacks on main, with ten prod thresholds raised on a branch. */
 function productRepo(): string {
-  const repo = mkdtempSync(join(tmpdir(), "garde-diff-bench-"));
+  const { dir: repo } = scratchRepo("garde-diff-bench-", (dir) => {
+    mkdirSync(join(dir, "stacks"));
+    generate(join(dir, "stacks"));
+  });
   const stacks = join(repo, "stacks");
-  mkdirSync(stacks);
-  generate(stacks);
-  const git = (...args: string[]) =>
-    execFileSync("git", ["-c", "user.name=b", "-c", "user.email=b@example.com", ...args], { cwd: repo });
-  git("init", "-q", "-b", "main");
-  git("add", ".");
-  git("commit", "-q", "-m", "base");
   for (let i = 0; i < 10; i++) {
     const file = join(stacks, `app${String(i).padStart(2, "0")}-prod.yaml`);
     writeFileSync(

@@ -3,15 +3,7 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve, sep } from "node:path";
 import { InputError } from "../actions/lib/errors.ts";
-
-function git(cwd: string, args: string[]): string {
-  return execFileSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-    maxBuffer: 64 * 1024 * 1024,
-  }).trim();
-}
+import { gitOutput as git } from "./git.ts";
 
 /** A base revision checked out beside the working tree, and how head paths map into it. */
 export interface BaseTree {

@@ -1,13 +1,18 @@
 import { execFileSync } from "node:child_process";
 
+/** git's trimmed output in cwd; throws when git fails (no repository, an unknown revision). */
+export function gitOutput(cwd: string, args: string[]): string {
+  return execFileSync("git", args, {
+    cwd,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "ignore"],
+    timeout: 5_000,
+  }).trim();
+}
+
 function git(cwd: string, args: string[]): string | undefined {
   try {
-    return execFileSync("git", args, {
-      cwd,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-      timeout: 5_000,
-    }).trim();
+    return gitOutput(cwd, args);
   } catch {
     return undefined;
   }

@@ -1,9 +1,9 @@
 import { existsSync, readdirSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { InputError } from "../actions/lib/errors.ts";
 import { formatPlan, mandatoryViolations, planJson, planStacks, validatedConfig } from "../infra/plan.ts";
 import { policyPackConfig } from "../infra/policy-config.ts";
-import { readStackFile, type StackFile } from "../infra/stack-file.ts";
+import { readStackFile, type StackFile, stackNameOf } from "../infra/stack-file.ts";
 
 /** Where the stacks are: Pulumi.<stack>.yaml beside Pulumi.yaml. */
 function projectRoot(cwd: string): string {
@@ -40,11 +40,6 @@ function stackSourcesIn(dir: string, given: string): StackSource[] {
     .sort()
     .map((f) => ({ path: join(dir, f), stack: stackNameOf(f) }));
 }
-
-const stackNameOf = (file: string) =>
-  basename(file)
-    .replace(/^Pulumi\./, "")
-    .replace(/\.ya?ml$/, "");
 
 export interface StackSelection {
   cwd: string;

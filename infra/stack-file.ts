@@ -14,12 +14,13 @@ export interface StackFile {
   secretNames: string[];
 }
 
-export function readStackFile(
-  path: string,
-  stack = basename(path)
+/** The stack a file holds by its name: Pulumi.prod.yaml → prod, examples/lms.yaml → lms. */
+export const stackNameOf = (path: string) =>
+  basename(path)
     .replace(/^Pulumi\./, "")
-    .replace(/\.ya?ml$/, ""),
-): StackFile {
+    .replace(/\.ya?ml$/, "");
+
+export function readStackFile(path: string, stack = stackNameOf(path)): StackFile {
   let document: unknown;
   try {
     document = parse(readFileSync(path, "utf8"));

@@ -3,9 +3,7 @@
  * plan --diff compares the branch with main offline, the infra-review core comments on the PR
  * (the GitHub emulator), then a second push retunes the threshold and the same comment is edited.
  */
-import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GitHubClient } from "../actions/lib/github-client.ts";
 import { type Reporter, systemClock } from "../actions/lib/reporter.ts";
@@ -14,15 +12,9 @@ import { publishReviews } from "../actions/lib/review/publish.ts";
 import { stackSources } from "../cli/plan-command.ts";
 import { runPlanDiff } from "../cli/plan-diff.ts";
 import type { Sandbox } from "./sandbox.ts";
+import { scratchRepo } from "./scratch-repo.ts";
 
 const ROOT = join(import.meta.dirname, "..");
-
-function git(cwd: string, ...args: string[]) {
-  execFileSync("git", ["-c", "user.name=garde story", "-c", "user.email=story@garde.test", ...args], {
-    cwd,
-    stdio: "ignore",
-  });
-}
 
 const indent = (text: string, pad: string, lines: number) =>
   text
@@ -33,17 +25,15 @@ const indent = (text: string, pad: string, lines: number) =>
     .join("\n");
 
 export async function reviewStory(sandbox: Sandbox, reporter: Reporter): Promise<void> {
-  const repo = mkdtempSync(join(tmpdir(), "garde-review-"));
+  const { dir: repo, git } = scratchRepo("garde-review-", (dir) => {
+    for (const f of ["Pulumi.yaml", "Pulumi.prod.yaml"]) copyFileSync(join(ROOT, f), join(dir, f));
+  });
   try {
-    for (const f of ["Pulumi.yaml", "Pulumi.prod.yaml"]) copyFileSync(join(ROOT, f), join(repo, f));
-    git(repo, "init", "-q", "-b", "main");
-    git(repo, "add", ".");
-    git(repo, "commit", "-q", "-m", "prod as it runs");
-    git(repo, "checkout", "-q", "-b", "feature/latency");
+    git("checkout", "-q", "-b", "feature/latency");
     const prod = join(repo, "Pulumi.prod.yaml");
     const push = (change: (text: string) => string, message: string) => {
       writeFileSync(prod, change(readFileSync(prod, "utf8")));
-      git(repo, "commit", "-q", "-am", message);
+      git("commit", "-q", "-am", message);
     };
     push(
       (t) =>

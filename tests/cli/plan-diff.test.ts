@@ -1,31 +1,20 @@
-import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Review, StackReview } from "../../actions/lib/review/model.ts";
+import { scratchRepo } from "../../sandbox/scratch-repo.ts";
 import { execNode } from "../processes.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "bin/garde.js");
 const CANARY = "CANARY-9f3b2c-never-printed";
 
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
-    cwd,
-    encoding: "utf8",
-  });
-
-/** A product repository: garde's Pulumi.yaml and two of its reference stacks, committed. */
-function productRepo(): string {
-  const dir = mkdtempSync(join(tmpdir(), "garde-diff-"));
-  for (const f of ["Pulumi.yaml", "Pulumi.prod.yaml", "Pulumi.dev.yaml"])
-    copyFileSync(join(ROOT, f), join(dir, f));
-  git(dir, "init", "-q", "-b", "main");
-  git(dir, "add", ".");
-  git(dir, "commit", "-q", "-m", "base");
-  return dir;
-}
+/** A product repository: garde's Pulumi.yaml and two of its reference stacks, committed on main. */
+const productRepo = () =>
+  scratchRepo("garde-diff-", (dir) => {
+    for (const f of ["Pulumi.yaml", "Pulumi.prod.yaml", "Pulumi.dev.yaml"])
+      copyFileSync(join(ROOT, f), join(dir, f));
+  }).dir;
 
 const edit = (path: string, change: (text: string) => string) => {
   const before = readFileSync(path, "utf8");

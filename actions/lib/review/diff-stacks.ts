@@ -1,4 +1,10 @@
-import type { ResourceChange, ResourceUpdate, ReviewPolicy, StackReview } from "./model.ts";
+import {
+  hasChanges,
+  type ResourceChange,
+  type ResourceUpdate,
+  type ReviewPolicy,
+  type StackReview,
+} from "./model.ts";
 import { diffInputs } from "./property-diff.ts";
 import { forcesReplacement } from "./replacement.ts";
 
@@ -55,10 +61,9 @@ export function diffStack(
     else updates.push({ urn, type: now.type, diffs });
   }
   for (const [urn, old] of before) if (!after.has(urn)) deletes.push({ urn, type: old.type });
-  const changed = creates.length + deletes.length + updates.length + replaces.length > 0;
-  return {
+  const review: StackReview = {
     stack,
-    status: !base ? "added" : !head ? "removed" : changed ? "changed" : "unchanged",
+    status: "unchanged",
     creates: creates.sort(byUrn),
     updates: updates.sort(byUrn),
     replaces: replaces.sort(byUrn),
@@ -66,6 +71,8 @@ export function diffStack(
     unchanged,
     policies,
   };
+  review.status = !base ? "added" : !head ? "removed" : hasChanges(review) ? "changed" : "unchanged";
+  return review;
 }
 
 /** Every stack on either side, in name order. */

@@ -1,6 +1,12 @@
 import { z } from "zod";
 import { InputError } from "../errors.ts";
-import type { PropertyChange, ResourceChange, ResourceUpdate, StackReview } from "./model.ts";
+import {
+  hasChanges,
+  type PropertyChange,
+  type ResourceChange,
+  type ResourceUpdate,
+  type StackReview,
+} from "./model.ts";
 import { diffInputs, shown } from "./property-diff.ts";
 
 /**
@@ -164,6 +170,6 @@ export function reviewFromPreview(json: unknown, source: string, stackName?: str
     unchanged: Math.max(0, same - (rootSame ? 1 : 0)),
     policies: [],
   };
-  if (creates.length + deletes.length + updates.length + replaces.size) review.status = "changed";
+  if (hasChanges(review)) review.status = "changed";
   return review;
 }
