@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { type EmulatorResponse, JsonRouter } from "./http-server.ts";
+import { type EmulatorResponse, JsonRouter, type ListenOptions } from "./http-server.ts";
 
 interface Alert {
   name: string;
@@ -27,8 +27,8 @@ export class GcpMonitoringEmulator {
     this.router.on("GET", "/v3/projects/:project/alerts", (r) => this.list(r.params.project ?? "", r.query));
   }
 
-  async start(): Promise<string> {
-    this.url = await this.router.listen();
+  async start(opts: ListenOptions = {}): Promise<string> {
+    this.url = await this.router.listen(opts);
     return this.url;
   }
 

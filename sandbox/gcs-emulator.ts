@@ -9,12 +9,12 @@ import {
   statSync,
   truncateSync,
 } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { CRC32C } from "@google-cloud/storage";
+import { closeServer, type ListenOptions, listenLocal } from "./http-server.ts";
 
 interface StoredObject {
   bucket: string;
@@ -65,23 +65,20 @@ export class GcsEmulator {
     return this.uploads.size;
   }
 
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => {
+  async start(opts: ListenOptions = {}): Promise<string> {
+    const { server, url } = await listenLocal((req, res) => {
       this.handle(req, res).catch((err: Error) => {
         if (!res.headersSent) this.json(req, res, 500, { error: { code: 500, message: err.message } });
         else res.destroy();
       });
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    }, opts);
+    this.server = server;
+    this.url = url;
     return this.url;
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.server?.closeAllConnections();
-      this.server?.close(() => resolve());
-    });
+    await closeServer(this.server);
     rmSync(this.dir, { recursive: true, force: true });
   }
 

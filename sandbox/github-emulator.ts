@@ -1,6 +1,6 @@
 import type { components } from "@octokit/openapi-types";
 import sodium from "libsodium-wrappers";
-import { type EmulatorResponse, JsonRouter } from "./http-server.ts";
+import { type EmulatorResponse, JsonRouter, type ListenOptions } from "./http-server.ts";
 
 /** GitHub ids fit in a JS number; the OpenAPI description allows bigint for the future. */
 type Deployment = components["schemas"]["deployment"] & { id: number };
@@ -104,10 +104,10 @@ export class GitHubEmulator {
     };
   }
 
-  async start(): Promise<string> {
+  async start(opts: ListenOptions = {}): Promise<string> {
     await sodium.ready;
     this.sealKeys = sodium.crypto_box_keypair();
-    this.url = await this.router.listen();
+    this.url = await this.router.listen(opts);
     return this.url;
   }
 

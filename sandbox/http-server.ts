@@ -1,5 +1,78 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import { createServer as createTlsServer } from "node:https";
+import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
+
+/** How an emulator listens: on TLS when given a certificate (as the vendor does), on a fixed port when given one. */
+export interface ListenOptions {
+  tls?: { key: string; cert: string } | undefined;
+  /** 0 or absent: any free port. */
+  port?: number | undefined;
+  /** With tls: the same port also answers plain HTTP (told apart by the first byte of a connection). */
+  plainToo?: boolean | undefined;
+}
+
+/** The first byte of a TLS ClientHello (a handshake record). */
+const TLS_HANDSHAKE = 0x16;
+
+/**
+ * A server that hands each connection to the TLS or the plain HTTP server by its first byte, so
+ * one address serves https:// (what the Vercel CLI prints for a deployment) and http:// alike.
+ */
+function dualProtocolServer(tls: { key: string; cert: string }, handler: RequestListener): Server {
+  const secure = createTlsServer(tls, handler);
+  const plain = createServer(handler);
+  const sockets = new Set<Socket>();
+  const front = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    socket.once("data", (first: Buffer) => {
+      socket.pause();
+      socket.unshift(first);
+      (first[0] === TLS_HANDSHAKE ? secure : plain).emit("connection", socket);
+      process.nextTick(() => socket.resume());
+    });
+  });
+  // closeServer() calls these: connections are the front's, not the inner servers'.
+  return Object.assign(front, {
+    closeAllConnections: () => {
+      for (const socket of sockets) socket.destroy();
+    },
+  }) as unknown as Server;
+}
+
+/** Listens on 127.0.0.1 only (nothing of the sandbox is reachable from the network); returns the base URL. */
+export async function listenLocal(
+  handler: RequestListener,
+  opts: ListenOptions = {},
+): Promise<{ server: Server; url: string }> {
+  const server: Server = !opts.tls
+    ? createServer(handler)
+    : opts.plainToo
+      ? dualProtocolServer(opts.tls, handler)
+      : createTlsServer(opts.tls, handler);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return { server, url: `${opts.tls ? "https" : "http"}://127.0.0.1:${port}` };
+}
+
+/** Closes a server and the keep-alive connections that would hold it open. */
+export async function closeServer(server: Server | undefined): Promise<void> {
+  if (!server?.listening) return;
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
 
 /** A matched request, as emulator handlers see it. */
 export interface EmulatorRequest {
@@ -139,19 +212,15 @@ export class JsonRouter {
     });
   }
 
-  async listen(): Promise<string> {
-    this.server = createServer((req, res) => {
+  async listen(opts: ListenOptions = {}): Promise<string> {
+    const { server, url } = await listenLocal((req, res) => {
       void this.handle(req, res);
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
-    const { port } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
+    }, opts);
+    this.server = server;
+    return url;
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(this.server);
   }
 }

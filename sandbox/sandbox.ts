@@ -1,9 +1,10 @@
-import { randomBytes } from "node:crypto";
+import { randomInt } from "node:crypto";
 import { GcpMonitoringEmulator } from "./gcp-monitoring-emulator.ts";
 import { GitHubEmulator } from "./github-emulator.ts";
+import type { ListenOptions } from "./http-server.ts";
 import { SampleApp } from "./sample-app.ts";
 import { SlackEmulator } from "./slack-emulator.ts";
-import { VercelEmulator } from "./vercel-emulator.ts";
+import { VercelEmulator } from "./vercel/emulator.ts";
 
 export interface Sandbox {
   app: SampleApp;
@@ -31,12 +32,28 @@ export interface SandboxOptions {
   project?: string;
   /** owner/name the sample app stands for on GitHub (default garde-sandbox/sample-app). */
   repository?: string;
+  /** Serve the APIs over TLS with this certificate (the Vercel CLI refuses plain HTTP). */
+  tls?: ListenOptions["tls"];
+  /** Listen on fixed ports from here: Vercel, GitHub, Slack, Cloud Monitoring in that order. */
+  portBase?: number;
 }
+
+const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/** Random letters and digits, as vendors' tokens are made (the Vercel CLI refuses a token holding "-"). */
+export function alphanumeric(length: number): string {
+  return Array.from({ length }, () => ALPHANUMERIC[randomInt(ALPHANUMERIC.length)]).join("");
+}
+
+/** A Vercel access token's shape: 24 letters and digits. */
+export const vercelTokenLike = () => alphanumeric(24);
+/** A GitHub App installation token's shape: ghs_ and 36 letters and digits. */
+export const githubTokenLike = () => `ghs_${alphanumeric(36)}`;
 
 /** Starts the Vercel and GitHub emulators and the sample app's repository; stop() removes all of it. */
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
-  const vercelToken = opts.vercelToken ?? `sandbox-vercel-${randomBytes(12).toString("hex")}`;
-  const githubToken = opts.githubToken ?? `ghs_sandbox${randomBytes(12).toString("hex")}`;
+  const vercelToken = opts.vercelToken ?? vercelTokenLike();
+  const githubToken = opts.githubToken ?? githubTokenLike();
   const app = SampleApp.create();
   const vercel = new VercelEmulator({
     token: vercelToken,
@@ -49,7 +66,16 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const monitoring = new GcpMonitoringEmulator("garde-sandbox");
   const stopAll = () => Promise.allSettled([vercel.stop(), github.stop(), slack.stop(), monitoring.stop()]);
   try {
-    await Promise.all([vercel.start(), github.start(), slack.start(), monitoring.start()]);
+    const listen = (index: number): ListenOptions => ({
+      tls: opts.tls,
+      port: opts.portBase ? opts.portBase + index : 0,
+    });
+    await Promise.all([
+      vercel.start(listen(0)),
+      github.start(listen(1)),
+      slack.start(listen(2)),
+      monitoring.start(listen(3)),
+    ]);
   } catch (err) {
     await stopAll();
     app.remove();

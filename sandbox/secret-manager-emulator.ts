@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type EmulatorResponse, JsonRouter } from "./http-server.ts";
+import { type EmulatorResponse, JsonRouter, type ListenOptions } from "./http-server.ts";
 
 interface Version {
   name: string;
@@ -56,8 +56,8 @@ export class SecretManagerEmulator {
       );
   }
 
-  async start(): Promise<string> {
-    this.url = await this.router.listen();
+  async start(opts: ListenOptions = {}): Promise<string> {
+    this.url = await this.router.listen(opts);
     this.port = Number(new URL(this.url).port);
     return this.url;
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { closeServer, type ListenOptions, listenLocal } from "./http-server.ts";
 
 /**
  * Slack incoming webhooks: POST JSON to a secret URL, answered "ok" (text/plain). An unknown
@@ -14,8 +14,8 @@ export class SlackEmulator {
   readonly faults: { status: number; headers?: Record<string, string> }[] = [];
   webhookUrl = "";
 
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => {
+  async start(opts: ListenOptions = {}): Promise<string> {
+    const { server, url } = await listenLocal((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
@@ -42,16 +42,13 @@ export class SlackEmulator {
           res.end("invalid_payload");
         }
       });
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
-    this.webhookUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}${this.path}`;
+    }, opts);
+    this.server = server;
+    this.webhookUrl = `${url}${this.path}`;
     return this.webhookUrl;
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(this.server);
   }
 }

@@ -68,7 +68,7 @@ function printLedger(sandbox: Sandbox) {
   }
   const live = [...sandbox.vercel.projects.values()][0]?.productionDeploymentId;
   console.log(
-    `    production serves ${live}; ${STAGING_ALIAS} serves ${sandbox.vercel.aliases.get(STAGING_ALIAS)}`,
+    `    production serves ${live}; ${STAGING_ALIAS} serves ${sandbox.vercel.aliasTarget(STAGING_ALIAS)}`,
   );
 }
 

@@ -34,7 +34,7 @@ describe("deploy pipeline on the sandbox", () => {
     const { result } = await deployPush("develop", sha);
     expect(result.environment).toBe("staging");
     expect(result.environmentUrl).toBe("https://staging.example.com");
-    expect(sandbox.vercel.aliases.get("staging.example.com")).toBe(result.deploymentId);
+    expect(sandbox.vercel.aliasTarget("staging.example.com")).toBe(result.deploymentId);
     expect(sandbox.github.latestState(result.githubDeploymentId)).toBe("success");
     expect((await fetch(result.url)).status).toBe(200);
 
@@ -87,7 +87,7 @@ describe("deploy pipeline on the sandbox", () => {
     expect((err as Error).message).toMatch(
       /did not take the staging alias: .*JSON \/status is "degraded", expected "ok"/,
     );
-    expect(sandbox.vercel.aliases.get("staging.example.com")).toBe(good.result.deploymentId);
+    expect(sandbox.vercel.aliasTarget("staging.example.com")).toBe(good.result.deploymentId);
   });
 
   it("records a failed build as a failed GitHub deployment", async () => {

@@ -87,7 +87,7 @@ describe("rotating an API token consumed by a Vercel app", () => {
     expect(await keyCheck(sandbox, second)).toBe(200);
     expect(await keyCheck(sandbox, first)).toBe(200); // the overlap: still accepted
     expect(await keyCheck(sandbox, "grd_forged")).toBe(401);
-    expect(sandbox.vercel.projects.values().next().value?.env).toMatchObject({
+    expect(sandbox.vercel.envOf(sandbox.project)).toMatchObject({
       API_TOKEN: second,
       API_TOKEN_PREVIOUS: first,
     });
@@ -110,7 +110,7 @@ describe("rotating an API token consumed by a Vercel app", () => {
     );
     expect(live(sandbox)).toBe(serving);
     expect(await keyCheck(sandbox, current)).toBe(200);
-    expect(sandbox.vercel.projects.values().next().value?.env.API_TOKEN).toBe(current);
+    expect(sandbox.vercel.envOf(sandbox.project).API_TOKEN).toBe(current);
     expect((await store.snapshot("api-token")).current).toBe("1");
   });
 
@@ -125,7 +125,7 @@ describe("rotating an API token consumed by a Vercel app", () => {
       planned: [{ secret: "api-token", step: "idle", due: true, rotatedAt: null }],
       reports: [],
     });
-    expect(sandbox.vercel.projects.values().next().value?.env).toEqual({});
+    expect(sandbox.vercel.envOf(sandbox.project)).toEqual({});
     await runRotation(
       config,
       { secrets: "due", reason: "scheduled", dryRun: false, actor: "cron", runId: "r" },
