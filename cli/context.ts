@@ -9,6 +9,8 @@ export interface CliContext {
   cwd: string;
   stdout: (text: string) => void;
   reporter: Reporter;
+  /** For commands that run until stopped (garde sandbox): resolves with the signal. */
+  untilStopped?: (() => Promise<string>) | undefined;
 }
 
 export interface Command extends CommandSpec {

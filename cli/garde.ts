@@ -9,6 +9,7 @@ import { pruneCommand } from "./commands/prune.ts";
 import { rollbackCommand } from "./commands/rollback.ts";
 import { rotateCommand } from "./commands/rotate.ts";
 import { routeCommand } from "./commands/route.ts";
+import { sandboxCommand } from "./commands/sandbox.ts";
 import { smokeCommand } from "./commands/smoke.ts";
 import { type CliContext, type Command, inCliTerms } from "./context.ts";
 import { closest, commandHelp, generalHelp, parseCommandArgs } from "./flags.ts";
@@ -23,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   drillCommand,
   pruneCommand,
   planCommand,
+  sandboxCommand,
 ];
 
 export { VERSION };
@@ -31,12 +33,24 @@ export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   cwd: string;
+  /** Resolves with the signal's name when the user asks a long-running command to stop. */
+  untilStopped?: () => Promise<string>;
 }
 
 const processIo = (): CliIo => ({
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
   cwd: process.cwd(),
+  untilStopped: () =>
+    new Promise((resolve) => {
+      const stop = (signal: NodeJS.Signals) => {
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
+        resolve(signal);
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    }),
 });
 
 function unknownCommand(name: string): InputError {
@@ -97,7 +111,7 @@ export async function main(
       io.stdout(commandHelp(command));
       return 0;
     }
-    const ctx: CliContext = { env, cwd: io.cwd, stdout: io.stdout, reporter };
+    const ctx: CliContext = { env, cwd: io.cwd, stdout: io.stdout, reporter, untilStopped: io.untilStopped };
     return await command.run(args, ctx);
   } catch (err) {
     const shown = command && InputError.is(err) ? inCliTerms(command, err) : err;

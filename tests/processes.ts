@@ -1,7 +1,6 @@
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 
 export interface ProcessResult {
   code: number;
@@ -9,23 +8,37 @@ export interface ProcessResult {
   stderr: string;
 }
 
-/** Runs node with arguments and a clean environment (PATH plus `env`); never throws on exit codes. */
-export async function execNode(
+/**
+ * Runs node with arguments and a clean environment (PATH plus `env`), `input` on its stdin (closed
+ * either way, so nothing waits for a prompt); never throws on exit codes. Killed after 60 s.
+ */
+export function execNode(
   args: string[],
   env: Record<string, string> = {},
   cwd?: string,
+  input = "",
 ): Promise<ProcessResult> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
       env: { PATH: process.env.PATH ?? "", ...env },
-      timeout: 60_000,
       ...(cwd ? { cwd } : {}),
     });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk;
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk;
+    });
+    child.stdin.end(input);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+    });
+  });
 }
 
 export interface ActionResult extends ProcessResult {

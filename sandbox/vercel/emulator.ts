@@ -178,9 +178,15 @@ export class VercelEmulator {
     return this.projects.get(idOrName) ?? [...this.projects.values()].find((p) => p.name === idOrName);
   }
 
+  /** By id, by the deployment's own host, or by an alias pointing at it, as GET /v13/deployments/:idOrUrl. */
   private findDeployment(idOrUrl: string): EmulatedDeployment | undefined {
     const host = idOrUrl.replace(/^https?:\/\//, "").replace(/\/$/, "");
-    return this.deployments.get(idOrUrl) ?? [...this.deployments.values()].find((d) => d.host === host);
+    const aliased = this.aliasTarget(host);
+    return (
+      this.deployments.get(idOrUrl) ??
+      (aliased ? this.deployments.get(aliased) : undefined) ??
+      [...this.deployments.values()].find((d) => d.host === host)
+    );
   }
 
   private later(ms: number, fn: () => void): void {

@@ -1,0 +1,197 @@
+/**
+ * `garde sandbox`: every emulator on TLS, the sample app with a production deployment, and the
+ * files a user or a script needs to drive it with garde, the vercel CLI or curl, until stopped.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { parseDeployConfig } from "../actions/lib/deploy-config.ts";
+import { planFor, runDeploy } from "../actions/lib/deploy-run.ts";
+import type { Reporter } from "../actions/lib/reporter.ts";
+import { GcsEmulator } from "./gcs-emulator.ts";
+import { type Sandbox, startSandbox } from "./sandbox.ts";
+import { SecretManagerEmulator } from "./secret-manager-emulator.ts";
+import { createSandboxTls, trustInThisProcess } from "./tls.ts";
+import { SANDBOX_TEAM } from "./vercel/account.ts";
+
+export const SMOKE_CONFIG = join(import.meta.dirname, "smoke.yml");
+
+/** What `garde sandbox --json` prints: everything a script needs to reach the platform. */
+export interface PlatformDescription {
+  vercel: { api: string; token: string; projectId: string; orgId: string; project: string };
+  github: { api: string; token: string; repository: string };
+  gcp: { project: string; secretManager: string; monitoring: string; storage: string };
+  slack: { webhookUrl: string };
+  app: { dir: string; productionDeploymentId: string; productionUrl: string };
+  /** PEM of the CA the emulators' certificate chains to: NODE_EXTRA_CA_CERTS, curl --cacert. */
+  caCert: string;
+  /** The variables to export so garde and vercel reach the sandbox. */
+  env: Record<string, string>;
+  /** The content of .vercel/project.json (also written in the app's directory). */
+  vercelProjectJson: { projectId: string; orgId: string };
+  pid: number;
+}
+
+export interface PlatformOptions {
+  /** Fixed ports from here (Vercel, GitHub, Slack, Monitoring, Secret Manager, Storage); else free ones. */
+  portBase?: number | undefined;
+  buildMs?: number;
+  promoteMs?: number;
+  reporter?: Reporter;
+  /** The NODE_EXTRA_CA_CERTS the user already has (a company proxy's CA): kept in the exported bundle. */
+  extraCaCerts?: string | undefined;
+}
+
+export interface Platform {
+  description: PlatformDescription;
+  sandbox: Sandbox;
+  stop(): Promise<void>;
+}
+
+const GCP_PROJECT = "garde-sandbox";
+
+/**
+ * NODE_EXTRA_CA_CERTS names one file: exporting the sandbox CA alone would drop a CA the user
+ * already relies on (a proxy's), so the exported file is theirs followed by the sandbox's.
+ */
+function writeCaBundle(dir: string, sandboxCa: string, existing: string | undefined): string {
+  const theirs = existing && existsSync(existing) ? readFileSync(existing, "utf8") : "";
+  const path = join(dir, "ca-bundle.pem");
+  writeFileSync(path, `${theirs.trimEnd()}${theirs ? "\n" : ""}${sandboxCa}`);
+  return path;
+}
+const quiet: Reporter = { info: () => {}, warn: () => {}, debug: () => {} };
+
+/**
+ * The seeded production deployment goes through garde's own deploy core, as `garde deploy` on
+ * main would: staged, checked, promoted and recorded on GitHub, so the first thing a user sees
+ * (vercel ls, GitHub deployments) is a release garde made.
+ */
+async function seedProduction(sandbox: Sandbox, reporter: Reporter): Promise<{ id: string; url: string }> {
+  const sha = sandbox.app.git("rev-parse", "main");
+  const config = parseDeployConfig(sandbox.inputs({ sha, "smoke-config": SMOKE_CONFIG }));
+  const plan = planFor({ event: "push", ref: "refs/heads/main" }, config);
+  const result = await runDeploy(config, plan, { reporter, env: {} });
+  return { id: result.deploymentId, url: result.url };
+}
+
+/** garde.yml and .vercel/project.json in the app's directory, kept out of git as `vercel link` does. */
+function linkAppDirectory(sandbox: Sandbox, projectId: string): { projectId: string; orgId: string } {
+  const link = { projectId, orgId: SANDBOX_TEAM.id };
+  const dir = sandbox.app.dir;
+  mkdirSync(join(dir, ".vercel"), { recursive: true });
+  writeFileSync(join(dir, ".vercel", "project.json"), `${JSON.stringify(link)}\n`);
+  writeFileSync(
+    join(dir, "garde.yml"),
+    `# Written by garde sandbox: where this app's platforms answer.\n${stringify({
+      "vercel-project": projectId,
+      "vercel-team-id": SANDBOX_TEAM.id,
+      "vercel-api-url": sandbox.vercel.url,
+      "github-api-url": sandbox.github.url,
+      repository: sandbox.repository,
+      "smoke-config": SMOKE_CONFIG,
+    })}`,
+  );
+  mkdirSync(join(dir, ".git", "info"), { recursive: true });
+  writeFileSync(join(dir, ".git", "info", "exclude"), ".vercel/\ngarde.yml\n", { flag: "a" });
+  return link;
+}
+
+export async function startPlatform(opts: PlatformOptions = {}): Promise<Platform> {
+  const root = mkdtempSync(join(tmpdir(), "garde-sandbox-"));
+  const secretManager = new SecretManagerEmulator();
+  const storage = new GcsEmulator();
+  let sandbox: Sandbox | undefined;
+  const stop = async () => {
+    await Promise.allSettled([sandbox?.stop(), secretManager.stop(), storage.stop()]);
+    rmSync(root, { recursive: true, force: true });
+  };
+  try {
+    const tls = await createSandboxTls(root);
+    // This process seeds the platform through the same HTTPS clients garde uses.
+    trustInThisProcess(tls);
+    const port = (index: number) => (opts.portBase ? opts.portBase + index : 0);
+    sandbox = await startSandbox({
+      tls,
+      portBase: opts.portBase,
+      buildMs: opts.buildMs ?? 400,
+      promoteMs: opts.promoteMs ?? 150,
+    });
+    await Promise.all([secretManager.start({ tls, port: port(4) }), storage.start({ tls, port: port(5) })]);
+    const project = [...sandbox.vercel.projects.values()][0];
+    if (!project) throw new Error("the sandbox made no Vercel project");
+    const production = await seedProduction(sandbox, opts.reporter ?? quiet);
+    const vercelProjectJson = linkAppDirectory(sandbox, project.id);
+    const bundle = writeCaBundle(root, tls.caCert, opts.extraCaCerts);
+    const description: PlatformDescription = {
+      vercel: {
+        api: sandbox.vercel.url,
+        token: sandbox.vercelToken,
+        projectId: project.id,
+        orgId: SANDBOX_TEAM.id,
+        project: project.name,
+      },
+      github: { api: sandbox.github.url, token: sandbox.githubToken, repository: sandbox.repository },
+      gcp: {
+        project: GCP_PROJECT,
+        secretManager: secretManager.url,
+        monitoring: sandbox.monitoring.url,
+        storage: storage.url,
+      },
+      slack: { webhookUrl: sandbox.slack.webhookUrl },
+      app: { dir: sandbox.app.dir, productionDeploymentId: production.id, productionUrl: production.url },
+      caCert: tls.caPath,
+      env: {
+        NODE_EXTRA_CA_CERTS: bundle,
+        VERCEL_TOKEN: sandbox.vercelToken,
+        GITHUB_TOKEN: sandbox.githubToken,
+        SLACK_WEBHOOK_URL: sandbox.slack.webhookUrl,
+        VERCEL_TELEMETRY_DISABLED: "1",
+        NO_UPDATE_NOTIFIER: "1",
+      },
+      vercelProjectJson,
+      pid: process.pid,
+    };
+    return { description, sandbox, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+const shellQuote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
+
+/** The human form of the description: what to export, what to run. */
+export function describePlatform(d: PlatformDescription): string {
+  const exports = Object.entries(d.env)
+    .map(([k, v]) => `  export ${k}=${shellQuote(v)}`)
+    .join("\n");
+  const vercel = `vercel --api ${d.vercel.api} --scope ${d.vercel.orgId}`;
+  return `garde sandbox is up (pid ${d.pid}); Ctrl-C stops it and removes everything it made.
+
+  Vercel API        ${d.vercel.api}   project ${d.vercel.project} (${d.vercel.projectId}), team ${d.vercel.orgId}
+  GitHub API        ${d.github.api}   repository ${d.github.repository}
+  Secret Manager    ${d.gcp.secretManager}   project ${d.gcp.project}
+  Cloud Monitoring  ${d.gcp.monitoring}
+  Cloud Storage     ${d.gcp.storage}
+  Slack webhook     ${d.slack.webhookUrl}
+  CA certificate    ${d.caCert}
+  Production        ${d.app.productionDeploymentId} at ${d.app.productionUrl}
+
+The sample app is a git repository, linked (garde.yml, .vercel/project.json):
+  cd ${shellQuote(d.app.dir)}
+
+Export, in the shell you drive it from:
+${exports}
+
+Then (the vercel CLI is npm's vercel, 50 or newer):
+  garde deploy                                   # HEAD of the branch checked out (main → production)
+  ${vercel} ls
+  ${vercel} rollback ${d.app.productionDeploymentId} --yes
+  garde rollback --to previous --reason "trying the sandbox"
+
+.vercel/project.json:
+  ${JSON.stringify(d.vercelProjectJson)}
+`;
+}
