@@ -45,7 +45,11 @@ export class GitHubEmulator {
   url = "";
   private readonly bot: SimpleUser;
 
-  constructor(opts: { token: string }) {
+  /** The commit a branch, tag or SHA names in the repository; without one, only full SHAs resolve. */
+  private readonly resolveRef: (ref: string) => string | undefined;
+
+  constructor(opts: { token: string; resolveRef?: (ref: string) => string | undefined }) {
+    this.resolveRef = opts.resolveRef ?? ((ref) => (/^[0-9a-f]{40}$/.test(ref) ? ref : undefined));
     this.bot = GitHubEmulator.user("github-actions[bot]", 41898282);
     this.router.setAuthorizer((req) => {
       const auth = req.headers.authorization ?? "";
@@ -80,8 +84,13 @@ export class GitHubEmulator {
       .on("DELETE", "/repos/:owner/:repo/issues/comments/:id", (r) => this.deleteComment(r.params));
   }
 
+  /**
+   * A user as GitHub describes one. A bot's login holds "[bot]", which GitHub escapes in its URLs
+   * (…/users/github-actions%5Bbot%5D) so that every URL field is a valid URI; its page is the app's.
+   */
   static user(login: string, id: number): SimpleUser {
-    const base = `https://api.github.com/users/${login}`;
+    const bot = login.endsWith("[bot]");
+    const base = `https://api.github.com/users/${encodeURIComponent(login)}`;
     return {
       login,
       id,
@@ -89,7 +98,9 @@ export class GitHubEmulator {
       avatar_url: `https://avatars.githubusercontent.com/u/${id}?v=4`,
       gravatar_id: "",
       url: base,
-      html_url: `https://github.com/${login}`,
+      html_url: bot
+        ? `https://github.com/apps/${login.slice(0, -"[bot]".length)}`
+        : `https://github.com/${login}`,
       followers_url: `${base}/followers`,
       following_url: `${base}/following{/other_user}`,
       gists_url: `${base}/gists{/gist_id}`,
@@ -99,7 +110,7 @@ export class GitHubEmulator {
       repos_url: `${base}/repos`,
       events_url: `${base}/events{/privacy}`,
       received_events_url: `${base}/received_events`,
-      type: "Bot",
+      type: bot ? "Bot" : "User",
       site_admin: false,
     };
   }
@@ -136,6 +147,8 @@ export class GitHubEmulator {
     const b = (body ?? {}) as Record<string, unknown>;
     if (typeof b.ref !== "string" || !b.ref)
       return ghError(422, 'Invalid request.\n\n"ref" wasn\'t supplied.');
+    const sha = this.resolveRef(b.ref);
+    if (!sha) return ghError(422, `No ref found for: ${b.ref}`);
     const environment = typeof b.environment === "string" ? b.environment : "production";
     const id = this.nextId++;
     const now = new Date().toISOString();
@@ -144,7 +157,7 @@ export class GitHubEmulator {
       url,
       id,
       node_id: `DE_kwDO${id}`,
-      sha: /^[0-9a-f]{40}$/.test(b.ref) ? b.ref : "0".repeat(40),
+      sha,
       ref: b.ref,
       task: typeof b.task === "string" ? b.task : "deploy",
       payload: (b.payload as Record<string, unknown>) ?? {},
@@ -183,6 +196,9 @@ export class GitHubEmulator {
     const list = this.statuses.get(d.id) ?? [];
     const id = this.nextId++;
     const now = new Date().toISOString();
+    // GitHub: "Setting log_url will automatically set target_url to the same value" (and the legacy
+    // target_url alone fills log_url). Neither given: both empty, as GitHub answers.
+    const logUrl = [b.log_url, b.target_url].find((u): u is string => typeof u === "string") ?? "";
     const status: DeploymentStatus = {
       url: `${d.url}/statuses/${id}`,
       id,
@@ -191,13 +207,13 @@ export class GitHubEmulator {
       creator: this.bot,
       description: typeof b.description === "string" ? b.description : "",
       environment: typeof b.environment === "string" ? b.environment : (d.environment ?? ""),
-      target_url: typeof b.target_url === "string" ? b.target_url : "",
+      target_url: logUrl,
       created_at: now,
       updated_at: now,
       deployment_url: d.url,
       repository_url: d.repository_url,
       environment_url: typeof b.environment_url === "string" ? b.environment_url : "",
-      log_url: typeof b.log_url === "string" ? b.log_url : "",
+      log_url: logUrl,
     };
     list.push(status);
     this.statuses.set(d.id, list);

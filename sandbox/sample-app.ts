@@ -81,6 +81,15 @@ export class SampleApp {
     }
   }
 
+  /** The commit a branch, tag or SHA names, as GitHub resolves a deployment's ref; undefined when none. */
+  resolveRef(ref: string): string | undefined {
+    try {
+      return this.git("rev-parse", "--verify", "--quiet", `${ref}^{commit}`);
+    } catch {
+      return undefined;
+    }
+  }
+
   hasCommit(sha: string): boolean {
     try {
       return this.git("cat-file", "-t", sha) === "commit";
