@@ -115,8 +115,10 @@ export async function rotationStory(sandbox: Sandbox, reporter: Reporter, dir: s
 
     const role = PostgresRotator.roleOf(await store.value("database", db1.versions.current as string));
     console.log(`    ✓ database credential: ${db1.steps.join(" → ")}; the app now logs in as ${role}`);
+    const token = firstToken.reports[0];
+    if (!token) throw new Error("the API token was not rotated");
     console.log(
-      `    ✓ API token: ${firstToken.reports[0]?.steps.join(" → ")}; production rebuilt with it and checked before promotion`,
+      `    ✓ API token api-token (Vercel API_TOKEN, the old one kept as API_TOKEN_PREVIOUS): ${token.steps.join(" → ")}; version ${token.versions.current} is current, production rebuilt with it and checked before promotion`,
     );
     const held = retire.reports[0]?.heldBy ?? [];
     console.log(

@@ -25,6 +25,9 @@ describe("npm start", () => {
       /5\. A build whose health check fails[\s\S]*✗\s+health \(GET \/healthz\)[\s\S]*production still serves dpl_\w+ \(unchanged\)/,
     );
     expect(stdout).toMatch(/#\d+ production failure/);
+    // The load phase that did not run shows no figures, not zeros.
+    expect(stdout).toMatch(/✗\s+load 50 requests at 5\s+—\s+—\s+—\s+not run: a check failed/);
+    expect(stdout).not.toMatch(/version null|API token: ;|p95 0 ms · p99 0 ms {2}0 req\/s/);
     expect(stdout).toMatch(/✓ known-good: \d+ rounds over 3 s/);
     expect(stdout).toMatch(
       /6\. Release 1\.2\.0[\s\S]*✗ status api: status 500[\s\S]*✓ rolled-back from dpl_\w+ to dpl_\w+/,
@@ -38,7 +41,7 @@ describe("npm start", () => {
       /7\. Keys are rotated under load[\s\S]*✓ database credential: created → set → tested → finished; the app now logs in as app_green/,
     );
     expect(stdout).toMatch(
-      /✓ API token: created → set → tested → finished; production rebuilt[\s\S]*its next rotation waits: dpl_\w+ still holds the value before it/,
+      /✓ API token api-token \(Vercel API_TOKEN, the old one kept as API_TOKEN_PREVIOUS\): created → set → tested → finished; version 1 is current, production rebuilt[\s\S]*its next rotation waits: dpl_\w+ still holds the value before it/,
     );
     expect(stdout).toMatch(/database \d+ queries served, 0 failed; API \d+ requests served, 0 failed/);
     expect(stdout).toMatch(

@@ -44,7 +44,10 @@ export interface SmokeReport {
   load: LoadResult | null;
 }
 
-const ms = (v: number | null) => (v === null ? "–" : `${Math.round(v)} ms`);
+/** What a table cell shows for a figure that was never measured. */
+export const NOT_MEASURED = "—";
+
+const ms = (v: number | null) => (v === null ? NOT_MEASURED : `${Math.round(v)} ms`);
 
 /** Table rows, failures first, for the job summary, the CLI and the sandbox story. */
 export function smokeTableRows(report: SmokeReport): string[][] {
@@ -53,7 +56,7 @@ export function smokeTableRows(report: SmokeReport): string[][] {
   const rows = ordered.map((c) => [
     c.passed ? "✓" : "✗",
     `${c.name} (${c.method} ${c.path})`,
-    c.status === null ? "–" : String(c.status),
+    c.status === null ? NOT_MEASURED : String(c.status),
     ms(c.latencyMs),
     String(c.attempts),
     c.failures.join("; "),
@@ -61,12 +64,16 @@ export function smokeTableRows(report: SmokeReport): string[][] {
   const load = report.load;
   if (load) {
     const failed = load.thresholds.filter((t) => !t.passed);
+    // A load phase that sent nothing (a check failed first) has no figures: zeros would read as measured.
+    const ran = load.completed > 0;
     const row = [
       load.passed ? "✓" : "✗",
       `load ${load.requests} requests at ${load.concurrency}`,
-      `${(load.errorRate * 100).toFixed(1)}% errors`,
-      `p50 ${ms(load.latencyMs.p50)} · p95 ${ms(load.latencyMs.p95)} · p99 ${ms(load.latencyMs.p99)}`,
-      `${load.requestsPerSecond.toFixed(0)} req/s`,
+      ran ? `${(load.errorRate * 100).toFixed(1)}% errors` : NOT_MEASURED,
+      ran
+        ? `p50 ${ms(load.latencyMs.p50)} · p95 ${ms(load.latencyMs.p95)} · p99 ${ms(load.latencyMs.p99)}`
+        : NOT_MEASURED,
+      ran ? `${load.requestsPerSecond.toFixed(0)} req/s` : NOT_MEASURED,
       load.note ??
         failed
           .map((t) =>

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InputError } from "../../../../actions/lib/errors.ts";
 import { systemClock } from "../../../../actions/lib/reporter.ts";
 import { parseSmokeConfig } from "../../../../actions/lib/smoke/config.ts";
+import { smokeTableRows } from "../../../../actions/lib/smoke/report.ts";
 import { runSmoke } from "../../../../actions/lib/smoke/runner.ts";
 import { closedPortUrl, startAppServer } from "../../../fixtures/app-server.ts";
 import { recordingReporter } from "../../../helpers.ts";
@@ -256,5 +257,8 @@ describe("load phase", () => {
     });
     expect(report.load?.note).toBe("not run: a check failed");
     expect(app.hits.get("/") ?? 0).toBe(before);
+    // The table says the phase has no figures, rather than zeros that read as measured.
+    const loadRow = smokeTableRows(report).find((row) => row[1]?.startsWith("load "));
+    expect(loadRow).toEqual(["✗", "load 50 requests at 5", "—", "—", "—", "not run: a check failed"]);
   });
 });
