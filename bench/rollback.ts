@@ -3,8 +3,8 @@
  * production again, median of 5, at a 1 s check interval and 3 consecutive failures (goal ≤ 10 s);
  * (2) false rollbacks over 20 healthy releases, each with one transient failure (goal 0).
  */
-import { parseDeployConfig } from "../actions/lib/deploy-config.ts";
-import { planFor, runDeploy } from "../actions/lib/deploy-run.ts";
+import { parseDeployConfig } from "../actions/lib/deploy/config.ts";
+import { planFor, runDeploy } from "../actions/lib/deploy/run.ts";
 import { type Clock, silentReporter, systemClock } from "../actions/lib/reporter.ts";
 import { parseRollbackConfig } from "../actions/lib/rollback/config.ts";
 import { runRollback } from "../actions/lib/rollback/run.ts";

@@ -6,8 +6,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { parseDeployConfig } from "../actions/lib/deploy-config.ts";
-import { planFor, runDeploy } from "../actions/lib/deploy-run.ts";
+import { parseDeployConfig } from "../actions/lib/deploy/config.ts";
+import { planFor, runDeploy } from "../actions/lib/deploy/run.ts";
 import type { Reporter } from "../actions/lib/reporter.ts";
 import { GcsEmulator } from "./gcs-emulator.ts";
 import { type Sandbox, startSandbox } from "./sandbox.ts";

@@ -7,10 +7,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseDeployConfig } from "../actions/lib/deploy-config.ts";
-import { planFor, runDeploy } from "../actions/lib/deploy-run.ts";
+import { parseDeployConfig } from "../actions/lib/deploy/config.ts";
+import type { RouteInput } from "../actions/lib/deploy/gitflow.ts";
+import { planFor, runDeploy } from "../actions/lib/deploy/run.ts";
 import { CheckFailedError, errorMessage } from "../actions/lib/errors.ts";
-import type { RouteInput } from "../actions/lib/gitflow.ts";
 import type { Reporter } from "../actions/lib/reporter.ts";
 import { parseRollbackConfig } from "../actions/lib/rollback/config.ts";
 import type { RollbackOutcome } from "../actions/lib/rollback/rollback.ts";

@@ -1,10 +1,10 @@
 import * as core from "@actions/core";
 import { context } from "@actions/github";
-import { emptyProgress } from "../lib/deploy.ts";
-import { deployInputsSchema, parseDeployConfig } from "../lib/deploy-config.ts";
-import { deploySummaryRows, planFor, runDeploy } from "../lib/deploy-run.ts";
+import { deployInputsSchema, parseDeployConfig } from "../lib/deploy/config.ts";
+import { emptyProgress } from "../lib/deploy/deploy.ts";
+import type { DeployPlan } from "../lib/deploy/gitflow.ts";
+import { deploySummaryRows, planFor, runDeploy } from "../lib/deploy/run.ts";
 import { CheckFailedError, errorMessage, exitCodeFor } from "../lib/errors.ts";
-import type { DeployPlan } from "../lib/gitflow.ts";
 import type { Reporter } from "../lib/reporter.ts";
 import type { SmokeReport } from "../lib/smoke/report.ts";
 import { smokeTableRows } from "../lib/smoke/report.ts";

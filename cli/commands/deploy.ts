@@ -1,8 +1,8 @@
-import { emptyProgress } from "../../actions/lib/deploy.ts";
-import { parseDeployConfig } from "../../actions/lib/deploy-config.ts";
-import { planFor, runDeploy } from "../../actions/lib/deploy-run.ts";
+import { parseDeployConfig } from "../../actions/lib/deploy/config.ts";
+import { emptyProgress } from "../../actions/lib/deploy/deploy.ts";
+import type { DeployPlan } from "../../actions/lib/deploy/gitflow.ts";
+import { planFor, runDeploy } from "../../actions/lib/deploy/run.ts";
 import { errorMessage, InputError } from "../../actions/lib/errors.ts";
-import type { DeployPlan } from "../../actions/lib/gitflow.ts";
 import {
   type Command,
   GITHUB_ENV,

@@ -1,5 +1,5 @@
+import type { RouteInput } from "../../actions/lib/deploy/gitflow.ts";
 import { InputError } from "../../actions/lib/errors.ts";
-import type { RouteInput } from "../../actions/lib/gitflow.ts";
 import { type CliContext, stringFlag } from "../context.ts";
 import type { Flag, ParsedArgs } from "../flags.ts";
 import { currentRef } from "../git.ts";

@@ -1,4 +1,4 @@
-import { branchNamesSchema, route } from "../../actions/lib/gitflow.ts";
+import { branchNamesSchema, route } from "../../actions/lib/deploy/gitflow.ts";
 import { parseInputs } from "../../actions/lib/inputs.ts";
 import { type Command, noPositionals } from "../context.ts";
 import { BRANCH_FLAGS, branchRaw, EVENT_FLAGS, eventOf } from "./event.ts";

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { backupInputsSchema } from "../../actions/lib/backup/inputs.ts";
-import { deployInputsSchema } from "../../actions/lib/deploy-config.ts";
+import { deployInputsSchema } from "../../actions/lib/deploy/config.ts";
 import { rollbackInputsSchema } from "../../actions/lib/rollback/config.ts";
 import { rotateInputsSchema } from "../../actions/lib/rotation/inputs.ts";
 

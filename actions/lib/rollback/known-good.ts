@@ -1,4 +1,8 @@
-import type { DeploymentRecord, DeploymentStatusRecord, GitHubDeployments } from "../github-deployments.ts";
+import type {
+  DeploymentRecord,
+  DeploymentStatusRecord,
+  GitHubDeployments,
+} from "../deploy/github-deployments.ts";
 
 /**
  * Markers garde writes in GitHub deployment status descriptions and reads back: the platform,

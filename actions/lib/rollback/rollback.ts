@@ -1,11 +1,11 @@
+import type { GitHubDeployments } from "../deploy/github-deployments.ts";
 import { CheckFailedError, errorMessage, InputError } from "../errors.ts";
-import type { GitHubDeployments } from "../github-deployments.ts";
 import type { Incident, Notification, Notifier, Severity, TimelineEntry } from "../notify/incident.ts";
 import { notifyAll } from "../notify/incident.ts";
 import type { Clock, Reporter } from "../reporter.ts";
 import type { GateVerdict } from "../smoke/gate.ts";
 import type { SmokeReport } from "../smoke/report.ts";
-import type { DeployTarget, TargetDeployment } from "../target.ts";
+import type { DeployTarget, TargetDeployment } from "../targets/target.ts";
 import {
   knownGoodDescription,
   ProductionHistory,

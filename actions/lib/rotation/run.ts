@@ -1,6 +1,4 @@
 import { InputError } from "../errors.ts";
-import { LazyTarget } from "../lazy-target.ts";
-import { connectPlatform } from "../platform.ts";
 import type { PlatformConfig } from "../platform-inputs.ts";
 import { type Clock, type Reporter, systemClock } from "../reporter.ts";
 import { defaultRetryPolicy } from "../retry.ts";
@@ -8,7 +6,9 @@ import { ProductionHistory } from "../rollback/known-good.ts";
 import type { SmokeConfig } from "../smoke/config.ts";
 import { smokeGate } from "../smoke/gate.ts";
 import type { EnvLookup } from "../smoke/secrets.ts";
-import { hasEnvironmentVariables } from "../target.ts";
+import { connectPlatform } from "../targets/connect.ts";
+import { LazyTarget } from "../targets/lazy.ts";
+import { hasEnvironmentVariables } from "../targets/target.ts";
 import type { RotationConfig } from "./config.ts";
 import { EncryptedFileStore } from "./file-store.ts";
 import { PostgresRotator } from "./postgres-rotator.ts";

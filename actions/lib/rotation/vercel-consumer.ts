@@ -1,7 +1,7 @@
+import { waitReady } from "../deploy/wait-ready.ts";
 import type { Clock, Reporter } from "../reporter.ts";
 import type { GateVerdict } from "../smoke/gate.ts";
-import type { DeployTarget, EnvironmentVariables } from "../target.ts";
-import { waitReady } from "../wait-ready.ts";
+import type { DeployTarget, EnvironmentVariables } from "../targets/target.ts";
 import type { Consumer } from "./rotator.ts";
 
 export interface VercelConsumerOptions {

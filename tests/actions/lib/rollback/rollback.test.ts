@@ -1,8 +1,8 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseDeployConfig } from "../../../../actions/lib/deploy-config.ts";
-import { planFor, runDeploy } from "../../../../actions/lib/deploy-run.ts";
+import { parseDeployConfig } from "../../../../actions/lib/deploy/config.ts";
+import { planFor, runDeploy } from "../../../../actions/lib/deploy/run.ts";
 import { InputError, PlatformError } from "../../../../actions/lib/errors.ts";
 import { parseRollbackConfig } from "../../../../actions/lib/rollback/config.ts";
 import { RollbackFailedError } from "../../../../actions/lib/rollback/rollback.ts";

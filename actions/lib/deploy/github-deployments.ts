@@ -1,5 +1,5 @@
+import { GitHubClient, type GitHubClientOptions } from "../github-client.ts";
 import type { Environment } from "./gitflow.ts";
-import { GitHubClient, type GitHubClientOptions } from "./github-client.ts";
 
 export type DeploymentState =
   | "in_progress"
@@ -195,4 +195,4 @@ function toRecord(d: {
   };
 }
 
-export { classifyGitHubFailure } from "./github-client.ts";
+export { classifyGitHubFailure } from "../github-client.ts";

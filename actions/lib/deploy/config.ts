@@ -1,16 +1,16 @@
 import { z } from "zod";
-import { type BranchNames, branchNamesSchema, ENVIRONMENTS } from "./gitflow.ts";
-import { parseInputs, type RawInputs } from "./inputs.ts";
-import { isLoopbackUrl } from "./loopback.ts";
+import { parseInputs, type RawInputs } from "../inputs.ts";
+import { isLoopbackUrl } from "../loopback.ts";
 import {
   type PlatformConfig,
   platformConfig,
   platformInputShape,
   required,
   seconds,
-} from "./platform-inputs.ts";
-import type { SmokeConfig } from "./smoke/config.ts";
-import { loadSmokeConfig } from "./smoke/load-config.ts";
+} from "../platform-inputs.ts";
+import type { SmokeConfig } from "../smoke/config.ts";
+import { loadSmokeConfig } from "../smoke/load-config.ts";
+import { type BranchNames, branchNamesSchema, ENVIRONMENTS } from "./gitflow.ts";
 
 /** Keys are the action's input names (and the CLI's flag names), so every message names what to fix. */
 export const deployInputsSchema = z

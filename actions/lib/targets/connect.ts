@@ -1,8 +1,8 @@
-import { GitHubDeployments } from "./github-deployments.ts";
-import { LazyTarget } from "./lazy-target.ts";
-import type { PlatformConfig } from "./platform-inputs.ts";
-import type { Clock, Reporter } from "./reporter.ts";
-import type { RetryPolicy } from "./retry.ts";
+import { GitHubDeployments } from "../deploy/github-deployments.ts";
+import type { PlatformConfig } from "../platform-inputs.ts";
+import type { Clock, Reporter } from "../reporter.ts";
+import type { RetryPolicy } from "../retry.ts";
+import { LazyTarget } from "./lazy.ts";
 import type { DeployTarget } from "./target.ts";
 
 /** The production adapters for a validated config: the deploy target and the GitHub records. */
@@ -11,7 +11,7 @@ export function connectPlatform(
   ctx: { clock: Clock; reporter: Reporter; retry: RetryPolicy },
 ): { target: DeployTarget; github: GitHubDeployments } {
   const target = new LazyTarget("vercel", async () => {
-    const { VercelTarget } = await import("./vercel-target.ts");
+    const { VercelTarget } = await import("./vercel.ts");
     return new VercelTarget({
       token: config.vercel.token,
       project: config.vercel.project,

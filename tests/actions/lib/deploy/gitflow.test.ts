@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../../actions/lib/errors.ts";
-import { type RouteInput, route } from "../../../actions/lib/gitflow.ts";
+import { type RouteInput, route } from "../../../../actions/lib/deploy/gitflow.ts";
+import { InputError } from "../../../../actions/lib/errors.ts";
 
 function refusalOf(input: RouteInput): InputError {
   try {

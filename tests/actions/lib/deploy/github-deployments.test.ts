@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { PlatformError } from "../../../actions/lib/errors.ts";
-import { GitHubDeployments } from "../../../actions/lib/github-deployments.ts";
-import { GitHubEmulator } from "../../../sandbox/github-emulator.ts";
-import { fastClock, fastRetry, recordingReporter } from "../../helpers.ts";
+import { GitHubDeployments } from "../../../../actions/lib/deploy/github-deployments.ts";
+import { PlatformError } from "../../../../actions/lib/errors.ts";
+import { GitHubEmulator } from "../../../../sandbox/github-emulator.ts";
+import { fastClock, fastRetry, recordingReporter } from "../../../helpers.ts";
 
 const TOKEN = "ghs_test_token_0123456789";
 const SHA = "a".repeat(40);

@@ -1,6 +1,6 @@
-import { CheckFailedError } from "./errors.ts";
-import type { Clock, Reporter } from "./reporter.ts";
-import { type DeployTarget, FAILED_STATES, type TargetDeployment } from "./target.ts";
+import { CheckFailedError } from "../errors.ts";
+import type { Clock, Reporter } from "../reporter.ts";
+import { type DeployTarget, FAILED_STATES, type TargetDeployment } from "../targets/target.ts";
 
 export interface WaitReadyOptions {
   timeoutMs: number;

@@ -1,12 +1,12 @@
+import { InputError } from "../errors.ts";
+import { type Clock, type Reporter, systemClock } from "../reporter.ts";
+import { defaultRetryPolicy, type RetryPolicy } from "../retry.ts";
+import { smokeGate } from "../smoke/gate.ts";
+import type { EnvLookup } from "../smoke/secrets.ts";
+import { connectPlatform } from "../targets/connect.ts";
+import type { DeployConfig } from "./config.ts";
 import { type DeployProgress, type DeployResult, deploy } from "./deploy.ts";
-import type { DeployConfig } from "./deploy-config.ts";
-import { InputError } from "./errors.ts";
 import { type DeployPlan, describeRules, type RouteInput, route } from "./gitflow.ts";
-import { connectPlatform } from "./platform.ts";
-import { type Clock, type Reporter, systemClock } from "./reporter.ts";
-import { defaultRetryPolicy, type RetryPolicy } from "./retry.ts";
-import { smokeGate } from "./smoke/gate.ts";
-import type { EnvLookup } from "./smoke/secrets.ts";
 
 export interface DeployRunOptions {
   reporter: Reporter;

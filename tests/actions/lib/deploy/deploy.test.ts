@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseDeployConfig } from "../../../actions/lib/deploy-config.ts";
-import { planFor, runDeploy } from "../../../actions/lib/deploy-run.ts";
-import { CheckFailedError } from "../../../actions/lib/errors.ts";
-import { type Sandbox, startSandbox } from "../../../sandbox/sandbox.ts";
-import { fastClock, fastRetry, recordingReporter } from "../../helpers.ts";
+import { parseDeployConfig } from "../../../../actions/lib/deploy/config.ts";
+import { planFor, runDeploy } from "../../../../actions/lib/deploy/run.ts";
+import { CheckFailedError } from "../../../../actions/lib/errors.ts";
+import { type Sandbox, startSandbox } from "../../../../sandbox/sandbox.ts";
+import { fastClock, fastRetry, recordingReporter } from "../../../helpers.ts";
 
 let sandbox: Sandbox;
 beforeEach(async () => {

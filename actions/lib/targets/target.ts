@@ -1,4 +1,4 @@
-import type { Environment } from "./gitflow.ts";
+import type { Environment } from "../deploy/gitflow.ts";
 
 /** Lifecycle states, Vercel's vocabulary (the most detailed of the platforms garde targets). */
 export type ReadyState = "QUEUED" | "INITIALIZING" | "BUILDING" | "READY" | "ERROR" | "CANCELED" | "BLOCKED";

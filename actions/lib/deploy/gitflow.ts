@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { InputError } from "./errors.ts";
+import { InputError } from "../errors.ts";
 
 /**
  * GitFlow routing: which environment an event on a ref deploys to.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseDeployConfig } from "../../../actions/lib/deploy-config.ts";
+import { parseDeployConfig } from "../../../../actions/lib/deploy/config.ts";
 
 const base = {
   "vercel-token": "t",

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CheckFailedError, PlatformError } from "../../../actions/lib/errors.ts";
-import { VercelTarget } from "../../../actions/lib/vercel-target.ts";
-import { waitReady } from "../../../actions/lib/wait-ready.ts";
-import { type Sandbox, startSandbox } from "../../../sandbox/sandbox.ts";
-import { fastClock, fastRetry, recordingReporter } from "../../helpers.ts";
+import { waitReady } from "../../../../actions/lib/deploy/wait-ready.ts";
+import { CheckFailedError, PlatformError } from "../../../../actions/lib/errors.ts";
+import { VercelTarget } from "../../../../actions/lib/targets/vercel.ts";
+import { type Sandbox, startSandbox } from "../../../../sandbox/sandbox.ts";
+import { fastClock, fastRetry, recordingReporter } from "../../../helpers.ts";
 
 let sandbox: Sandbox;
 let sha: string;

@@ -1,10 +1,10 @@
-import { CheckFailedError, errorMessage } from "./errors.ts";
+import { CheckFailedError, errorMessage } from "../errors.ts";
+import type { Clock, Reporter } from "../reporter.ts";
+import type { PromotionGate } from "../smoke/gate.ts";
+import type { SmokeReport } from "../smoke/report.ts";
+import type { DeployTarget } from "../targets/target.ts";
 import type { DeployPlan, Environment } from "./gitflow.ts";
 import type { GitHubDeployments } from "./github-deployments.ts";
-import type { Clock, Reporter } from "./reporter.ts";
-import type { PromotionGate } from "./smoke/gate.ts";
-import type { SmokeReport } from "./smoke/report.ts";
-import type { DeployTarget } from "./target.ts";
 import { waitReady } from "./wait-ready.ts";
 
 export interface DeployRequest {

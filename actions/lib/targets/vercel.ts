@@ -1,10 +1,10 @@
 import { VercelCore } from "@vercel/sdk/core.js";
 import { ConnectionError, RequestTimeoutError } from "@vercel/sdk/models/httpclienterrors.js";
 import { VercelError } from "@vercel/sdk/models/vercelerror.js";
-import { CheckFailedError, errorMessage } from "./errors.ts";
-import { isLoopbackHost } from "./loopback.ts";
-import type { Clock, Reporter } from "./reporter.ts";
-import { type FailureVerdict, parseRetryAfter, type RetryPolicy, withRetry } from "./retry.ts";
+import { CheckFailedError, errorMessage } from "../errors.ts";
+import { isLoopbackHost } from "../loopback.ts";
+import type { Clock, Reporter } from "../reporter.ts";
+import { type FailureVerdict, parseRetryAfter, type RetryPolicy, withRetry } from "../retry.ts";
 import type {
   CreateDeploymentRequest,
   DeployTarget,
