@@ -5,6 +5,7 @@ import type { GetDeploymentsResponseBody } from "@vercel/sdk/models/getdeploymen
 import type { GetProjectsByIdOrNameCustomEnvironmentsResponseBody } from "@vercel/sdk/models/getprojectsbyidornamecustomenvironmentsop.js";
 import type { GetTeamsResponseBody } from "@vercel/sdk/models/getteamsop.js";
 import type { GetProjectsResponseBody2 } from "@vercel/sdk/models/responsebodyabuse.js";
+import { serveDeployment } from "../app-server.ts";
 import {
   closeServer,
   type EmulatorResponse,
@@ -14,7 +15,6 @@ import {
 } from "../http-server.ts";
 import type { SampleApp } from "../sample-app.ts";
 import { SANDBOX_TEAM, wireTeam, wireUser } from "./account.ts";
-import { serveDeployment } from "./app-server.ts";
 import { ENV_TARGETS, type EnvInput, type EnvTarget, ProjectEnv } from "./env.ts";
 import {
   type AliasRecord,
@@ -252,7 +252,7 @@ export class VercelEmulator {
         const d = this.deployments.get(id);
         if (d)
           serveDeployment(d, req, res, {
-            isLive: (x) => this.isLive(x),
+            isLive: () => this.isLive(d),
             later: (ms, fn) => this.later(ms, fn),
           });
       },

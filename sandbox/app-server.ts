@@ -1,9 +1,20 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { EmulatedDeployment } from "./model.ts";
+import type { RouteOverride } from "./vercel/model.ts";
+
+/** A build of the sample app that answers HTTP: a Vercel deployment, or a pod on the cluster. */
+export interface ServedBuild {
+  id: string;
+  readyState: string;
+  files: Map<string, Buffer>;
+  routes: Record<string, RouteOverride>;
+  /** The variables it runs with: API_TOKEN(_PREVIOUS), READ_ONLY_MODE, RATE_LIMIT_GLOBAL. */
+  env: Record<string, string>;
+  appFaults: Map<string, number[]>;
+}
 
 export interface AppServingContext {
-  /** Whether the deployment serves production now (production-only routes break only then). */
-  isLive(d: EmulatedDeployment): boolean;
+  /** Whether the build serves production now (production-only routes break only then). */
+  isLive(d: ServedBuild): boolean;
   /** Runs fn after ms, cancelled when the emulator stops. */
   later(ms: number, fn: () => void): void;
 }
@@ -26,12 +37,7 @@ const text = (status: number, body: string): AppAnswer => ({ status, type: "text
  * What a deployment answers on its own host, as Vercel's edge would for a static build: its files,
  * routes.json overrides, injected faults, and the sample app's one API (/api/key-check).
  */
-function answerFor(
-  d: EmulatedDeployment,
-  path: string,
-  req: IncomingMessage,
-  ctx: AppServingContext,
-): AppAnswer {
+function answerFor(d: ServedBuild, path: string, req: IncomingMessage, ctx: AppServingContext): AppAnswer {
   if (d.readyState !== "READY") {
     const failed = d.readyState === "ERROR" || d.readyState === "CANCELED";
     return failed ? text(404, "DEPLOYMENT_NOT_FOUND\n") : text(503, "The deployment is building\n");
@@ -46,6 +52,10 @@ function answerFor(
     const ok = sent !== undefined && accepted.includes(sent);
     return { status: ok ? 200 : 401, type: "application/json", body: JSON.stringify({ ok }) };
   }
+  // The runbook's maintenance switch: with READ_ONLY_MODE=true the API refuses writes.
+  if (d.env.READ_ONLY_MODE === "true" && req.method !== "GET" && req.method !== "HEAD") {
+    return { status: 503, type: "application/json", body: JSON.stringify({ error: "read-only mode" }) };
+  }
   const override = d.routes[path];
   if (override && (!override.productionOnly || ctx.isLive(d))) {
     return text(override.status ?? 200, override.body ?? "");
@@ -57,7 +67,7 @@ function answerFor(
 
 /** Serves one request to a deployment, after the delay its routes.json gives the path. */
 export function serveDeployment(
-  d: EmulatedDeployment,
+  d: ServedBuild,
   req: IncomingMessage,
   res: ServerResponse,
   ctx: AppServingContext,
@@ -69,6 +79,8 @@ export function serveDeployment(
       "x-vercel-id": `sandbox::${d.id}`,
       "x-garde-deployment": d.id,
       "content-type": answer.type,
+      ...(d.env.READ_ONLY_MODE === "true" ? { "x-read-only-mode": "true" } : {}),
+      ...(d.env.RATE_LIMIT_GLOBAL ? { "x-ratelimit-limit": d.env.RATE_LIMIT_GLOBAL } : {}),
     });
     res.end(answer.body);
   };
