@@ -83,6 +83,8 @@ function matchesSelectors(o: KObject, q: URLSearchParams): boolean {
 export class KubernetesApiServer {
   private server: Server | undefined;
   private readonly watches = new Set<ServerResponse>();
+  /** Writes another client makes right after a read of a path: how tests race garde. */
+  private readonly races: { path: string; reads: number; write: () => void }[] = [];
   url = "";
 
   constructor(
@@ -101,6 +103,11 @@ export class KubernetesApiServer {
     this.server = server;
     this.url = url;
     return url;
+  }
+
+  /** After the `reads`-th next GET of `path` is answered, `write` runs as a concurrent client's change would. */
+  raceRead(path: string, reads: number, write: () => void): void {
+    this.races.push({ path, reads, write });
   }
 
   async stop(): Promise<void> {
@@ -192,9 +199,18 @@ export class KubernetesApiServer {
       const body = await this.readBody(req);
       const answer = await this.dispatch(req, res, url.searchParams, target, body);
       if (answer) this.send(res, answer.status, answer.body);
+      if (req.method === "GET") this.runRaces(path);
     } catch (err) {
       if (err instanceof ApiError) return this.send(res, err.code, statusBody(err, type, name));
       throw err;
+    }
+  }
+
+  private runRaces(path: string): void {
+    for (const race of [...this.races]) {
+      if (race.path !== path || --race.reads > 0) continue;
+      this.races.splice(this.races.indexOf(race), 1);
+      race.write();
     }
   }
 

@@ -50,6 +50,21 @@ export class KubernetesEmulator {
     await this.api.stop();
   }
 
+  /** Changes an object as another client would (a write garde did not make), bumping its resourceVersion. */
+  edit(
+    group: "" | "apps",
+    plural: string,
+    namespace: string,
+    name: string,
+    change: (o: KObject) => void,
+  ): void {
+    const t = type(group, plural);
+    const current = this.store.get(t, namespace, name);
+    if (!current) throw new Error(`no ${plural} ${namespace}/${name}`);
+    change(current);
+    this.store.replace(t, namespace, name, current);
+  }
+
   /** The image garde builds for a commit, by the template REGISTRY/app:{sha}. */
   static imageFor(sha: string): string {
     return `${TENANTS.registry}/api:${sha}`;

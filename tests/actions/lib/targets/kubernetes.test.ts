@@ -1,0 +1,193 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type ApiException,
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  setHeaderOptions,
+} from "@kubernetes/client-node";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { waitReady } from "../../../../actions/lib/deploy/wait-ready.ts";
+import { CheckFailedError, exitCodeFor, InputError } from "../../../../actions/lib/errors.ts";
+import { systemClock } from "../../../../actions/lib/reporter.ts";
+import { KubernetesTarget } from "../../../../actions/lib/targets/kubernetes.ts";
+import { KubernetesEmulator, TENANTS } from "../../../../sandbox/kubernetes/cluster.ts";
+import { SampleApp } from "../../../../sandbox/sample-app.ts";
+import { createSandboxTls } from "../../../../sandbox/tls.ts";
+import { recordingReporter } from "../../../helpers.ts";
+
+const TOKEN = "cluster-test-token";
+let dir: string;
+let app: SampleApp;
+let cluster: KubernetesEmulator;
+let kubeConfig: KubeConfig;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "garde-k8s-target-"));
+  app = SampleApp.create();
+  const tls = await createSandboxTls(dir);
+  cluster = new KubernetesEmulator({ token: TOKEN, app, podStartMs: 30 });
+  await cluster.start({ tls });
+  cluster.seedTenants(app.git("rev-parse", "main"));
+  cluster.writeKubeconfig(join(dir, "kubeconfig"), tls.caPath);
+  kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(join(dir, "kubeconfig"));
+});
+
+afterEach(async () => {
+  await cluster.stop();
+  app.remove();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function target(overrides: Partial<ConstructorParameters<typeof KubernetesTarget>[0]> = {}) {
+  const reporter = recordingReporter();
+  const t = new KubernetesTarget({
+    kubeConfig,
+    namespace: TENANTS.namespace,
+    deployment: TENANTS.deployment,
+    service: TENANTS.service,
+    imageTemplate: `${TENANTS.registry}/api:{sha}`,
+    clock: systemClock,
+    reporter,
+    rolloutTimeoutMs: 20_000,
+    actor: "release-manager",
+    ...overrides,
+  });
+  return { t, reporter };
+}
+
+const release = (body: string) =>
+  app.commit("main", { "public/index.html": `<!doctype html><h1>${body}</h1>\n` }, body, "main");
+const request = (sha: string, staged = true) =>
+  ({ sha, branch: "main", environment: "production", staged, meta: { rule: "push to main" } }) as const;
+const ready = (t: KubernetesTarget, id: string) =>
+  waitReady(t, id, {
+    timeoutMs: 20_000,
+    pollIntervalMs: 50,
+    clock: systemClock,
+    reporter: recordingReporter(),
+  });
+const gateway = async () =>
+  await (await fetch(cluster.controller.serviceUrl("production", "api-gateway") as string)).text();
+
+describe("Kubernetes target through @kubernetes/client-node", () => {
+  it("stages a build on a preview outside the gateway, then promotes it: the rollout completes and production serves it", async () => {
+    const { t, reporter } = target();
+    const sha = release("release two");
+    const created = await t.create(request(sha));
+    const staged = await ready(t, created.id);
+    expect(staged.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(await (await fetch(staged.url)).text()).toContain("release two");
+    // Checked before it takes any traffic: the gateway still serves the seed.
+    expect(await gateway()).toContain("garde sample app");
+    await t.promote(created.id);
+    expect((await t.currentProduction())?.id).toBe(created.id);
+    expect(await gateway()).toContain("release two");
+    expect(
+      reporter.lines.some((l) =>
+        /Rollout of deployment production\/api-server: 2\/2 updated, 2 available/.test(l),
+      ),
+    ).toBe(true);
+    const apps = kubeConfig.makeApiClient(AppsV1Api);
+    const d = await apps.readNamespacedDeployment({ name: "api-server", namespace: "production" });
+    expect(d.metadata?.annotations?.["kubernetes.io/change-cause"]).toBe(
+      `garde promote ${created.id} by release-manager`,
+    );
+    expect(d.spec?.template?.metadata?.annotations?.["garde.dev/garde-version"]).toBeTruthy();
+    const preview = await apps.readNamespacedDeployment({
+      name: "api-server-preview",
+      namespace: "production",
+    });
+    expect(preview.spec?.replicas).toBe(0);
+  });
+
+  it("fails a build that never becomes ready at its progress deadline, leaving production serving", async () => {
+    const apps = kubeConfig.makeApiClient(AppsV1Api);
+    const d = await apps.readNamespacedDeployment({ name: "api-server", namespace: "production" });
+    d.spec = {
+      ...d.spec,
+      progressDeadlineSeconds: 1,
+      selector: d.spec?.selector ?? {},
+      template: d.spec?.template ?? {},
+    };
+    await apps.replaceNamespacedDeployment({ name: "api-server", namespace: "production", body: d });
+    const { t } = target();
+    // A tag no commit has: the image cannot be pulled, the pod never becomes ready.
+    const created = await t.create(request("0badc0de".repeat(5)));
+    const err = await ready(t, created.id).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CheckFailedError);
+    expect(exitCodeFor(err)).toBe(1);
+    expect((err as Error).message).toMatch(
+      /ended in ERROR: ProgressDeadlineExceeded: ReplicaSet "api-server-preview-\w+" has timed out progressing/,
+    );
+    expect(await gateway()).toContain("garde sample app");
+  });
+
+  it("rolls production back to the revision that ran a known-good build, as rollout undo --to-revision", async () => {
+    const { t } = target();
+    const first = await t.create(request(release("first"), false));
+    const second = await t.create(request(release("second"), false));
+    expect((await t.currentProduction())?.id).toBe(second.id);
+    expect(await gateway()).toContain("second");
+    await t.rollback(first.id);
+    expect((await t.currentProduction())?.id).toBe(first.id);
+    expect(await gateway()).toContain("first");
+    await t.rollback(first.id); // already serving: nothing to do
+    const apps = kubeConfig.makeApiClient(AppsV1Api);
+    const sets = await apps.listNamespacedReplicaSet({ namespace: "production" });
+    // Three templates ever ran (seed, first, second): going back reused first's ReplicaSet.
+    expect(sets.items).toHaveLength(3);
+  });
+
+  it("retries a write that lost a race (409 Conflict) on a fresh read, keeping the other writer's change", async () => {
+    const { t, reporter } = target();
+    const path = "/apis/apps/v1/namespaces/production/deployments/api-server";
+    // Read 1 is create()'s look at the template; right after read 2 (the read-modify-write's),
+    // another client labels the Deployment: garde's write carries a stale resourceVersion.
+    cluster.api.raceRead(path, 2, () =>
+      cluster.edit("apps", "deployments", "production", "api-server", (d) => {
+        d.metadata.labels = { ...d.metadata.labels, team: "tenants" };
+      }),
+    );
+    const created = await t.create(request(release("raced"), false));
+    expect((await t.currentProduction())?.id).toBe(created.id);
+    const apps = kubeConfig.makeApiClient(AppsV1Api);
+    const d = await apps.readNamespacedDeployment({ name: "api-server", namespace: "production" });
+    expect(d.metadata?.labels?.team).toBe("tenants");
+    expect(reporter.lines.filter((l) => l.includes("(409 Conflict); reading it again"))).toEqual([
+      expect.any(String),
+    ]);
+  });
+
+  it("names a missing namespace or deployment as bad input (exit 2)", async () => {
+    const noNamespace = await target({ namespace: "staging" })
+      .t.create(request(release("x")))
+      .catch((e: unknown) => e);
+    expect(noNamespace).toBeInstanceOf(InputError);
+    expect(exitCodeFor(noNamespace)).toBe(2);
+    expect((noNamespace as Error).message).toContain("namespace staging does not exist on the cluster");
+    const noDeployment = await target({ deployment: "api" })
+      .t.currentProduction()
+      .catch((e: unknown) => e);
+    expect(noDeployment).toBeInstanceOf(InputError);
+    expect((noDeployment as Error).message).toContain(
+      "read deployment production/api: not found in namespace production",
+    );
+  });
+
+  it("is refused a patch without a patch Content-Type (415), as the API server refuses it", async () => {
+    const core = kubeConfig.makeApiClient(CoreV1Api);
+    const err = (await core
+      .patchNamespacedConfigMap(
+        { name: "rate-limits", namespace: "production", body: { data: { global: "10" } } },
+        setHeaderOptions("Content-Type", "application/json"),
+      )
+      .catch((e: unknown) => e)) as ApiException<unknown>;
+    expect(err.code).toBe(415);
+    const cm = await core.readNamespacedConfigMap({ name: "rate-limits", namespace: "production" });
+    expect(cm.data?.global).toBe("50");
+  });
+});
