@@ -10,7 +10,8 @@ import { parseDeployConfig } from "../actions/lib/deploy/config.ts";
 import { planFor, runDeploy } from "../actions/lib/deploy/run.ts";
 import type { Reporter } from "../actions/lib/reporter.ts";
 import { GcsEmulator } from "./gcs-emulator.ts";
-import { type Sandbox, startSandbox } from "./sandbox.ts";
+import { KubernetesEmulator, TENANTS } from "./kubernetes/cluster.ts";
+import { alphanumeric, type Sandbox, startSandbox } from "./sandbox.ts";
 import { SecretManagerEmulator } from "./secret-manager-emulator.ts";
 import { createSandboxTls, trustInThisProcess } from "./tls.ts";
 import { SANDBOX_TEAM } from "./vercel/account.ts";
@@ -23,6 +24,15 @@ export interface PlatformDescription {
   github: { api: string; token: string; repository: string };
   gcp: { project: string; secretManager: string; monitoring: string; storage: string };
   slack: { webhookUrl: string };
+  /** The emulated cluster running the tenants API: `kubectl --kubeconfig PATH get pods -n production`. */
+  kubernetes: {
+    api: string;
+    kubeconfig: string;
+    namespace: string;
+    deployment: string;
+    service: string;
+    serviceUrl: string;
+  };
   app: { dir: string; productionDeploymentId: string; productionUrl: string };
   /** PEM of the CA the emulators' certificate chains to: NODE_EXTRA_CA_CERTS, curl --cacert. */
   caCert: string;
@@ -34,7 +44,7 @@ export interface PlatformDescription {
 }
 
 export interface PlatformOptions {
-  /** Fixed ports from here (Vercel, GitHub, Slack, Monitoring, Secret Manager, Storage); else free ones. */
+  /** Fixed ports from here (Vercel, GitHub, Slack, Monitoring, Secret Manager, Storage, Kubernetes); else free ones. */
   portBase?: number | undefined;
   buildMs?: number;
   promoteMs?: number;
@@ -103,7 +113,10 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   const secretManager = new SecretManagerEmulator();
   const storage = new GcsEmulator();
   let sandbox: Sandbox | undefined;
+  let cluster: KubernetesEmulator | undefined;
   const stop = async () => {
+    // The cluster's pods serve the sample app's commits: stop them before the repository goes.
+    await cluster?.stop();
     await Promise.allSettled([sandbox?.stop(), secretManager.stop(), storage.stop()]);
     rmSync(root, { recursive: true, force: true });
   };
@@ -118,7 +131,17 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       buildMs: opts.buildMs ?? 400,
       promoteMs: opts.promoteMs ?? 150,
     });
-    await Promise.all([secretManager.start({ tls, port: port(4) }), storage.start({ tls, port: port(5) })]);
+    const kube = new KubernetesEmulator({ token: alphanumeric(32), app: sandbox.app });
+    cluster = kube;
+    await Promise.all([
+      secretManager.start({ tls, port: port(4) }),
+      storage.start({ tls, port: port(5) }),
+      kube.start({ tls, port: port(6) }),
+    ]);
+    kube.seedTenants(sandbox.app.git("rev-parse", "main"));
+    const kubeconfig = join(root, "kubeconfig");
+    kube.writeKubeconfig(kubeconfig, tls.caPath);
+    const serviceUrl = await kube.controller.waitForServiceUrl(TENANTS.namespace, TENANTS.service);
     const project = [...sandbox.vercel.projects.values()][0];
     if (!project) throw new Error("the sandbox made no Vercel project");
     const production = await seedProduction(sandbox, opts.reporter ?? quiet);
@@ -140,6 +163,14 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
         storage: storage.url,
       },
       slack: { webhookUrl: sandbox.slack.webhookUrl },
+      kubernetes: {
+        api: kube.url,
+        kubeconfig,
+        namespace: TENANTS.namespace,
+        deployment: TENANTS.deployment,
+        service: TENANTS.service,
+        serviceUrl,
+      },
       app: { dir: sandbox.app.dir, productionDeploymentId: production.id, productionUrl: production.url },
       caCert: tls.caPath,
       env: {
@@ -175,6 +206,8 @@ export function describePlatform(d: PlatformDescription): string {
   Secret Manager    ${d.gcp.secretManager}   project ${d.gcp.project}
   Cloud Monitoring  ${d.gcp.monitoring}
   Cloud Storage     ${d.gcp.storage}
+  Kubernetes API    ${d.kubernetes.api}   ${d.kubernetes.namespace}/${d.kubernetes.deployment}, gateway ${d.kubernetes.serviceUrl}
+                    kubectl --kubeconfig ${shellQuote(d.kubernetes.kubeconfig)} get deploy,rs,pods,svc,cm -n ${d.kubernetes.namespace}
   Slack webhook     ${d.slack.webhookUrl}
   CA certificate    ${d.caCert}
   Production        ${d.app.productionDeploymentId} at ${d.app.productionUrl}

@@ -2,7 +2,7 @@ import { InputError } from "../../actions/lib/errors.ts";
 import { type Command, noPositionals, stringFlag } from "../context.ts";
 import { JSON_FLAG } from "../flags.ts";
 
-const PORT_SPAN = 6;
+const PORT_SPAN = 7;
 
 function portBaseOf(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;

@@ -558,6 +558,18 @@ export class ClusterController {
     return port ? `http://127.0.0.1:${port}` : undefined;
   }
 
+  /** The Service's URL once its proxy listens (its status is written right after). */
+  async waitForServiceUrl(namespace: string, name: string, timeoutMs = 5_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const url = this.serviceUrl(namespace, name);
+      if (url) return url;
+      if (Date.now() > deadline)
+        throw new Error(`service ${namespace}/${name} got no address in ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.store.changes.off("change", this.onChange);

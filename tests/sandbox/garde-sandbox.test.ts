@@ -111,9 +111,21 @@ describe("garde sandbox, driven by the real vercel CLI", () => {
   });
 
   it("prints one JSON line naming every endpoint over HTTPS, vendor-shaped tokens and the link file", () => {
-    for (const url of [d.vercel.api, d.github.api, d.gcp.secretManager, d.gcp.monitoring, d.gcp.storage]) {
+    for (const url of [
+      d.vercel.api,
+      d.github.api,
+      d.gcp.secretManager,
+      d.gcp.monitoring,
+      d.gcp.storage,
+      d.kubernetes.api,
+    ]) {
       expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     }
+    expect(d.kubernetes).toMatchObject({
+      namespace: "production",
+      deployment: "api-server",
+      service: "api-gateway",
+    });
     expect(d.vercel.token).toMatch(/^[A-Za-z0-9]{24}$/);
     expect(d.github.token).toMatch(/^ghs_[A-Za-z0-9]{36}$/);
     expect(d.vercelProjectJson).toEqual({ projectId: d.vercel.projectId, orgId: d.vercel.orgId });
@@ -206,8 +218,33 @@ describe("garde sandbox, driven by the real vercel CLI", () => {
     expect(domain.id).toBe(seed);
   }, 120_000);
 
+  it("runs the tenants API on an emulated cluster that kubectl reaches through the kubeconfig it wrote", async () => {
+    const { execFile } = await import("node:child_process");
+    const { promisify } = await import("node:util");
+    const { stdout } = await promisify(execFile)("kubectl", [
+      "--kubeconfig",
+      d.kubernetes.kubeconfig,
+      "rollout",
+      "status",
+      `deployment/${d.kubernetes.deployment}`,
+      "-n",
+      d.kubernetes.namespace,
+      "--timeout=20s",
+    ]);
+    expect(stdout).toContain('deployment "api-server" successfully rolled out');
+    expect((await fetch(d.kubernetes.serviceUrl)).status).toBe(200);
+  });
+
   it("stops on SIGTERM leaving no listening socket, process or temp dir", async () => {
-    const endpoints = [d.vercel.api, d.github.api, d.gcp.secretManager, d.gcp.monitoring, d.gcp.storage];
+    const endpoints = [
+      d.vercel.api,
+      d.github.api,
+      d.gcp.secretManager,
+      d.gcp.monitoring,
+      d.gcp.storage,
+      d.kubernetes.api,
+      d.kubernetes.serviceUrl,
+    ];
     expect(await portOpen(d.vercel.api)).toBe(true);
     running.child.kill("SIGTERM");
     expect(await running.exited).toBe(0);
@@ -225,7 +262,7 @@ describe("garde sandbox, bad input", () => {
   it("refuses a --port-base out of range with exit 2 naming the flag and the range", async () => {
     const r = await execNode([BIN, "sandbox", "--port-base", "80"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("--port-base must be a whole number from 1024 to 65529");
+    expect(r.stderr).toContain("--port-base must be a whole number from 1024 to 65528");
   });
 
   it("says which flag to change when a port is taken, exits 2 and leaves no temp dir", async () => {
@@ -237,7 +274,7 @@ describe("garde sandbox, bad input", () => {
       // The taken port is the GitHub emulator's (base + 1).
       const r = await execNode([BIN, "sandbox", "--port-base", String(port - 1)], { TMPDIR: tmp });
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain(`a port from ${port - 1} to ${port + 4} is already in use`);
+      expect(r.stderr).toContain(`a port from ${port - 1} to ${port + 5} is already in use`);
       expect(r.stderr).toContain("choose another --port-base");
       expect(r.stderr).not.toMatch(/\n\s+at /);
       expect(readdirSync(tmp).filter((name) => !name.startsWith("tsx-"))).toEqual([]);
