@@ -1,5 +1,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { RouteOverride } from "./vercel/model.ts";
+/**
+ * A path's answer from routes.json at the commit. productionOnly: the path breaks only while the
+ * build serves production (a production-only secret or database), so pre-promotion checks pass.
+ */
+export interface RouteOverride {
+  status?: number;
+  body?: string;
+  delayMs?: number;
+  productionOnly?: boolean;
+}
 
 /** A build of the sample app that answers HTTP: a Vercel deployment, or a pod on the cluster. */
 export interface ServedBuild {
@@ -7,8 +16,9 @@ export interface ServedBuild {
   readyState: string;
   files: Map<string, Buffer>;
   routes: Record<string, RouteOverride>;
-  /** The variables it runs with: API_TOKEN(_PREVIOUS), READ_ONLY_MODE, RATE_LIMIT_GLOBAL. */
+  /** The variables it was built or started with: API_TOKEN(_PREVIOUS), READ_ONLY_MODE, RATE_LIMIT_GLOBAL. */
   env: Record<string, string>;
+  /** Answers injected by tests, per path, one per request: a status, or 0 for the real answer. */
   appFaults: Map<string, number[]>;
 }
 

@@ -26,6 +26,29 @@ function podStatus(o: KObject): string {
   return waiting?.state?.waiting?.reason ?? o.status?.phase ?? "Pending";
 }
 
+/** What -o wide adds for Deployments and ReplicaSets. */
+const WORKLOAD_WIDE: Column[] = [
+  [
+    "Containers",
+    "string",
+    1,
+    (o) =>
+      containersOf(o)
+        .map((c) => c.name)
+        .join(","),
+  ],
+  [
+    "Images",
+    "string",
+    1,
+    (o) =>
+      containersOf(o)
+        .map((c) => c.image)
+        .join(","),
+  ],
+  ["Selector", "string", 1, selectorText],
+];
+
 /** The columns the API server's printers give each kind (pkg/printers/internalversion). */
 const COLUMNS: Record<string, Column[]> = {
   Deployment: [
@@ -33,50 +56,14 @@ const COLUMNS: Record<string, Column[]> = {
     ["Up-to-date", "integer", 0, (o) => o.status?.updatedReplicas ?? 0],
     ["Available", "integer", 0, (o) => o.status?.availableReplicas ?? 0],
     ["Age", "string", 0, (o) => age(o.metadata.creationTimestamp)],
-    [
-      "Containers",
-      "string",
-      1,
-      (o) =>
-        containersOf(o)
-          .map((c) => c.name)
-          .join(","),
-    ],
-    [
-      "Images",
-      "string",
-      1,
-      (o) =>
-        containersOf(o)
-          .map((c) => c.image)
-          .join(","),
-    ],
-    ["Selector", "string", 1, selectorText],
+    ...WORKLOAD_WIDE,
   ],
   ReplicaSet: [
     ["Desired", "integer", 0, (o) => o.spec?.replicas ?? 0],
     ["Current", "integer", 0, (o) => o.status?.replicas ?? 0],
     ["Ready", "integer", 0, (o) => o.status?.readyReplicas ?? 0],
     ["Age", "string", 0, (o) => age(o.metadata.creationTimestamp)],
-    [
-      "Containers",
-      "string",
-      1,
-      (o) =>
-        containersOf(o)
-          .map((c) => c.name)
-          .join(","),
-    ],
-    [
-      "Images",
-      "string",
-      1,
-      (o) =>
-        containersOf(o)
-          .map((c) => c.image)
-          .join(","),
-    ],
-    ["Selector", "string", 1, selectorText],
+    ...WORKLOAD_WIDE,
   ],
   Pod: [
     [

@@ -1,23 +1,13 @@
 import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
+import type { ServedBuild } from "../app-server.ts";
 import type { EmulatorResponse } from "../http-server.ts";
 import type { ProjectEnv } from "./env.ts";
 
 export type ReadyState = "QUEUED" | "INITIALIZING" | "BUILDING" | "READY" | "ERROR" | "CANCELED";
 
-/**
- * A path's answer from routes.json at the commit. productionOnly: the path breaks only while the
- * deployment serves production (a production-only secret or database), so pre-promotion checks pass.
- */
-export interface RouteOverride {
-  status?: number;
-  body?: string;
-  delayMs?: number;
-  productionOnly?: boolean;
-}
-
-export interface EmulatedDeployment {
-  id: string;
+/** A Vercel deployment: a build of the sample app (files, routes, variables) with Vercel's state. */
+export interface EmulatedDeployment extends ServedBuild {
   projectId: string;
   name: string;
   sha: string;
@@ -34,12 +24,6 @@ export interface EmulatedDeployment {
   meta: Record<string, string>;
   host: string;
   server: Server;
-  files: Map<string, Buffer>;
-  routes: Record<string, RouteOverride>;
-  /** The project's variables for its target when this deployment was created (Vercel builds them in). */
-  env: Record<string, string>;
-  /** Answers injected by tests, per path, one per request: a status, or 0 for the real answer. */
-  appFaults: Map<string, number[]>;
 }
 
 /** The last promote or rollback asked of a project, as `vercel promote|rollback status` reads it. */

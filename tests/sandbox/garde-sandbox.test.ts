@@ -54,6 +54,16 @@ async function startGardeSandbox(tmp: string): Promise<Running> {
   return { child, description: JSON.parse(line) as PlatformDescription, stderr: () => stderr, exited };
 }
 
+/** Every API the sandbox serves. */
+const apisOf = (d: PlatformDescription) => [
+  d.vercel.api,
+  d.github.api,
+  d.gcp.secretManager,
+  d.gcp.monitoring,
+  d.gcp.storage,
+  d.kubernetes.api,
+];
+
 const hostOf = (url: string) => new URL(url).host;
 
 const portOpen = (url: string) =>
@@ -111,14 +121,7 @@ describe("garde sandbox, driven by the real vercel CLI", () => {
   });
 
   it("prints one JSON line naming every endpoint over HTTPS, vendor-shaped tokens and the link file", () => {
-    for (const url of [
-      d.vercel.api,
-      d.github.api,
-      d.gcp.secretManager,
-      d.gcp.monitoring,
-      d.gcp.storage,
-      d.kubernetes.api,
-    ]) {
+    for (const url of apisOf(d)) {
       expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     }
     expect(d.kubernetes).toMatchObject({
@@ -236,15 +239,7 @@ describe("garde sandbox, driven by the real vercel CLI", () => {
   });
 
   it("stops on SIGTERM leaving no listening socket, process or temp dir", async () => {
-    const endpoints = [
-      d.vercel.api,
-      d.github.api,
-      d.gcp.secretManager,
-      d.gcp.monitoring,
-      d.gcp.storage,
-      d.kubernetes.api,
-      d.kubernetes.serviceUrl,
-    ];
+    const endpoints = [...apisOf(d), d.kubernetes.serviceUrl];
     expect(await portOpen(d.vercel.api)).toBe(true);
     running.child.kill("SIGTERM");
     expect(await running.exited).toBe(0);
