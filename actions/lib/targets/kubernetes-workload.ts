@@ -1,0 +1,198 @@
+import {
+  type ApiException,
+  AppsV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  type V1Deployment,
+  type V1ReplicaSet,
+  type V1Service,
+} from "@kubernetes/client-node";
+import { CheckFailedError, errorMessage, InputError, PlatformError } from "../errors.ts";
+import type { Clock, Reporter } from "../reporter.ts";
+import type { ReadyState } from "./target.ts";
+
+export const REVISION = "deployment.kubernetes.io/revision";
+
+/** Where a workload lives on a cluster, and how garde reaches it. */
+export interface WorkloadOptions {
+  kubeConfig: KubeConfig;
+  namespace: string;
+  /** The production Deployment (api-server). */
+  deployment: string;
+  clock: Clock;
+  reporter: Reporter;
+  /** How long a rollout may take. */
+  rolloutTimeoutMs?: number | undefined;
+}
+
+export const isApiException = (err: unknown): err is ApiException<unknown> =>
+  typeof (err as { code?: unknown })?.code === "number" && "body" in (err as object);
+
+/** A LoadBalancer Service's address, as its status gives it. */
+export function urlOf(service: V1Service): string | null {
+  const ingress = service.status?.loadBalancer?.ingress?.[0];
+  const host = ingress?.ip ?? ingress?.hostname;
+  const port = ingress?.ports?.[0]?.port ?? service.spec?.ports?.[0]?.port;
+  return host ? `http://${host}${port && port !== 80 ? `:${port}` : ""}` : null;
+}
+
+/** A Deployment's rollout as `kubectl rollout status` judges it. */
+export function rolloutState(d: V1Deployment): { state: ReadyState; message: string | null } {
+  const desired = d.spec?.replicas ?? 1;
+  const s = d.status ?? {};
+  const progressing = s.conditions?.find((c) => c.type === "Progressing");
+  if (progressing?.reason === "ProgressDeadlineExceeded") {
+    return {
+      state: "ERROR",
+      message: `ProgressDeadlineExceeded: ${progressing.message ?? "the rollout did not progress"}`,
+    };
+  }
+  if ((s.observedGeneration ?? 0) < (d.metadata?.generation ?? 0)) return { state: "QUEUED", message: null };
+  if ((s.updatedReplicas ?? 0) < desired) return { state: "BUILDING", message: null };
+  if ((s.replicas ?? 0) > (s.updatedReplicas ?? 0)) return { state: "BUILDING", message: null };
+  if ((s.availableReplicas ?? 0) < desired) return { state: "BUILDING", message: null };
+  return { state: "READY", message: null };
+}
+
+/**
+ * One Deployment and what surrounds it, through @kubernetes/client-node: reads that name what is
+ * missing, read-modify-write retried on 409, and the wait for a rollout. The deploy target and the
+ * runbook's switches (maintenance, rate limit, traffic) both work through it.
+ */
+export class KubernetesWorkload {
+  readonly apps: AppsV1Api;
+  readonly core: CoreV1Api;
+  readonly opts: WorkloadOptions;
+
+  constructor(opts: WorkloadOptions) {
+    this.opts = opts;
+    this.apps = opts.kubeConfig.makeApiClient(AppsV1Api);
+    this.core = opts.kubeConfig.makeApiClient(CoreV1Api);
+  }
+
+  get namespace(): string {
+    return this.opts.namespace;
+  }
+
+  where(name = this.opts.deployment): string {
+    return `deployment ${this.opts.namespace}/${name}`;
+  }
+
+  /** Sends a request; a 404 names the missing namespace or object as bad input (exit 2). */
+  async call<T>(what: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (err) {
+      if (isApiException(err) && err.code === 404) {
+        const namespace = await this.core.readNamespace({ name: this.opts.namespace }).then(
+          () => true,
+          () => false,
+        );
+        if (!namespace) {
+          throw new InputError(
+            "kubernetes-namespace",
+            `namespace ${this.opts.namespace} does not exist on the cluster; check kubernetes-namespace`,
+          );
+        }
+        throw new InputError(
+          "kubernetes-deployment",
+          `${what}: not found in namespace ${this.opts.namespace}; check kubernetes-deployment and kubernetes-service`,
+        );
+      }
+      const detail = isApiException(err)
+        ? `HTTP ${err.code} ${JSON.stringify(err.body).slice(0, 300)}`
+        : errorMessage(err);
+      throw new PlatformError(what, detail, {
+        status: isApiException(err) ? err.code : undefined,
+        attempts: 1,
+      });
+    }
+  }
+
+  readDeployment(name = this.opts.deployment): Promise<V1Deployment> {
+    return this.call(`read deployment ${this.opts.namespace}/${name}`, () =>
+      this.apps.readNamespacedDeployment({ name, namespace: this.opts.namespace }),
+    );
+  }
+
+  /**
+   * Read, change, write back with the resourceVersion read: a concurrent writer makes the API
+   * answer 409, and the change is made again on a fresh read (as client-go's RetryOnConflict).
+   * `change` returns false when there is nothing to change: then nothing is written.
+   */
+  async update(
+    name: string,
+    change: (d: V1Deployment) => boolean | undefined,
+  ): Promise<{ deployment: V1Deployment; changed: boolean }> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.readDeployment(name);
+      if (change(current) === false) return { deployment: current, changed: false };
+      try {
+        const written = await this.apps.replaceNamespacedDeployment({
+          name,
+          namespace: this.opts.namespace,
+          body: current,
+        });
+        return { deployment: written, changed: true };
+      } catch (err) {
+        if (isApiException(err) && err.code === 409 && attempt < 5) {
+          this.opts.reporter.info(
+            `Deployment ${name} changed while garde wrote it (409 Conflict); reading it again`,
+          );
+          continue;
+        }
+        return this.call(`update deployment ${this.opts.namespace}/${name}`, () => Promise.reject(err));
+      }
+    }
+  }
+
+  /** Waits until the Deployment has rolled out `generation`, reporting progress; fails past the deadline. */
+  async waitRollout(generation: number, name = this.opts.deployment): Promise<void> {
+    const timeoutMs = this.opts.rolloutTimeoutMs ?? 600_000;
+    const deadline = this.opts.clock.now() + timeoutMs;
+    let last = "";
+    for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
+      const d = await this.readDeployment(name);
+      const { state, message } = rolloutState(d);
+      const s = d.status ?? {};
+      const progress = `${s.updatedReplicas ?? 0}/${d.spec?.replicas ?? 1} updated, ${s.availableReplicas ?? 0} available`;
+      if (progress !== last) this.opts.reporter.info(`Rollout of ${this.where(name)}: ${progress}`);
+      last = progress;
+      if ((s.observedGeneration ?? 0) >= generation && state === "READY") return;
+      if (state === "ERROR") throw new CheckFailedError(`Rollout of ${this.where(name)} failed: ${message}`);
+      if (this.opts.clock.now() >= deadline) {
+        throw new CheckFailedError(
+          `Rollout of ${this.where(name)} did not finish in ${Math.round(timeoutMs / 1000)} s (${progress})`,
+        );
+      }
+      await this.opts.clock.sleep(delay);
+    }
+  }
+
+  /** The Deployment's ReplicaSets, newest revision first. */
+  async replicaSets(): Promise<V1ReplicaSet[]> {
+    const production = await this.readDeployment();
+    const selector = Object.entries(production.spec?.selector?.matchLabels ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(",");
+    const list = await this.call(`list replicasets of ${this.where()}`, () =>
+      this.apps.listNamespacedReplicaSet({ namespace: this.opts.namespace, labelSelector: selector }),
+    );
+    return list.items
+      .filter((rs) => rs.metadata?.ownerReferences?.some((o) => o.uid === production.metadata?.uid))
+      .sort(
+        (a, b) =>
+          Number(b.metadata?.annotations?.[REVISION] ?? 0) - Number(a.metadata?.annotations?.[REVISION] ?? 0),
+      );
+  }
+
+  async readService(name: string): Promise<V1Service> {
+    return this.call(`read service ${this.opts.namespace}/${name}`, () =>
+      this.core.readNamespacedService({ name, namespace: this.opts.namespace }),
+    );
+  }
+
+  async serviceUrl(name: string): Promise<string> {
+    return urlOf(await this.readService(name)) ?? "";
+  }
+}
