@@ -4,13 +4,17 @@ import { VERSION } from "../actions/lib/version.ts";
 import { backupCommand } from "./commands/backup.ts";
 import { deployCommand } from "./commands/deploy.ts";
 import { drillCommand } from "./commands/drill.ts";
+import { maintenanceCommand } from "./commands/maintenance.ts";
 import { planCommand } from "./commands/plan.ts";
 import { pruneCommand } from "./commands/prune.ts";
+import { rateLimitCommand } from "./commands/rate-limit.ts";
 import { rollbackCommand } from "./commands/rollback.ts";
 import { rotateCommand } from "./commands/rotate.ts";
 import { routeCommand } from "./commands/route.ts";
 import { sandboxCommand } from "./commands/sandbox.ts";
 import { smokeCommand } from "./commands/smoke.ts";
+import { snapshotConfigCommand } from "./commands/snapshot-config.ts";
+import { switchTrafficCommand } from "./commands/switch-traffic.ts";
 import { type CliContext, type Command, inCliTerms } from "./context.ts";
 import { closest, commandHelp, generalHelp, parseCommandArgs } from "./flags.ts";
 
@@ -24,6 +28,10 @@ export const COMMANDS: readonly Command[] = [
   drillCommand,
   pruneCommand,
   planCommand,
+  maintenanceCommand,
+  rateLimitCommand,
+  switchTrafficCommand,
+  snapshotConfigCommand,
   sandboxCommand,
 ];
 
