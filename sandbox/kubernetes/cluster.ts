@@ -125,6 +125,12 @@ export class KubernetesEmulator {
                     name: "API_TOKEN",
                     valueFrom: { secretKeyRef: { name: TENANTS.secret, key: "API_TOKEN" } },
                   },
+                  {
+                    name: "API_TOKEN_PREVIOUS",
+                    valueFrom: {
+                      secretKeyRef: { name: TENANTS.secret, key: "API_TOKEN_PREVIOUS", optional: true },
+                    },
+                  },
                 ],
               },
             ],

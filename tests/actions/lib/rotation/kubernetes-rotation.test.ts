@@ -1,0 +1,127 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CheckFailedError } from "../../../../actions/lib/errors.ts";
+import { systemClock } from "../../../../actions/lib/reporter.ts";
+import { EncryptedFileStore } from "../../../../actions/lib/rotation/file-store.ts";
+import { KubernetesSecretConsumer } from "../../../../actions/lib/rotation/kubernetes-secret-consumer.ts";
+import { rotate } from "../../../../actions/lib/rotation/rotate.ts";
+import { TokenRotator } from "../../../../actions/lib/rotation/token-rotator.ts";
+import { parseSmokeConfig } from "../../../../actions/lib/smoke/config.ts";
+import { smokeGate } from "../../../../actions/lib/smoke/gate.ts";
+import { KubernetesWorkload } from "../../../../actions/lib/targets/kubernetes-workload.ts";
+import { KubernetesEmulator, TENANTS } from "../../../../sandbox/kubernetes/cluster.ts";
+import { type ResourceType, resourceByPlural } from "../../../../sandbox/kubernetes/resources.ts";
+import { SampleApp } from "../../../../sandbox/sample-app.ts";
+import { createSandboxTls } from "../../../../sandbox/tls.ts";
+import { recordingReporter } from "../../../helpers.ts";
+
+const SMOKE = parseSmokeConfig(
+  "retries: { attempts: 1 }\nchecks:\n  - { name: api accepts the token, path: /api/key-check, headers: { Authorization: 'Bearer ${API_TOKEN}' }, expect: { status: 200 } }\n",
+  "rotation smoke",
+);
+
+let dir: string;
+let app: SampleApp;
+let cluster: KubernetesEmulator;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "garde-k8s-rotation-"));
+  app = SampleApp.create();
+  const tls = await createSandboxTls(dir);
+  cluster = new KubernetesEmulator({ token: "rotation-token", app, podStartMs: 30 });
+  await cluster.start({ tls });
+  cluster.seedTenants(app.git("rev-parse", "main"));
+  cluster.writeKubeconfig(join(dir, "kubeconfig"), tls.caPath);
+  await cluster.controller.waitForServiceUrl(TENANTS.namespace, TENANTS.service);
+});
+
+afterEach(async () => {
+  await cluster.stop();
+  app.remove();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function setup(check = SMOKE) {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(join(dir, "kubeconfig"));
+  const reporter = recordingReporter();
+  const workload = new KubernetesWorkload({
+    kubeConfig,
+    namespace: TENANTS.namespace,
+    deployment: TENANTS.deployment,
+    clock: systemClock,
+    reporter,
+    rolloutTimeoutMs: 20_000,
+  });
+  const consumer = new KubernetesSecretConsumer({
+    workload,
+    secret: TENANTS.secret,
+    key: "API_TOKEN",
+    previousKey: "API_TOKEN_PREVIOUS",
+    service: TENANTS.service,
+    check: (url, values) => smokeGate(check, { clock: systemClock, reporter, env: values })(url),
+  });
+  const store = new EncryptedFileStore(join(dir, "secrets.enc"), Buffer.alloc(32, 7));
+  const opts = {
+    store,
+    rotator: new TokenRotator(),
+    consumers: [consumer],
+    clock: systemClock,
+    reporter,
+    graceMs: 0,
+    runId: "run-1",
+    actor: "oncall",
+    reason: "quarterly rotation",
+  };
+  return { store, opts, reporter };
+}
+
+const keyCheck = async (token: string) =>
+  (
+    await fetch(`${cluster.controller.serviceUrl(TENANTS.namespace, TENANTS.service)}/api/key-check`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
+  ).status;
+
+describe("rotation into a Kubernetes Secret", () => {
+  it("sets the key, restarts the pods that read it, checks the app with it, and keeps the previous one valid", async () => {
+    const { store, opts } = setup();
+    await rotate("api-token", opts);
+    const first = await store.value("api-token", "1");
+    expect(await keyCheck(first)).toBe(200);
+    expect(await keyCheck("tok_seed_value")).toBe(401); // the seed value was never garde's
+    await rotate("api-token", opts); // retires the value before the first (none: zero grace)
+    await rotate("api-token", opts);
+    const second = await store.value("api-token", "2");
+    expect(await keyCheck(second)).toBe(200);
+    expect(await keyCheck(first)).toBe(200); // the overlap
+  });
+
+  it("restores the current value in the Secret and in the pods when the app refuses the new one", async () => {
+    const { store, opts } = setup();
+    await rotate("api-token", opts);
+    await rotate("api-token", opts); // the retiring run: the next one sets a new value
+    const current = await store.value("api-token", "1");
+    // Checks that fail whatever the value: the new one is refused.
+    const refusing = setup(
+      parseSmokeConfig(
+        "retries: { attempts: 1 }\nchecks:\n  - { name: impossible, path: /no-such-page, expect: { status: 200 } }\n",
+        "refusing",
+      ),
+    );
+    const err = await rotate("api-token", { ...refusing.opts, store }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CheckFailedError);
+    expect((err as Error).message).toContain("the restarted pods failed their checks");
+    expect(await keyCheck(current)).toBe(200);
+    expect((await store.snapshot("api-token")).current).toBe("1");
+    // What runs is what the Secret says again: every pod was restarted with the current value.
+    const pods = cluster.store.list(resourceByPlural("", "pods") as ResourceType, TENANTS.namespace);
+    expect(pods.length).toBe(2);
+    for (const pod of pods) {
+      expect(cluster.controller.podBuild(TENANTS.namespace, pod.metadata.name)?.env.API_TOKEN).toBe(current);
+    }
+  });
+});
