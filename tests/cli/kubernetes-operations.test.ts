@@ -1,19 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../cli/garde.ts";
-import { KubernetesEmulator } from "../../sandbox/kubernetes/cluster.ts";
+import type { KubernetesEmulator } from "../../sandbox/kubernetes/cluster.ts";
 import { type ResourceType, resourceByPlural } from "../../sandbox/kubernetes/resources.ts";
-import { SampleApp } from "../../sandbox/sample-app.ts";
-import { createSandboxTls } from "../../sandbox/tls.ts";
+import { startTestCluster, type TestCluster } from "../kubernetes-cluster.ts";
 
 /**
  * The tenants runbook's switches as garde commands, against the emulated cluster through the
  * kubeconfig it writes: what answers HTTP behind the gateway is what the tests look at.
  */
 let dir: string;
-let app: SampleApp;
 let cluster: KubernetesEmulator;
 let kubeconfig: string;
 
@@ -32,23 +29,14 @@ const gateway = () => cluster.controller.serviceUrl("production", "api-gateway")
 const kind = (group: "" | "apps", plural: string) => resourceByPlural(group, plural) as ResourceType;
 const replicaSets = () => cluster.store.list(kind("apps", "replicasets"));
 
+let testCluster: TestCluster;
+
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "garde-k8s-ops-"));
-  app = SampleApp.create();
-  const tls = await createSandboxTls(dir);
-  cluster = new KubernetesEmulator({ token: "ops-token", app, podStartMs: 30 });
-  await cluster.start({ tls });
-  cluster.seedTenants(app.git("rev-parse", "main"));
-  kubeconfig = join(dir, "kubeconfig");
-  cluster.writeKubeconfig(kubeconfig, tls.caPath);
-  await cluster.controller.waitForServiceUrl("production", "api-gateway");
+  testCluster = await startTestCluster("garde-k8s-ops-", "ops-token");
+  ({ dir, cluster, kubeconfig } = testCluster);
 });
 
-afterAll(async () => {
-  await cluster.stop();
-  app.remove();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => testCluster.stop());
 
 describe("garde maintenance", () => {
   it("turns read-only mode on (one rollout), changes nothing when already on, and off again", async () => {

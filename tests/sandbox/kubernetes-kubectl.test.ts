@@ -1,12 +1,9 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KubernetesEmulator, TENANTS } from "../../sandbox/kubernetes/cluster.ts";
-import { SampleApp } from "../../sandbox/sample-app.ts";
-import { createSandboxTls } from "../../sandbox/tls.ts";
+import { type KubernetesEmulator, TENANTS } from "../../sandbox/kubernetes/cluster.ts";
+import { startTestCluster, type TestCluster } from "../kubernetes-cluster.ts";
 
 /** The real kubectl, as installed on the machine: never skipped, a clear failure when missing. */
 async function kubectlPath(): Promise<string> {
@@ -24,10 +21,10 @@ async function kubectlPath(): Promise<string> {
 
 describe("the cluster emulator, driven by the real kubectl", () => {
   let dir: string;
-  let app: SampleApp;
   let cluster: KubernetesEmulator;
   let kubectlBin: string;
   let kubeconfig: string;
+  let testCluster: TestCluster;
 
   const kubectl = async (...args: string[]) => {
     try {
@@ -50,22 +47,12 @@ describe("the cluster emulator, driven by the real kubectl", () => {
 
   beforeAll(async () => {
     kubectlBin = await kubectlPath();
-    dir = mkdtempSync(join(tmpdir(), "garde-kubectl-"));
-    app = SampleApp.create();
-    const tls = await createSandboxTls(dir);
-    cluster = new KubernetesEmulator({ token: "sandbox-cluster-token", app, podStartMs: 50 });
-    await cluster.start({ tls });
-    cluster.seedTenants(app.git("rev-parse", "main"));
-    kubeconfig = join(dir, "kubeconfig");
     // Verified TLS: the kubeconfig names the sandbox CA, nothing is skipped.
-    cluster.writeKubeconfig(kubeconfig, tls.caPath);
+    testCluster = await startTestCluster("garde-kubectl-", "sandbox-cluster-token");
+    ({ dir, cluster, kubeconfig } = testCluster);
   });
 
-  afterAll(async () => {
-    await cluster.stop();
-    app.remove();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => testCluster.stop());
 
   it("rolls out the seeded API and lists it: kubectl rollout status, kubectl get deploy,rs,pods,svc,cm", async () => {
     expect(await ok("rollout", "status", `deployment/${TENANTS.deployment}`, "--timeout=20s")).toContain(

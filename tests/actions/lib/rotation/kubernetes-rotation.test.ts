@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CheckFailedError } from "../../../../actions/lib/errors.ts";
 import { systemClock } from "../../../../actions/lib/reporter.ts";
@@ -12,11 +9,10 @@ import { TokenRotator } from "../../../../actions/lib/rotation/token-rotator.ts"
 import { parseSmokeConfig } from "../../../../actions/lib/smoke/config.ts";
 import { smokeGate } from "../../../../actions/lib/smoke/gate.ts";
 import { KubernetesWorkload } from "../../../../actions/lib/targets/kubernetes-workload.ts";
-import { KubernetesEmulator, TENANTS } from "../../../../sandbox/kubernetes/cluster.ts";
+import { type KubernetesEmulator, TENANTS } from "../../../../sandbox/kubernetes/cluster.ts";
 import { type ResourceType, resourceByPlural } from "../../../../sandbox/kubernetes/resources.ts";
-import { SampleApp } from "../../../../sandbox/sample-app.ts";
-import { createSandboxTls } from "../../../../sandbox/tls.ts";
 import { recordingReporter } from "../../../helpers.ts";
+import { startTestCluster, type TestCluster } from "../../../kubernetes-cluster.ts";
 
 const SMOKE = parseSmokeConfig(
   "retries: { attempts: 1 }\nchecks:\n  - { name: api accepts the token, path: /api/key-check, headers: { Authorization: 'Bearer ${API_TOKEN}' }, expect: { status: 200 } }\n",
@@ -24,29 +20,19 @@ const SMOKE = parseSmokeConfig(
 );
 
 let dir: string;
-let app: SampleApp;
 let cluster: KubernetesEmulator;
 
+let testCluster: TestCluster;
+
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), "garde-k8s-rotation-"));
-  app = SampleApp.create();
-  const tls = await createSandboxTls(dir);
-  cluster = new KubernetesEmulator({ token: "rotation-token", app, podStartMs: 30 });
-  await cluster.start({ tls });
-  cluster.seedTenants(app.git("rev-parse", "main"));
-  cluster.writeKubeconfig(join(dir, "kubeconfig"), tls.caPath);
-  await cluster.controller.waitForServiceUrl(TENANTS.namespace, TENANTS.service);
+  testCluster = await startTestCluster("garde-k8s-rotation-", "rotation-token");
+  ({ dir, cluster } = testCluster);
 });
 
-afterEach(async () => {
-  await cluster.stop();
-  app.remove();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => testCluster.stop());
 
 function setup(check = SMOKE) {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(join(dir, "kubeconfig"));
+  const kubeConfig = testCluster.kubeConfig();
   const reporter = recordingReporter();
   const workload = new KubernetesWorkload({
     kubeConfig,

@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   type ApiException,
   AppsV1Api,
   CoreV1Api,
-  KubeConfig,
+  type KubeConfig,
   setHeaderOptions,
 } from "@kubernetes/client-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -13,34 +10,25 @@ import { waitReady } from "../../../../actions/lib/deploy/wait-ready.ts";
 import { CheckFailedError, exitCodeFor, InputError } from "../../../../actions/lib/errors.ts";
 import { systemClock } from "../../../../actions/lib/reporter.ts";
 import { KubernetesTarget } from "../../../../actions/lib/targets/kubernetes.ts";
-import { KubernetesEmulator, TENANTS } from "../../../../sandbox/kubernetes/cluster.ts";
-import { SampleApp } from "../../../../sandbox/sample-app.ts";
-import { createSandboxTls } from "../../../../sandbox/tls.ts";
+import { type KubernetesEmulator, TENANTS } from "../../../../sandbox/kubernetes/cluster.ts";
+import type { SampleApp } from "../../../../sandbox/sample-app.ts";
 import { recordingReporter } from "../../../helpers.ts";
+import { startTestCluster, type TestCluster } from "../../../kubernetes-cluster.ts";
 
 const TOKEN = "cluster-test-token";
-let dir: string;
 let app: SampleApp;
 let cluster: KubernetesEmulator;
 let kubeConfig: KubeConfig;
 
+let testCluster: TestCluster;
+
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), "garde-k8s-target-"));
-  app = SampleApp.create();
-  const tls = await createSandboxTls(dir);
-  cluster = new KubernetesEmulator({ token: TOKEN, app, podStartMs: 30 });
-  await cluster.start({ tls });
-  cluster.seedTenants(app.git("rev-parse", "main"));
-  cluster.writeKubeconfig(join(dir, "kubeconfig"), tls.caPath);
-  kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(join(dir, "kubeconfig"));
+  testCluster = await startTestCluster("garde-k8s-target-", TOKEN);
+  ({ app, cluster } = testCluster);
+  kubeConfig = testCluster.kubeConfig();
 });
 
-afterEach(async () => {
-  await cluster.stop();
-  app.remove();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => testCluster.stop());
 
 function target(overrides: Partial<ConstructorParameters<typeof KubernetesTarget>[0]> = {}) {
   const reporter = recordingReporter();

@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
+import { KubernetesEmulator, TENANTS } from "../sandbox/kubernetes/cluster.ts";
+import { SampleApp } from "../sandbox/sample-app.ts";
+import { createSandboxTls } from "../sandbox/tls.ts";
+
+export interface TestCluster {
+  dir: string;
+  app: SampleApp;
+  cluster: KubernetesEmulator;
+  /** The kubeconfig file: this cluster over verified TLS (it names the sandbox CA). */
+  kubeconfig: string;
+  kubeConfig(): KubeConfig;
+  stop(): Promise<void>;
+}
+
+/** The emulated cluster with the tenants API seeded and its gateway up, in a temp dir of its own. */
+export async function startTestCluster(prefix: string, token = "test-cluster-token"): Promise<TestCluster> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const app = SampleApp.create();
+  const tls = await createSandboxTls(dir);
+  const cluster = new KubernetesEmulator({ token, app, podStartMs: 30 });
+  await cluster.start({ tls });
+  cluster.seedTenants(app.git("rev-parse", "main"));
+  const kubeconfig = join(dir, "kubeconfig");
+  cluster.writeKubeconfig(kubeconfig, tls.caPath);
+  await cluster.controller.waitForServiceUrl(TENANTS.namespace, TENANTS.service);
+  return {
+    dir,
+    app,
+    cluster,
+    kubeconfig,
+    kubeConfig: () => {
+      const kc = new KubeConfig();
+      kc.loadFromFile(kubeconfig);
+      return kc;
+    },
+    async stop() {
+      await cluster.stop();
+      app.remove();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
