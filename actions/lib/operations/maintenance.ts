@@ -2,7 +2,13 @@ import type { V1Container, V1Deployment } from "@kubernetes/client-node";
 import { InputError } from "../errors.ts";
 import { CHANGE_CAUSE } from "../targets/kubernetes.ts";
 import type { KubernetesWorkload } from "../targets/kubernetes-workload.ts";
-import { OPERATION_ANNOTATION, type OperationContext, type OperationOutcome, recordOf } from "./record.ts";
+import {
+  OPERATION_ANNOTATION,
+  type OperationContext,
+  type OperationOutcome,
+  outcomeOf,
+  recordOf,
+} from "./record.ts";
 
 export interface MaintenanceOptions {
   /** The variable the app reads (READ_ONLY_MODE in the tenants runbook). */
@@ -52,16 +58,17 @@ export async function setMaintenance(
     return true;
   });
   if (changed) await workload.waitRollout(deployment.metadata?.generation ?? 0);
-  return {
-    operation: "maintenance",
-    object: workload.where(),
-    before: `${opts.variable}=${before}`,
-    after: `${opts.variable}=${wanted}`,
-    changed,
-    rolledOut: changed,
-    actor: ctx.actor,
-    reason: ctx.reason,
-    at: ctx.now.toISOString(),
-    undo: `garde maintenance ${on ? "off" : "on"} --reason "…"`,
-  };
+  return outcomeOf(
+    {
+      operation: "maintenance",
+      object: workload.where(),
+      before: `${opts.variable}=${before}`,
+      after: `${opts.variable}=${wanted}`,
+      // A value set through valueFrom counts as a change even when it reads the same.
+      changed,
+      rolledOut: changed,
+      undo: `garde maintenance ${on ? "off" : "on"} --reason "…"`,
+    },
+    ctx,
+  );
 }

@@ -1,7 +1,13 @@
-import { PatchStrategy, setHeaderOptions, type V1Deployment } from "@kubernetes/client-node";
+import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { InputError } from "../errors.ts";
 import type { KubernetesWorkload } from "../targets/kubernetes-workload.ts";
-import { OPERATION_ANNOTATION, type OperationContext, type OperationOutcome, recordOf } from "./record.ts";
+import {
+  OPERATION_ANNOTATION,
+  type OperationContext,
+  type OperationOutcome,
+  outcomeOf,
+  recordOf,
+} from "./record.ts";
 
 export interface RateLimitOptions {
   configMap: string;
@@ -9,15 +15,6 @@ export interface RateLimitOptions {
   key: string;
   /** The pods re-read the ConfigMap by themselves: no restart needed. */
   reloads: boolean;
-}
-
-/** The Deployment's containers take the ConfigMap at start, through env or envFrom. */
-function readsConfigMap(d: V1Deployment, name: string): boolean {
-  return (d.spec?.template?.spec?.containers ?? []).some(
-    (c) =>
-      (c.env ?? []).some((e) => e.valueFrom?.configMapKeyRef?.name === name) ||
-      (c.envFrom ?? []).some((e) => e.configMapRef?.name === name),
-  );
 }
 
 /**
@@ -42,18 +39,17 @@ export async function setRateLimit(
     workload.core.readNamespacedConfigMap({ name: opts.configMap, namespace }),
   );
   const before = cm.data?.[opts.key] ?? "(unset)";
-  const outcome: OperationOutcome = {
-    operation: "rate-limit",
-    object: `configmap ${namespace}/${opts.configMap} key ${opts.key}`,
-    before,
-    after: value,
-    changed: before !== value,
-    rolledOut: false,
-    actor: ctx.actor,
-    reason: ctx.reason,
-    at: ctx.now.toISOString(),
-    undo: before === "(unset)" ? "remove the key by hand" : `garde rate-limit ${before} --reason "…"`,
-  };
+  const outcome = outcomeOf(
+    {
+      operation: "rate-limit",
+      object: `configmap ${namespace}/${opts.configMap} key ${opts.key}`,
+      before,
+      after: value,
+      undo: before === "(unset)" ? "remove the key by hand" : `garde rate-limit ${before} --reason "…"`,
+    },
+    ctx,
+  );
+
   if (!outcome.changed) return outcome;
   await workload.call(`patch configmap ${namespace}/${opts.configMap}`, () =>
     workload.core.patchNamespacedConfigMap(
@@ -71,18 +67,6 @@ export async function setRateLimit(
     ),
   );
   if (opts.reloads) return outcome;
-  const { deployment, changed } = await workload.update(workload.opts.deployment, (d) => {
-    if (!readsConfigMap(d, opts.configMap)) return false;
-    const template = d.spec?.template ?? {};
-    template.metadata = {
-      ...template.metadata,
-      annotations: {
-        ...template.metadata?.annotations,
-        "kubectl.kubernetes.io/restartedAt": ctx.now.toISOString(),
-      },
-    };
-    return true;
-  });
-  if (changed) await workload.waitRollout(deployment.metadata?.generation ?? 0);
-  return { ...outcome, rolledOut: changed };
+  const restarted = await workload.restartReaders({ configMap: opts.configMap });
+  return { ...outcome, rolledOut: restarted };
 }

@@ -27,6 +27,22 @@ export interface OperationOutcome {
   undo: string;
 }
 
+/** An outcome: changed when after differs from before, unless the caller knows better; who, why and when from ctx. */
+export function outcomeOf(
+  fields: Pick<OperationOutcome, "operation" | "object" | "before" | "after" | "undo"> &
+    Partial<Pick<OperationOutcome, "changed" | "rolledOut">>,
+  ctx: OperationContext,
+): OperationOutcome {
+  return {
+    changed: fields.before !== fields.after,
+    rolledOut: false,
+    ...fields,
+    actor: ctx.actor,
+    reason: ctx.reason,
+    at: ctx.now.toISOString(),
+  };
+}
+
 export function recordOf(
   operation: OperationOutcome["operation"],
   value: string,

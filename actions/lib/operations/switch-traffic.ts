@@ -1,7 +1,13 @@
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { CheckFailedError, InputError } from "../errors.ts";
 import type { KubernetesWorkload } from "../targets/kubernetes-workload.ts";
-import { OPERATION_ANNOTATION, type OperationContext, type OperationOutcome, recordOf } from "./record.ts";
+import {
+  OPERATION_ANNOTATION,
+  type OperationContext,
+  type OperationOutcome,
+  outcomeOf,
+  recordOf,
+} from "./record.ts";
 
 export interface SwitchTrafficOptions {
   service: string;
@@ -33,18 +39,17 @@ export async function switchTraffic(
   const service = await workload.readService(opts.service);
   const selector = { ...service.spec?.selector };
   const before = selector[opts.label] ?? "(none)";
-  const outcome: OperationOutcome = {
-    operation: "switch-traffic",
-    object: `service ${namespace}/${opts.service} selector ${opts.label}`,
-    before,
-    after: version,
-    changed: before !== version,
-    rolledOut: false,
-    actor: ctx.actor,
-    reason: ctx.reason,
-    at: ctx.now.toISOString(),
-    undo: `garde switch-traffic ${before} --reason "…"`,
-  };
+  const outcome = outcomeOf(
+    {
+      operation: "switch-traffic",
+      object: `service ${namespace}/${opts.service} selector ${opts.label}`,
+      before,
+      after: version,
+      undo: `garde switch-traffic ${before} --reason "…"`,
+    },
+    ctx,
+  );
+
   if (!outcome.changed) return outcome;
   const wanted = { ...selector, [opts.label]: version };
   const labelSelector = Object.entries(wanted)

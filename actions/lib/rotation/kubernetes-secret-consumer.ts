@@ -1,4 +1,4 @@
-import { PatchStrategy, setHeaderOptions, type V1Deployment } from "@kubernetes/client-node";
+import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import type { GateVerdict } from "../smoke/gate.ts";
 import type { KubernetesWorkload } from "../targets/kubernetes-workload.ts";
 import type { Consumer } from "./rotator.ts";
@@ -13,15 +13,6 @@ export interface KubernetesSecretConsumerOptions {
   service: string;
   /** The smoke checks, given the value under test (for a header such as Bearer ${API_TOKEN}). */
   check: (url: string, env: Record<string, string>) => Promise<GateVerdict>;
-}
-
-/** The Deployment's containers take the Secret at start (env or envFrom): a change needs a restart. */
-function readsSecret(d: V1Deployment, name: string): boolean {
-  return (d.spec?.template?.spec?.containers ?? []).some(
-    (c) =>
-      (c.env ?? []).some((e) => e.valueFrom?.secretKeyRef?.name === name) ||
-      (c.envFrom ?? []).some((e) => e.secretRef?.name === name),
-  );
 }
 
 /**
@@ -66,20 +57,7 @@ export class KubernetesSecretConsumer implements Consumer {
   }
 
   private async restart(): Promise<void> {
-    const { workload, secret } = this.opts;
-    const { deployment, changed } = await workload.update(workload.opts.deployment, (d) => {
-      if (!readsSecret(d, secret)) return false;
-      const template = d.spec?.template ?? {};
-      template.metadata = {
-        ...template.metadata,
-        annotations: {
-          ...template.metadata?.annotations,
-          "kubectl.kubernetes.io/restartedAt": new Date(workload.opts.clock.now()).toISOString(),
-        },
-      };
-      return true;
-    });
-    if (changed) await workload.waitRollout(deployment.metadata?.generation ?? 0);
+    await this.opts.workload.restartReaders({ secret: this.opts.secret });
     this.podsHold = this.value;
   }
 

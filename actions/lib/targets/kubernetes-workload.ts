@@ -12,6 +12,21 @@ import type { Clock, Reporter } from "../reporter.ts";
 import type { ReadyState } from "./target.ts";
 
 export const REVISION = "deployment.kubernetes.io/revision";
+const RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
+
+/** A ConfigMap or a Secret the app's pods may take values from. */
+export type ConfigSource = { configMap: string } | { secret: string };
+
+/** The Deployment's containers take values from the source at start, through env or envFrom. */
+export function readsFrom(d: V1Deployment, source: ConfigSource): boolean {
+  return (d.spec?.template?.spec?.containers ?? []).some((c) =>
+    "configMap" in source
+      ? (c.env ?? []).some((e) => e.valueFrom?.configMapKeyRef?.name === source.configMap) ||
+        (c.envFrom ?? []).some((e) => e.configMapRef?.name === source.configMap)
+      : (c.env ?? []).some((e) => e.valueFrom?.secretKeyRef?.name === source.secret) ||
+        (c.envFrom ?? []).some((e) => e.secretRef?.name === source.secret),
+  );
+}
 
 /** Where a workload lives on a cluster, and how garde reaches it. */
 export interface WorkloadOptions {
@@ -167,6 +182,27 @@ export class KubernetesWorkload {
       }
       await this.opts.clock.sleep(delay);
     }
+  }
+
+  /**
+   * `kubectl rollout restart`, for pods that read the source only at start: a new restartedAt on
+   * the pod template, then the wait for the rollout. False when the Deployment does not read it.
+   */
+  async restartReaders(source: ConfigSource): Promise<boolean> {
+    const { deployment, changed } = await this.update(this.opts.deployment, (d) => {
+      if (!readsFrom(d, source)) return false;
+      const template = d.spec?.template ?? {};
+      template.metadata = {
+        ...template.metadata,
+        annotations: {
+          ...template.metadata?.annotations,
+          [RESTARTED_AT]: new Date(this.opts.clock.now()).toISOString(),
+        },
+      };
+      return true;
+    });
+    if (changed) await this.waitRollout(deployment.metadata?.generation ?? 0);
+    return changed;
   }
 
   /** The Deployment's ReplicaSets, newest revision first. */
