@@ -329,14 +329,21 @@ export class VercelEmulator {
     project.productionDeploymentId = d.id;
     d.readySubstate = "PROMOTED";
     d.servedProduction = true;
-    const existing = this.aliases.get(project.productionDomain);
-    this.aliases.set(project.productionDomain, {
+    this.pointAlias(project.productionDomain, d);
+  }
+
+  /** Points an alias at a deployment (its uid kept, its time the assignment's); returns the record and what it pointed at. */
+  private pointAlias(alias: string, d: EmulatedDeployment): { record: AliasRecord; previous: string | null } {
+    const existing = this.aliases.get(alias);
+    const record: AliasRecord = {
       uid: existing?.uid ?? vercelId("als").slice(4),
-      alias: project.productionDomain,
+      alias,
       deploymentId: d.id,
-      projectId: project.id,
-      createdAt: existing?.createdAt ?? Date.now(),
-    });
+      projectId: d.projectId,
+      createdAt: Date.now(),
+    };
+    this.aliases.set(alias, record);
+    return { record, previous: existing?.deploymentId ?? null };
   }
 
   /** GET /v6/deployments: what `vercel ls` lists, newest first, filtered as the API filters. */
@@ -511,16 +518,7 @@ export class VercelEmulator {
     if (typeof alias !== "string" || !/^[a-z0-9.-]+$/i.test(alias)) {
       return vercelError(400, "invalid_alias", "Invalid request: `alias` should be a hostname.");
     }
-    const existing = this.aliases.get(alias);
-    const record: AliasRecord = {
-      uid: existing?.uid ?? vercelId("als").slice(4),
-      alias,
-      deploymentId: d.id,
-      projectId: d.projectId,
-      createdAt: Date.now(),
-    };
-    this.aliases.set(alias, record);
-    const oldDeploymentId = existing?.deploymentId ?? null;
+    const { record, previous: oldDeploymentId } = this.pointAlias(alias, d);
     const answer: Omit<AssignAliasResponseBody, "created"> & { created: string } = {
       uid: record.uid,
       alias,
