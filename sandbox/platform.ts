@@ -133,15 +133,17 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     });
     const kube = new KubernetesEmulator({ token: alphanumeric(32), app: sandbox.app });
     cluster = kube;
-    await Promise.all([
+    const kubeconfig = join(root, "kubeconfig");
+    const [, , serviceUrl] = await Promise.all([
       secretManager.start({ tls, port: port(4) }),
       storage.start({ tls, port: port(5) }),
-      kube.start({ tls, port: port(6) }),
+      kube.launch({
+        listen: { tls, port: port(6) },
+        caPath: tls.caPath,
+        kubeconfig,
+        sha: sandbox.app.git("rev-parse", "main"),
+      }),
     ]);
-    kube.seedTenants(sandbox.app.git("rev-parse", "main"));
-    const kubeconfig = join(root, "kubeconfig");
-    kube.writeKubeconfig(kubeconfig, tls.caPath);
-    const serviceUrl = await kube.controller.waitForServiceUrl(TENANTS.namespace, TENANTS.service);
     const project = [...sandbox.vercel.projects.values()][0];
     if (!project) throw new Error("the sandbox made no Vercel project");
     const production = await seedProduction(sandbox, opts.reporter ?? quiet);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
-import { KubernetesEmulator, TENANTS } from "../sandbox/kubernetes/cluster.ts";
+import { KubernetesEmulator } from "../sandbox/kubernetes/cluster.ts";
 import { SampleApp } from "../sandbox/sample-app.ts";
 import { createSandboxTls } from "../sandbox/tls.ts";
 
@@ -22,11 +22,13 @@ export async function startTestCluster(prefix: string, token = "test-cluster-tok
   const app = SampleApp.create();
   const tls = await createSandboxTls(dir);
   const cluster = new KubernetesEmulator({ token, app, podStartMs: 30 });
-  await cluster.start({ tls });
-  cluster.seedTenants(app.git("rev-parse", "main"));
   const kubeconfig = join(dir, "kubeconfig");
-  cluster.writeKubeconfig(kubeconfig, tls.caPath);
-  await cluster.controller.waitForServiceUrl(TENANTS.namespace, TENANTS.service);
+  await cluster.launch({
+    listen: { tls },
+    caPath: tls.caPath,
+    kubeconfig,
+    sha: app.git("rev-parse", "main"),
+  });
   return {
     dir,
     app,

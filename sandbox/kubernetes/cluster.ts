@@ -45,6 +45,22 @@ export class KubernetesEmulator {
     return this.url;
   }
 
+  /**
+   * What garde sandbox and the tests start: listen, seed the tenants API at `sha`, write a
+   * kubeconfig naming the CA, and wait until the gateway has an address; returns that address.
+   */
+  async launch(opts: {
+    listen: ListenOptions;
+    caPath: string;
+    kubeconfig: string;
+    sha: string;
+  }): Promise<string> {
+    await this.start(opts.listen);
+    this.seedTenants(opts.sha);
+    this.writeKubeconfig(opts.kubeconfig, opts.caPath);
+    return this.controller.waitForServiceUrl(TENANTS.namespace, TENANTS.service);
+  }
+
   async stop(): Promise<void> {
     await this.controller.stop();
     await this.api.stop();
