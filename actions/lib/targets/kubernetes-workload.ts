@@ -205,9 +205,9 @@ export class KubernetesWorkload {
     return changed;
   }
 
-  /** The Deployment's ReplicaSets, newest revision first. */
-  async replicaSets(): Promise<V1ReplicaSet[]> {
-    const production = await this.readDeployment();
+  /** The Deployment's ReplicaSets, newest revision first (read it first unless given). */
+  async replicaSets(deployment?: V1Deployment): Promise<V1ReplicaSet[]> {
+    const production = deployment ?? (await this.readDeployment());
     const selector = Object.entries(production.spec?.selector?.matchLabels ?? {})
       .map(([k, v]) => `${k}=${v}`)
       .join(",");

@@ -21,6 +21,10 @@ export interface KubernetesTargetOptions extends WorkloadOptions {
   actor?: string | undefined;
 }
 
+/** The garde build a Deployment's or ReplicaSet's pod template runs. */
+const buildOf = (o: { spec?: { template?: V1PodTemplateSpec } } | null | undefined) =>
+  o?.spec?.template?.metadata?.annotations?.[BUILD_ANNOTATION];
+
 /** The preview of a production Deployment: its staged builds, checked before they take traffic. */
 const previewName = (deployment: string) => `${deployment}-preview`;
 
@@ -149,61 +153,51 @@ export class KubernetesTarget implements DeployTarget {
   }
 
   async get(id: string): Promise<TargetDeployment> {
-    const production = await this.readDeployment(this.opts.deployment);
-    const sha = (t: V1PodTemplateSpec | undefined) => t?.metadata?.annotations?.[SHA_ANNOTATION] ?? null;
-    if (production.spec?.template?.metadata?.annotations?.[BUILD_ANNOTATION] === id) {
-      const { state, message } = rolloutState(production);
-      return {
-        id,
-        url: await this.workload.serviceUrl(this.opts.service),
-        state,
-        target: "production",
-        errorMessage: message,
-        sha: sha(production.spec?.template),
-      };
+    return this.describe(id, await this.readDeployment(this.opts.deployment));
+  }
+
+  /** Build `id` as the production Deployment, the preview, or an earlier revision runs it. */
+  private async describe(id: string, production: V1Deployment): Promise<TargetDeployment> {
+    const as = async (
+      template: V1PodTemplateSpec | undefined,
+      service: string,
+      { state, message }: ReturnType<typeof rolloutState>,
+    ): Promise<TargetDeployment> => ({
+      id,
+      url: await this.workload.serviceUrl(service),
+      state,
+      target: "production",
+      errorMessage: message,
+      sha: template?.metadata?.annotations?.[SHA_ANNOTATION] ?? null,
+    });
+    if (buildOf(production) === id) {
+      return as(production.spec?.template, this.opts.service, rolloutState(production));
     }
     const preview = await this.apps
       .readNamespacedDeployment({ name: previewName(this.opts.deployment), namespace: this.opts.namespace })
       .catch(() => null);
-    if (preview?.spec?.template?.metadata?.annotations?.[BUILD_ANNOTATION] === id) {
-      const { state, message } = rolloutState(preview);
-      return {
-        id,
-        url: await this.workload.serviceUrl(previewName(this.opts.deployment)),
-        state,
-        target: "production",
-        errorMessage: message,
-        sha: sha(preview.spec?.template),
-      };
+    if (preview && buildOf(preview) === id) {
+      return as(preview.spec?.template, previewName(this.opts.deployment), rolloutState(preview));
     }
-    const rs = (await this.workload.replicaSets()).find(
-      (r) => r.spec?.template?.metadata?.annotations?.[BUILD_ANNOTATION] === id,
-    );
+    const rs = (await this.workload.replicaSets(production)).find((r) => buildOf(r) === id);
     if (!rs)
       throw new InputError(
         "to",
         `build ${id} is not a revision of ${this.where()}; run kubectl rollout history deployment/${this.opts.deployment}`,
       );
-    return {
-      id,
-      url: await this.workload.serviceUrl(this.opts.service),
-      state: "READY",
-      target: "production",
-      errorMessage: null,
-      sha: sha(rs.spec?.template),
-    };
+    return as(rs.spec?.template, this.opts.service, { state: "READY", message: null });
   }
 
   async currentProduction(): Promise<TargetDeployment | null> {
     const production = await this.readDeployment(this.opts.deployment);
-    const build = production.spec?.template?.metadata?.annotations?.[BUILD_ANNOTATION];
-    if (!build || rolloutState(production).state !== "READY") {
-      // Mid-rollout or never deployed by garde: what serves is the newest ReplicaSet with pods ready.
-      const live = (await this.workload.replicaSets()).find((rs) => (rs.status?.readyReplicas ?? 0) > 0);
-      const liveBuild = live?.spec?.template?.metadata?.annotations?.[BUILD_ANNOTATION];
-      return liveBuild ? this.get(liveBuild) : null;
-    }
-    return this.get(build);
+    const build = buildOf(production);
+    if (build && rolloutState(production).state === "READY") return this.describe(build, production);
+    // Mid-rollout or never deployed by garde: what serves is the newest ReplicaSet with pods ready.
+    const live = (await this.workload.replicaSets(production)).find(
+      (rs) => (rs.status?.readyReplicas ?? 0) > 0,
+    );
+    const liveBuild = buildOf(live);
+    return liveBuild ? this.describe(liveBuild, production) : null;
   }
 
   /** Gives the production Deployment this template and waits for the rollout, as kubectl rollout status does. */
@@ -223,9 +217,9 @@ export class KubernetesTarget implements DeployTarget {
 
   async promote(id: string): Promise<void> {
     const current = await this.readDeployment(this.opts.deployment);
-    if (current.spec?.template?.metadata?.annotations?.[BUILD_ANNOTATION] === id) return;
+    if (buildOf(current) === id) return;
     const preview = await this.readDeployment(previewName(this.opts.deployment));
-    if (preview.spec?.template?.metadata?.annotations?.[BUILD_ANNOTATION] !== id) {
+    if (buildOf(preview) !== id) {
       throw new InputError("deployment-id", `build ${id} is not the staged preview of ${this.where()}`);
     }
     // Production's own labels, the preview's image and annotations.
@@ -244,14 +238,8 @@ export class KubernetesTarget implements DeployTarget {
 
   async rollback(id: string): Promise<void> {
     const current = await this.readDeployment(this.opts.deployment);
-    if (
-      current.spec?.template?.metadata?.annotations?.[BUILD_ANNOTATION] === id &&
-      rolloutState(current).state === "READY"
-    )
-      return;
-    const rs = (await this.workload.replicaSets()).find(
-      (r) => r.spec?.template?.metadata?.annotations?.[BUILD_ANNOTATION] === id,
-    );
+    if (buildOf(current) === id && rolloutState(current).state === "READY") return;
+    const rs = (await this.workload.replicaSets(current)).find((r) => buildOf(r) === id);
     if (!rs?.spec?.template) {
       throw new InputError(
         "to",
