@@ -1,9 +1,10 @@
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, execFile, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { type AddressInfo, connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PlatformDescription } from "../../sandbox/platform.ts";
 import { execNode, type ProcessResult } from "../processes.ts";
@@ -180,8 +181,7 @@ describe("garde sandbox, driven by the real vercel CLI", () => {
   it("shares one state between the clients: vercel rollback is what garde watches, garde's rollback is what vercel shows", async () => {
     const seed = d.app.productionDeploymentId;
     // A release made by garde from a new commit on main.
-    const commit = (await import("node:child_process")).execFileSync;
-    commit("git", ["commit", "--quiet", "--allow-empty", "-m", "second release"], {
+    execFileSync("git", ["commit", "--quiet", "--allow-empty", "-m", "second release"], {
       cwd: d.app.dir,
       env: {
         ...process.env,
@@ -222,8 +222,6 @@ describe("garde sandbox, driven by the real vercel CLI", () => {
   }, 120_000);
 
   it("runs the tenants API on an emulated cluster that kubectl reaches through the kubeconfig it wrote", async () => {
-    const { execFile } = await import("node:child_process");
-    const { promisify } = await import("node:util");
     const { stdout } = await promisify(execFile)("kubectl", [
       "--kubeconfig",
       d.kubernetes.kubeconfig,
