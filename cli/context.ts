@@ -1,3 +1,5 @@
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
 import { InputError } from "../actions/lib/errors.ts";
 import type { Reporter } from "../actions/lib/reporter.ts";
 import type { CommandSpec, Flag, ParsedArgs } from "./flags.ts";
@@ -38,7 +40,7 @@ export const GITHUB_ENV = {
   description: "Read when --repository, --github-api-url are not given (set on Actions runners).",
 };
 
-/** The Vercel and GitHub flags every platform command takes. */
+/** The deploy target's (Vercel or Kubernetes) and GitHub's flags every platform command takes. */
 export const PLATFORM_FLAGS: readonly Flag[] = [
   {
     name: "vercel-project",
@@ -57,6 +59,48 @@ export const PLATFORM_FLAGS: readonly Flag[] = [
     kind: "string",
     value: "URL",
     description: "Vercel API base URL (an emulator, a proxy).",
+  },
+  {
+    name: "platform",
+    kind: "string",
+    value: "vercel|kubernetes",
+    description: "Where the app runs (default vercel; garde.yml may say).",
+  },
+  {
+    name: "kubeconfig",
+    kind: "string",
+    value: "FILE",
+    description: "Kubernetes: the kubeconfig (default KUBECONFIG, then ~/.kube/config).",
+  },
+  {
+    name: "kubernetes-namespace",
+    kind: "string",
+    value: "NS",
+    description: "Kubernetes: the namespace (default: the kubeconfig context's).",
+  },
+  {
+    name: "kubernetes-deployment",
+    kind: "string",
+    value: "NAME",
+    description: "Kubernetes: the production Deployment (api-server).",
+  },
+  {
+    name: "kubernetes-service",
+    kind: "string",
+    value: "NAME",
+    description: "Kubernetes: the Service production traffic goes through (api-gateway).",
+  },
+  {
+    name: "kubernetes-container",
+    kind: "string",
+    value: "NAME",
+    description: "Kubernetes: the container whose image is set (default the first).",
+  },
+  {
+    name: "image-template",
+    kind: "string",
+    value: "IMAGE",
+    description: "Kubernetes: the image built for a commit, REGISTRY/app:{sha}.",
   },
   {
     name: "repository",
@@ -89,9 +133,14 @@ export function platformRaw(
   const fromEnv: Record<string, string | undefined> = {
     repository: ctx.env.GITHUB_REPOSITORY,
     "github-api-url": ctx.env.GITHUB_API_URL,
+    kubeconfig: ctx.env.KUBECONFIG,
   };
-  for (const name of names) {
+  for (const name of new Set([...PLATFORM_FLAGS.map((f) => f.name), ...names])) {
     raw[name] = stringFlag(args, name) ?? fromEnv[name] ?? settings[name as keyof ProjectSettings];
+  }
+  // As kubectl: relative to where the command runs, ~/.kube/config when nothing names one.
+  if (raw.platform === "kubernetes") {
+    raw.kubeconfig = resolve(ctx.cwd, raw.kubeconfig ?? join(ctx.env.HOME ?? homedir(), ".kube", "config"));
   }
   return raw;
 }

@@ -14,13 +14,18 @@ import { formatTable } from "../actions/lib/smoke/report.ts";
 import { KubernetesWorkload } from "../actions/lib/targets/kubernetes-workload.ts";
 import { type CliContext, stringFlag } from "./context.ts";
 import type { ParsedArgs } from "./flags.ts";
+import { readProjectSettings } from "./project-settings.ts";
 
 const text = stringFlag;
 
 /** The cluster and workload a command acts on, from flags, KUBECONFIG and the kubeconfig's context. */
 export function workloadFrom(args: ParsedArgs, ctx: CliContext): KubernetesWorkload {
+  const settings = readProjectSettings(ctx.cwd);
   const path =
-    text(args, "kubeconfig") ?? ctx.env.KUBECONFIG ?? join(ctx.env.HOME ?? homedir(), ".kube", "config");
+    text(args, "kubeconfig") ??
+    ctx.env.KUBECONFIG ??
+    settings.kubeconfig ??
+    join(ctx.env.HOME ?? homedir(), ".kube", "config");
   const file = resolve(ctx.cwd, path);
   if (!existsSync(file)) {
     throw new InputError("kubeconfig", `no kubeconfig at ${file}; give --kubeconfig FILE or set KUBECONFIG`);
@@ -35,7 +40,7 @@ export function workloadFrom(args: ParsedArgs, ctx: CliContext): KubernetesWorkl
     );
   }
   const contextNamespace = kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace;
-  const namespace = text(args, "namespace") ?? contextNamespace;
+  const namespace = text(args, "namespace") ?? settings["kubernetes-namespace"] ?? contextNamespace;
   if (!namespace)
     throw new InputError(
       "namespace",
@@ -44,7 +49,7 @@ export function workloadFrom(args: ParsedArgs, ctx: CliContext): KubernetesWorkl
   return new KubernetesWorkload({
     kubeConfig,
     namespace,
-    deployment: text(args, "deployment") ?? "api-server",
+    deployment: text(args, "deployment") ?? settings["kubernetes-deployment"] ?? "api-server",
     clock: systemClock,
     reporter: ctx.reporter,
   });

@@ -22,6 +22,13 @@ const projectFileSchema = z
     "smoke-config": z.string().min(1),
     "production-url": z.string().min(1),
     "staging-alias": z.string().min(1),
+    platform: z.enum(["vercel", "kubernetes"]),
+    kubeconfig: z.string().min(1),
+    "kubernetes-namespace": z.string().min(1),
+    "kubernetes-deployment": z.string().min(1),
+    "kubernetes-service": z.string().min(1),
+    "kubernetes-container": z.string().min(1),
+    "image-template": z.string().min(1),
   })
   .partial()
   .strict();

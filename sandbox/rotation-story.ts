@@ -5,11 +5,11 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type pg from "pg";
-import { platformConfig } from "../actions/lib/platform-inputs.ts";
 import type { Reporter } from "../actions/lib/reporter.ts";
 import { systemClock } from "../actions/lib/reporter.ts";
 import { rotationConfigSchema } from "../actions/lib/rotation/config.ts";
 import { EncryptedFileStore } from "../actions/lib/rotation/file-store.ts";
+import { vercelRotationAccess } from "../actions/lib/rotation/inputs.ts";
 import { PostgresRotator } from "../actions/lib/rotation/postgres-rotator.ts";
 import { rotate } from "../actions/lib/rotation/rotate.ts";
 import { runRotation } from "../actions/lib/rotation/run.ts";
@@ -50,7 +50,7 @@ export async function rotationStory(sandbox: Sandbox, reporter: Reporter, dir: s
     const tokenDeps = {
       reporter,
       env: {},
-      platform: platformConfig(sandbox.platformInputs() as Parameters<typeof platformConfig>[0]),
+      platform: vercelRotationAccess(sandbox.platformInputs()),
       smoke: parseSmokeConfig(
         "retries: { attempts: 2, backoff: 100ms }\nchecks:\n  - { path: /api/key-check, headers: { Authorization: 'Bearer ${API_TOKEN}' } }\n",
         "rotation checks",

@@ -19,6 +19,8 @@ function readInputs(): Record<string, string> {
   // The runner gives these through the context, not as inputs.
   raw.repository ||= `${context.repo.owner}/${context.repo.repo}`;
   raw.sha ||= context.sha;
+  // get-gke-credentials and kubectl name the kubeconfig through KUBECONFIG.
+  raw.kubeconfig ||= process.env.KUBECONFIG ?? "";
   raw["log-url"] ||= context.runId
     ? `${context.serverUrl}/${raw.repository}/actions/runs/${context.runId}`
     : "";

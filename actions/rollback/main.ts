@@ -23,6 +23,7 @@ export async function run(): Promise<void> {
     const raw: Record<string, string> = {};
     for (const name of Object.keys(rollbackInputsSchema.shape)) raw[name] = core.getInput(name);
     raw.repository ||= `${context.repo.owner}/${context.repo.repo}`;
+    raw.kubeconfig ||= process.env.KUBECONFIG ?? "";
     raw["log-url"] ||= context.runId
       ? `${context.serverUrl}/${raw.repository}/actions/runs/${context.runId}`
       : "";

@@ -13,6 +13,7 @@ export async function run(): Promise<void> {
     const raw: Record<string, string> = {};
     for (const name of Object.keys(rotateInputsSchema.shape)) raw[name] = core.getInput(name);
     raw.repository ||= `${context.repo.owner}/${context.repo.repo}`;
+    raw.kubeconfig ||= process.env.KUBECONFIG ?? "";
     mask([raw["vercel-token"], raw["github-token"], raw["store-key"]]);
     const inputs = parseRotateInputs(raw);
     const { planned, reports } = await runRotation(

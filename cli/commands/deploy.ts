@@ -67,11 +67,6 @@ const DEPLOY_FLAGS = [
 ] as const;
 
 const RAW_NAMES = [
-  "vercel-project",
-  "vercel-team-id",
-  "vercel-api-url",
-  "github-api-url",
-  "repository",
   "environment",
   "staging-alias",
   "production-url",

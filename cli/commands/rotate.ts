@@ -68,14 +68,7 @@ export const rotateCommand: Command = {
       import("../../actions/lib/rotation/inputs.ts"),
       import("../../actions/lib/rotation/run.ts"),
     ]);
-    const raw = platformRaw(args, ctx, [
-      "vercel-project",
-      "vercel-team-id",
-      "vercel-api-url",
-      "github-api-url",
-      "repository",
-      "smoke-config",
-    ]);
+    const raw = platformRaw(args, ctx, ["smoke-config"]);
     const inputs = parseRotateInputs({
       ...raw,
       config: stringFlag(args, "config"),

@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../cli/garde.ts";
 import type { KubernetesEmulator } from "../../sandbox/kubernetes/cluster.ts";
+import { type LocalCluster, startLocalCluster } from "../../sandbox/kubernetes/local-cluster.ts";
 import { type ResourceType, resourceByPlural } from "../../sandbox/kubernetes/resources.ts";
-import { startTestCluster, type TestCluster } from "../kubernetes-cluster.ts";
 
 /**
  * The tenants runbook's switches as garde commands, against the emulated cluster through the
@@ -29,10 +29,10 @@ const gateway = () => cluster.controller.serviceUrl("production", "api-gateway")
 const kind = (group: "" | "apps", plural: string) => resourceByPlural(group, plural) as ResourceType;
 const replicaSets = () => cluster.store.list(kind("apps", "replicasets"));
 
-let testCluster: TestCluster;
+let testCluster: LocalCluster;
 
 beforeAll(async () => {
-  testCluster = await startTestCluster("garde-k8s-ops-", "ops-token");
+  testCluster = await startLocalCluster("garde-k8s-ops-", { token: "ops-token" });
   ({ dir, cluster, kubeconfig } = testCluster);
 });
 

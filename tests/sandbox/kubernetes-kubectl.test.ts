@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type KubernetesEmulator, TENANTS } from "../../sandbox/kubernetes/cluster.ts";
-import { startTestCluster, type TestCluster } from "../kubernetes-cluster.ts";
+import { type LocalCluster, startLocalCluster } from "../../sandbox/kubernetes/local-cluster.ts";
 
 /** The real kubectl, as installed on the machine: never skipped, a clear failure when missing. */
 async function kubectlPath(): Promise<string> {
@@ -24,7 +24,7 @@ describe("the cluster emulator, driven by the real kubectl", () => {
   let cluster: KubernetesEmulator;
   let kubectlBin: string;
   let kubeconfig: string;
-  let testCluster: TestCluster;
+  let testCluster: LocalCluster;
 
   const kubectl = async (...args: string[]) => {
     try {
@@ -48,7 +48,7 @@ describe("the cluster emulator, driven by the real kubectl", () => {
   beforeAll(async () => {
     kubectlBin = await kubectlPath();
     // Verified TLS: the kubeconfig names the sandbox CA, nothing is skipped.
-    testCluster = await startTestCluster("garde-kubectl-", "sandbox-cluster-token");
+    testCluster = await startLocalCluster("garde-kubectl-", { token: "sandbox-cluster-token" });
     ({ dir, cluster, kubeconfig } = testCluster);
   });
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { InputError } from "../errors.ts";
 import { parseInputs, type RawInputs } from "../inputs.ts";
 import { isLoopbackUrl } from "../loopback.ts";
 import {
@@ -7,6 +8,7 @@ import {
   platformInputShape,
   required,
   seconds,
+  targetApiUrl,
 } from "../platform-inputs.ts";
 import type { SmokeConfig } from "../smoke/config.ts";
 import { loadSmokeConfig } from "../smoke/load-config.ts";
@@ -45,17 +47,7 @@ export const deployInputsSchema = z
     "develop-branch": z.string().optional(),
     "main-branch": z.string().optional(),
   })
-  .strict()
-  // Refinements also run when the URL itself was refused: that issue is reported on its own.
-  .refine(
-    (i) =>
-      i["poll-interval"] >= 1 || !URL.canParse(i["vercel-api-url"]) || isLoopbackUrl(i["vercel-api-url"]),
-    {
-      path: ["poll-interval"],
-      // Polling a real API faster than once a second only earns 429s; emulators on this machine may.
-      error: "must be between 1 and 60 seconds (below 1 s only against an API on this machine)",
-    },
-  );
+  .strict();
 
 export interface DeployConfig extends PlatformConfig {
   sha: string;
@@ -84,8 +76,23 @@ export function parseDeployConfig(raw: RawInputs): DeployConfig {
     },
     "branch names",
   );
+  const platform = platformConfig(i, "deploy inputs");
+  if (platform.target.platform === "kubernetes" && !platform.target.imageTemplate) {
+    throw new InputError(
+      "image-template",
+      "Invalid deploy inputs:\n- image-template: is required with platform kubernetes: the image built for a commit, with {sha}: REGISTRY/app:{sha}",
+    );
+  }
+  const apiUrl = targetApiUrl(platform.target);
+  // Polling a real API faster than once a second only earns 429s; emulators on this machine may.
+  if (i["poll-interval"] < 1 && !(apiUrl && URL.canParse(apiUrl) && isLoopbackUrl(apiUrl))) {
+    throw new InputError(
+      "poll-interval",
+      "Invalid deploy inputs:\n- poll-interval: must be between 1 and 60 seconds (below 1 s only against an API on this machine)",
+    );
+  }
   return {
-    ...platformConfig(i),
+    ...platform,
     sha: i.sha,
     expectedEnvironment: i.environment,
     stagingAlias: i["staging-alias"],

@@ -44,7 +44,14 @@ export async function runDeploy(
 ): Promise<DeployResult> {
   const clock = opts.clock ?? systemClock;
   const retry = opts.retry ?? defaultRetryPolicy;
-  const { target, github } = connectPlatform(config, { clock, reporter: opts.reporter, retry });
+  const { target, github } = connectPlatform(config, {
+    clock,
+    reporter: opts.reporter,
+    retry,
+    // A rollout is the Kubernetes build: it gets the time a build gets.
+    rolloutTimeoutMs: config.readyTimeoutMs,
+    actor: opts.env.GITHUB_ACTOR,
+  });
   return deploy(
     {
       plan,

@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { parseInputs, type RawInputs } from "../inputs.ts";
-import { httpUrl, type PlatformConfig, platformConfig, platformInputShape } from "../platform-inputs.ts";
+import {
+  DEPLOYMENT_ID,
+  DEPLOYMENT_ID_HINT,
+  httpUrl,
+  type PlatformConfig,
+  platformConfig,
+  platformInputShape,
+} from "../platform-inputs.ts";
 import { boundedDuration, formatDuration, type SmokeConfig } from "../smoke/config.ts";
 import { loadSmokeConfig } from "../smoke/load-config.ts";
 import { DEFAULT_WATCH_POLICY, WATCH_LIMITS, type WatchPolicy } from "./watch.ts";
@@ -16,13 +23,13 @@ export const rollbackInputsSchema = z
     ...platformInputShape,
     to: z
       .string()
-      .regex(/^(previous|dpl_[A-Za-z0-9]+)$/, {
-        error: "must be previous or a Vercel deployment id such as dpl_9fT2…",
+      .refine((v) => v === "previous" || DEPLOYMENT_ID.test(v), {
+        error: `must be previous or ${DEPLOYMENT_ID_HINT}`,
       })
       .optional(),
     "deployment-id": z
       .string()
-      .regex(/^dpl_[A-Za-z0-9]+$/, { error: "must be a Vercel deployment id such as dpl_9fT2…" })
+      .regex(DEPLOYMENT_ID, { error: `must be ${DEPLOYMENT_ID_HINT}` })
       .optional(),
     reason: z.string().max(300, { error: "must be at most 300 characters" }).optional(),
     "watch-window": boundedDuration(WATCH_LIMITS.window.min, WATCH_LIMITS.window.max).optional(),
@@ -79,7 +86,7 @@ export interface RollbackConfig extends PlatformConfig {
 export function parseRollbackConfig(raw: RawInputs): RollbackConfig {
   const i = parseInputs(rollbackInputsSchema, raw, "rollback inputs");
   return {
-    ...platformConfig(i),
+    ...platformConfig(i, "rollback inputs"),
     to: i.to,
     deploymentId: i["deployment-id"],
     reason: i.reason,

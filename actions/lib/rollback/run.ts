@@ -38,7 +38,7 @@ export async function runRollback(
   const clock = opts.clock ?? systemClock;
   const retry = opts.retry ?? defaultRetryPolicy;
   const ctx = { clock, reporter: opts.reporter, retry };
-  const { target, github } = connectPlatform(config, ctx);
+  const { target, github } = connectPlatform(config, { ...ctx, actor: opts.env.GITHUB_ACTOR });
   const notifiers: Notifier[] = [];
   if (config.slackWebhookUrl)
     notifiers.push(new SlackNotifier({ webhookUrl: config.slackWebhookUrl, ...ctx }));

@@ -60,6 +60,20 @@ export const rotationConfigSchema = strictObject({
                 }),
               }),
               strictObject({
+                kubernetes: strictObject({
+                  secret: z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, {
+                    error: "must be a Kubernetes Secret name such as api-keys",
+                  }),
+                  key: z
+                    .string()
+                    .regex(/^[-._a-zA-Z0-9]+$/, { error: "must be a Secret key such as API_TOKEN" }),
+                  previousKey: z
+                    .string()
+                    .regex(/^[-._a-zA-Z0-9]+$/, { error: "must be a Secret key such as API_TOKEN_PREVIOUS" })
+                    .optional(),
+                }),
+              }),
+              strictObject({
                 githubSecret: strictObject({
                   name: z
                     .string()

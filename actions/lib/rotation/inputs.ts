@@ -1,16 +1,27 @@
 import { z } from "zod";
 import { InputError } from "../errors.ts";
 import { parseInputs, type RawInputs } from "../inputs.ts";
-import { type PlatformConfig, platformConfig, platformInputShape } from "../platform-inputs.ts";
+import {
+  githubAccess,
+  type KubernetesAccess,
+  kubernetesAccess,
+  type PlatformConfig,
+  platformInputShape,
+  type VercelAccess,
+  vercelAccess,
+} from "../platform-inputs.ts";
 import type { SmokeConfig } from "../smoke/config.ts";
 import { loadSmokeConfig } from "../smoke/load-config.ts";
 import { loadRotationConfig, type RotationConfig } from "./config.ts";
 import type { RotationRequest } from "./run.ts";
 
+// Each consumer in rotation.yml names its platform, and a rotation builds no image.
+const { platform: _platform, "image-template": _image, ...consumerPlatformShape } = platformInputShape;
+
 /** The rotate-keys action's inputs (and `garde rotate`'s flags); Vercel access only when a consumer needs it. */
 export const rotateInputsSchema = z
   .object({
-    ...platformInputShape,
+    ...consumerPlatformShape,
     "vercel-token": z.string().optional(),
     "vercel-project": z.string().optional(),
     "github-token": z.string().optional(),
@@ -32,38 +43,35 @@ export const rotateInputsSchema = z
   })
   .strict();
 
+/** The consumers' platforms: each only when a secret in the config has a consumer there. */
+export interface RotationAccess {
+  github: PlatformConfig["github"];
+  vercel: VercelAccess | undefined;
+  kubernetes: KubernetesAccess | undefined;
+}
+
 export interface RotateInputs {
   config: RotationConfig;
   request: Omit<RotationRequest, "actor" | "runId">;
-  platform: PlatformConfig | undefined;
+  platform: RotationAccess | undefined;
   smoke: SmokeConfig;
   fileStoreKey: Buffer | undefined;
 }
 
 export function parseRotateInputs(raw: RawInputs): RotateInputs {
-  const i = parseInputs(rotateInputsSchema, raw, "rotate-keys inputs");
+  const parsed = parseInputs(rotateInputsSchema, raw, "rotate-keys inputs");
+  // GitHub is reached only for GitHub consumers and known-good lookups; those check for the token.
+  const i = { ...parsed, "github-token": parsed["github-token"] ?? "" };
   const config = loadRotationConfig(i.config);
   const needsVercel = config.secrets.some((s) => s.consumers.some((c) => "vercel" in c));
   const needsGitHub = config.secrets.some((s) => s.consumers.some((c) => "githubSecret" in c));
+  const needsKubernetes = config.secrets.some((s) => s.consumers.some((c) => "kubernetes" in c));
   // A dry run only reads the store: it needs no consumer's credentials.
   const dryRun = i["dry-run"] === "true";
   if (needsGitHub && !dryRun && !i["github-token"]) {
     const message =
       "is required: a secret in the rotation config has a GitHub secret consumer (secrets: write)";
     throw new InputError("github-token", `- github-token: ${message}`, [{ field: "github-token", message }]);
-  }
-  if (needsVercel && !dryRun && (!i["vercel-token"] || !i["vercel-project"])) {
-    const issues = (["vercel-token", "vercel-project"] as const)
-      .filter((field) => !i[field])
-      .map((field) => ({
-        field,
-        message: "is required: a secret in the rotation config has a Vercel consumer",
-      }));
-    throw new InputError(
-      issues[0]?.field ?? "vercel-token",
-      issues.map((x) => `- ${x.field}: ${x.message}`).join("\n"),
-      issues,
-    );
   }
   return {
     config,
@@ -73,15 +81,32 @@ export function parseRotateInputs(raw: RawInputs): RotateInputs {
       dryRun,
     },
     platform:
-      (needsVercel || needsGitHub) && !dryRun
-        ? platformConfig({
-            ...i,
-            "vercel-token": i["vercel-token"] ?? "",
-            "vercel-project": i["vercel-project"] ?? "",
-            "github-token": i["github-token"] ?? "",
-          })
+      (needsVercel || needsGitHub || needsKubernetes) && !dryRun
+        ? {
+            github: githubAccess(i),
+            vercel: needsVercel
+              ? vercelAccess(
+                  i,
+                  "rotate-keys inputs",
+                  "when a secret in the rotation config has a Vercel consumer",
+                )
+              : undefined,
+            kubernetes: needsKubernetes
+              ? kubernetesAccess(
+                  i,
+                  "rotate-keys inputs",
+                  "when a secret in the rotation config has a Kubernetes consumer",
+                )
+              : undefined,
+          }
         : undefined,
     smoke: loadSmokeConfig({ path: i["smoke-config"], inline: i["smoke-config-inline"] }),
     fileStoreKey: i["store-key"] ? Buffer.from(i["store-key"], "hex") : undefined,
   };
+}
+
+/** Vercel and GitHub access from the platform inputs alone: for callers that build the rotation config themselves. */
+export function vercelRotationAccess(raw: RawInputs): RotationAccess {
+  const i = parseInputs(z.object(platformInputShape), raw, "platform inputs");
+  return { github: githubAccess(i), vercel: vercelAccess(i, "platform inputs"), kubernetes: undefined };
 }

@@ -1,5 +1,4 @@
 import { InputError } from "../errors.ts";
-import type { PlatformConfig } from "../platform-inputs.ts";
 import { type Clock, type Reporter, systemClock } from "../reporter.ts";
 import { defaultRetryPolicy } from "../retry.ts";
 import { ProductionHistory } from "../rollback/known-good.ts";
@@ -11,6 +10,7 @@ import { LazyTarget } from "../targets/lazy.ts";
 import { hasEnvironmentVariables } from "../targets/target.ts";
 import type { RotationConfig } from "./config.ts";
 import { EncryptedFileStore } from "./file-store.ts";
+import type { RotationAccess } from "./inputs.ts";
 import { PostgresRotator } from "./postgres-rotator.ts";
 import { type RotationReport, rotate } from "./rotate.ts";
 import type { Consumer, Rotator } from "./rotator.ts";
@@ -31,8 +31,8 @@ export interface RotationRunDeps {
   reporter: Reporter;
   env: EnvLookup;
   clock?: Clock;
-  /** Vercel and GitHub access, when a secret has a Vercel consumer. */
-  platform?: PlatformConfig | undefined;
+  /** The consumers' platforms (Vercel, Kubernetes, GitHub), each when a secret has a consumer there. */
+  platform?: RotationAccess | undefined;
   smoke: SmokeConfig;
   /** Key of the encrypted file store (32 bytes), for store type file. */
   fileStoreKey?: Buffer | undefined;
@@ -141,8 +141,11 @@ export async function runRotation(config: RotationConfig, request: RotationReque
   const chosen = planned.filter((p) => request.secrets !== "due" || p.due);
   if (request.dryRun) return { planned, reports: [] as RotationReport[] };
 
-  const platform = deps.platform
-    ? connectPlatform(deps.platform, { clock, reporter: deps.reporter, retry: defaultRetryPolicy })
+  const platform = deps.platform?.vercel
+    ? connectPlatform(
+        { target: deps.platform.vercel, github: deps.platform.github },
+        { clock, reporter: deps.reporter, retry: defaultRetryPolicy },
+      )
     : undefined;
   const reports: RotationReport[] = [];
   for (const { secret } of chosen) {
@@ -174,6 +177,10 @@ export async function runRotation(config: RotationConfig, request: RotationReque
             secretName: c.githubSecret.name,
           }),
         );
+        continue;
+      }
+      if ("kubernetes" in c) {
+        consumers.push(await kubernetesConsumer(c.kubernetes, deps, clock));
         continue;
       }
       if (!platform) {
@@ -233,4 +240,47 @@ export async function runRotation(config: RotationConfig, request: RotationReque
     );
   }
   return { planned, reports };
+}
+
+/**
+ * A key of a Kubernetes Secret: set, then checked through the app's rollout with the smoke checks
+ * (loads @kubernetes/client-node only when a secret has such a consumer).
+ */
+async function kubernetesConsumer(
+  c: { secret: string; key: string; previousKey?: string | undefined },
+  deps: RotationRunDeps,
+  clock: Clock,
+): Promise<Consumer> {
+  const access = deps.platform?.kubernetes;
+  if (!access) {
+    throw new InputError(
+      "kubeconfig",
+      `a Kubernetes consumer (${c.secret}) needs kubeconfig and kubernetes-deployment`,
+    );
+  }
+  const [{ KubeConfig }, { KubernetesWorkload }, { KubernetesSecretConsumer }] = await Promise.all([
+    import("@kubernetes/client-node"),
+    import("../targets/kubernetes-workload.ts"),
+    import("./kubernetes-secret-consumer.ts"),
+  ]);
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(access.kubeconfig);
+  return new KubernetesSecretConsumer({
+    workload: new KubernetesWorkload({
+      kubeConfig,
+      namespace: access.namespace,
+      deployment: access.deployment,
+      clock,
+      reporter: deps.reporter,
+    }),
+    secret: c.secret,
+    key: c.key,
+    previousKey: c.previousKey,
+    service: access.service,
+    check: (url, values) =>
+      smokeGate(
+        { ...deps.smoke, load: undefined },
+        { clock, reporter: deps.reporter, env: { ...deps.env, ...values } },
+      )(url),
+  });
 }

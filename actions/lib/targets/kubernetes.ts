@@ -15,8 +15,8 @@ export interface KubernetesTargetOptions extends WorkloadOptions {
   service: string;
   /** The container whose image garde sets (default: the template's first). */
   container?: string | undefined;
-  /** REGISTRY/app:{sha}: the image built for a commit. */
-  imageTemplate: string;
+  /** REGISTRY/app:{sha}: the image built for a commit (deploys need it; rollbacks do not). */
+  imageTemplate?: string | undefined;
   /** Who, for the change-cause annotation. */
   actor?: string | undefined;
 }
@@ -25,13 +25,18 @@ export interface KubernetesTargetOptions extends WorkloadOptions {
 const buildOf = (o: { spec?: { template?: V1PodTemplateSpec } } | null | undefined) =>
   o?.spec?.template?.metadata?.annotations?.[BUILD_ANNOTATION];
 
-/** The preview of a production Deployment: its staged builds, checked before they take traffic. */
-const previewName = (deployment: string) => `${deployment}-preview`;
+/**
+ * The Deployments beside production that run builds outside its Service: `NAME-staged` holds a
+ * production build checked before it takes traffic; `NAME-staging` and `NAME-preview` hold the
+ * GitFlow staging and preview builds, so a push to develop never touches production.
+ */
+const sideName = (deployment: string, role: "staged" | "staging" | "preview") => `${deployment}-${role}`;
+const SIDE_ROLES = ["staged", "staging", "preview"] as const;
 
 /**
  * Kubernetes as a deploy target, through @kubernetes/client-node. A build is a pod template
  * annotated with garde's build id (`<sha12>-<n>`). Staged production builds run as a one-replica
- * preview Deployment (outside the production Service's selector) behind their own Service, are
+ * Deployment `NAME-staged` (outside the production Service's selector) behind their own Service, are
  * checked there, and promoted by giving the production Deployment their template; current
  * production is the build of the live ReplicaSet; a rollback gives the Deployment back the
  * template of the ReplicaSet that ran the build, as `kubectl rollout undo --to-revision` does.
@@ -63,6 +68,12 @@ export class KubernetesTarget implements DeployTarget {
   }
 
   private imageFor(sha: string): string {
+    if (!this.opts.imageTemplate) {
+      throw new InputError(
+        "image-template",
+        "is required to deploy: the image built for a commit, REGISTRY/app:{sha}",
+      );
+    }
     return this.opts.imageTemplate.replaceAll("{sha}", sha);
   }
 
@@ -95,25 +106,29 @@ export class KubernetesTarget implements DeployTarget {
         ...Object.fromEntries(Object.entries(request.meta).map(([k, v]) => [`garde.dev/${k}`, v])),
       },
     };
-    if (!request.staged) {
+    if (request.environment === "production" && !request.staged) {
       await this.rollTo(template, `garde deploy ${build} (${request.environment})`);
       return this.get(build);
     }
-    await this.ensurePreview(production, template);
+    const role = request.environment === "production" ? "staged" : request.environment;
+    await this.ensureSide(sideName(this.opts.deployment, role), production, template);
     return this.get(build);
   }
 
-  /** The preview Deployment and Service: the staged build, labelled so production's Service skips it. */
-  private async ensurePreview(production: V1Deployment, template: V1PodTemplateSpec): Promise<void> {
-    const name = previewName(this.opts.deployment);
-    const labels = { app: name, "garde.dev/preview-of": this.opts.deployment };
-    const previewTemplate: V1PodTemplateSpec = { ...template, metadata: { ...template.metadata, labels } };
+  /** A Deployment and Service beside production running one build, labelled so production's Service skips it. */
+  private async ensureSide(
+    name: string,
+    production: V1Deployment,
+    template: V1PodTemplateSpec,
+  ): Promise<void> {
+    const labels = { app: name, "garde.dev/beside": this.opts.deployment };
+    const sideTemplate: V1PodTemplateSpec = { ...template, metadata: { ...template.metadata, labels } };
     const existing = await this.apps
       .readNamespacedDeployment({ name, namespace: this.opts.namespace })
       .catch(() => null);
     if (existing) {
       await this.workload.update(name, (d) => {
-        d.spec = { ...d.spec, replicas: 1, template: previewTemplate, selector: { matchLabels: labels } };
+        d.spec = { ...d.spec, replicas: 1, template: sideTemplate, selector: { matchLabels: labels } };
       });
     } else {
       await this.workload.call(`create deployment ${this.opts.namespace}/${name}`, () =>
@@ -125,7 +140,7 @@ export class KubernetesTarget implements DeployTarget {
               replicas: 1,
               progressDeadlineSeconds: production.spec?.progressDeadlineSeconds ?? 600,
               selector: { matchLabels: labels },
-              template: previewTemplate,
+              template: sideTemplate,
             },
           },
         }),
@@ -140,7 +155,7 @@ export class KubernetesTarget implements DeployTarget {
         this.core.createNamespacedService({
           namespace: this.opts.namespace,
           body: {
-            metadata: { name, labels: { "garde.dev/preview-of": this.opts.deployment } },
+            metadata: { name, labels: { "garde.dev/beside": this.opts.deployment } },
             spec: {
               type: "LoadBalancer",
               selector: labels,
@@ -156,7 +171,7 @@ export class KubernetesTarget implements DeployTarget {
     return this.describe(id, await this.readDeployment(this.opts.deployment));
   }
 
-  /** Build `id` as the production Deployment, the preview, or an earlier revision runs it. */
+  /** Build `id` as the production Deployment, one beside it, or an earlier revision runs it. */
   private async describe(id: string, production: V1Deployment): Promise<TargetDeployment> {
     const as = async (
       template: V1PodTemplateSpec | undefined,
@@ -173,11 +188,12 @@ export class KubernetesTarget implements DeployTarget {
     if (buildOf(production) === id) {
       return as(production.spec?.template, this.opts.service, rolloutState(production));
     }
-    const preview = await this.apps
-      .readNamespacedDeployment({ name: previewName(this.opts.deployment), namespace: this.opts.namespace })
-      .catch(() => null);
-    if (preview && buildOf(preview) === id) {
-      return as(preview.spec?.template, previewName(this.opts.deployment), rolloutState(preview));
+    for (const role of SIDE_ROLES) {
+      const name = sideName(this.opts.deployment, role);
+      const side = await this.apps
+        .readNamespacedDeployment({ name, namespace: this.opts.namespace })
+        .catch(() => null);
+      if (side && buildOf(side) === id) return as(side.spec?.template, name, rolloutState(side));
     }
     const rs = (await this.workload.replicaSets(production)).find((r) => buildOf(r) === id);
     if (!rs)
@@ -218,15 +234,16 @@ export class KubernetesTarget implements DeployTarget {
   async promote(id: string): Promise<void> {
     const current = await this.readDeployment(this.opts.deployment);
     if (buildOf(current) === id) return;
-    const preview = await this.readDeployment(previewName(this.opts.deployment));
-    if (buildOf(preview) !== id) {
-      throw new InputError("deployment-id", `build ${id} is not the staged preview of ${this.where()}`);
+    const staged = sideName(this.opts.deployment, "staged");
+    const candidate = await this.readDeployment(staged);
+    if (buildOf(candidate) !== id) {
+      throw new InputError("deployment-id", `build ${id} is not the staged build of ${this.where()}`);
     }
-    // Production's own labels, the preview's image and annotations.
-    const template = structuredClone(preview.spec?.template ?? {}) as V1PodTemplateSpec;
+    // Production's own labels, the staged build's image and annotations.
+    const template = structuredClone(candidate.spec?.template ?? {}) as V1PodTemplateSpec;
     template.metadata = { ...template.metadata, labels: current.spec?.template?.metadata?.labels };
     await this.rollTo(template, `garde promote ${id}`);
-    await this.workload.update(previewName(this.opts.deployment), (d) => {
+    await this.workload.update(staged, (d) => {
       d.spec = {
         ...d.spec,
         replicas: 0,

@@ -10,9 +10,9 @@ import { parseSmokeConfig } from "../../../../actions/lib/smoke/config.ts";
 import { smokeGate } from "../../../../actions/lib/smoke/gate.ts";
 import { KubernetesWorkload } from "../../../../actions/lib/targets/kubernetes-workload.ts";
 import { type KubernetesEmulator, TENANTS } from "../../../../sandbox/kubernetes/cluster.ts";
+import { type LocalCluster, startLocalCluster } from "../../../../sandbox/kubernetes/local-cluster.ts";
 import { type ResourceType, resourceByPlural } from "../../../../sandbox/kubernetes/resources.ts";
 import { recordingReporter } from "../../../helpers.ts";
-import { startTestCluster, type TestCluster } from "../../../kubernetes-cluster.ts";
 
 const SMOKE = parseSmokeConfig(
   "retries: { attempts: 1 }\nchecks:\n  - { name: api accepts the token, path: /api/key-check, headers: { Authorization: 'Bearer ${API_TOKEN}' }, expect: { status: 200 } }\n",
@@ -22,10 +22,10 @@ const SMOKE = parseSmokeConfig(
 let dir: string;
 let cluster: KubernetesEmulator;
 
-let testCluster: TestCluster;
+let testCluster: LocalCluster;
 
 beforeEach(async () => {
-  testCluster = await startTestCluster("garde-k8s-rotation-", "rotation-token");
+  testCluster = await startLocalCluster("garde-k8s-rotation-", { token: "rotation-token" });
   ({ dir, cluster } = testCluster);
 });
 

@@ -6,10 +6,10 @@ import { parseDeployConfig } from "../../../../actions/lib/deploy/config.ts";
 import { GitHubDeployments } from "../../../../actions/lib/deploy/github-deployments.ts";
 import { planFor, runDeploy } from "../../../../actions/lib/deploy/run.ts";
 import { CheckFailedError } from "../../../../actions/lib/errors.ts";
-import { platformConfig } from "../../../../actions/lib/platform-inputs.ts";
 import { knownGoodDescription } from "../../../../actions/lib/rollback/known-good.ts";
 import { loadRotationConfig } from "../../../../actions/lib/rotation/config.ts";
 import { EncryptedFileStore } from "../../../../actions/lib/rotation/file-store.ts";
+import { vercelRotationAccess } from "../../../../actions/lib/rotation/inputs.ts";
 import { runRotation } from "../../../../actions/lib/rotation/run.ts";
 import { parseSmokeConfig } from "../../../../actions/lib/smoke/config.ts";
 import { type Sandbox, startSandbox } from "../../../../sandbox/sandbox.ts";
@@ -52,7 +52,7 @@ function setup() {
     reporter,
     env: {},
     clock: fastClock(),
-    platform: platformConfig(sandbox.platformInputs() as never),
+    platform: vercelRotationAccess(sandbox.platformInputs()),
     smoke: SMOKE,
     store,
     pollIntervalMs: 20,
@@ -206,7 +206,7 @@ describe("rotating a GitHub Actions secret", () => {
       reporter: recordingReporter(),
       env: {},
       clock: fastClock(),
-      platform: platformConfig(sandbox.platformInputs() as never),
+      platform: vercelRotationAccess(sandbox.platformInputs()),
       smoke: SMOKE,
       store,
     };

@@ -11,19 +11,19 @@ import { CheckFailedError, exitCodeFor, InputError } from "../../../../actions/l
 import { systemClock } from "../../../../actions/lib/reporter.ts";
 import { KubernetesTarget } from "../../../../actions/lib/targets/kubernetes.ts";
 import { type KubernetesEmulator, TENANTS } from "../../../../sandbox/kubernetes/cluster.ts";
+import { type LocalCluster, startLocalCluster } from "../../../../sandbox/kubernetes/local-cluster.ts";
 import type { SampleApp } from "../../../../sandbox/sample-app.ts";
 import { recordingReporter } from "../../../helpers.ts";
-import { startTestCluster, type TestCluster } from "../../../kubernetes-cluster.ts";
 
 const TOKEN = "cluster-test-token";
 let app: SampleApp;
 let cluster: KubernetesEmulator;
 let kubeConfig: KubeConfig;
 
-let testCluster: TestCluster;
+let testCluster: LocalCluster;
 
 beforeEach(async () => {
-  testCluster = await startTestCluster("garde-k8s-target-", TOKEN);
+  testCluster = await startLocalCluster("garde-k8s-target-", { token: TOKEN });
   ({ app, cluster } = testCluster);
   kubeConfig = testCluster.kubeConfig();
 });
@@ -62,7 +62,7 @@ const gateway = async () =>
   await (await fetch(cluster.controller.serviceUrl("production", "api-gateway") as string)).text();
 
 describe("Kubernetes target through @kubernetes/client-node", () => {
-  it("stages a build on a preview outside the gateway, then promotes it: the rollout completes and production serves it", async () => {
+  it("stages a build beside production, outside the gateway, then promotes it: the rollout completes and production serves it", async () => {
     const { t, reporter } = target();
     const sha = release("release two");
     const created = await t.create(request(sha));
@@ -86,10 +86,32 @@ describe("Kubernetes target through @kubernetes/client-node", () => {
     );
     expect(d.spec?.template?.metadata?.annotations?.["garde.dev/garde-version"]).toBeTruthy();
     const preview = await apps.readNamespacedDeployment({
-      name: "api-server-preview",
+      name: "api-server-staged",
       namespace: "production",
     });
     expect(preview.spec?.replicas).toBe(0);
+  });
+
+  it("runs a staging build on a Deployment of its own beside production, never on production", async () => {
+    const { t } = target();
+    const sha = release("on develop");
+    const created = await t.create({
+      sha,
+      branch: "develop",
+      environment: "staging",
+      staged: false,
+      meta: {},
+    });
+    const built = await ready(t, created.id);
+    expect(await (await fetch(built.url)).text()).toContain("on develop");
+    expect(await gateway()).toContain("garde sample app");
+    const apps = kubeConfig.makeApiClient(AppsV1Api);
+    const staging = await apps.readNamespacedDeployment({
+      name: "api-server-staging",
+      namespace: "production",
+    });
+    expect(staging.spec?.template?.spec?.containers?.[0]?.image).toBe(`${TENANTS.registry}/api:${sha}`);
+    expect((await t.currentProduction())?.id).not.toBe(created.id);
   });
 
   it("fails a build that never becomes ready at its progress deadline, leaving production serving", async () => {
@@ -109,7 +131,7 @@ describe("Kubernetes target through @kubernetes/client-node", () => {
     expect(err).toBeInstanceOf(CheckFailedError);
     expect(exitCodeFor(err)).toBe(1);
     expect((err as Error).message).toMatch(
-      /ended in ERROR: ProgressDeadlineExceeded: ReplicaSet "api-server-preview-\w+" has timed out progressing/,
+      /ended in ERROR: ProgressDeadlineExceeded: ReplicaSet "api-server-staged-\w+" has timed out progressing/,
     );
     expect(await gateway()).toContain("garde sample app");
   });
