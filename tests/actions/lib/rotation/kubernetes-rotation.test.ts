@@ -1,10 +1,13 @@
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CheckFailedError } from "../../../../actions/lib/errors.ts";
 import { systemClock } from "../../../../actions/lib/reporter.ts";
 import { EncryptedFileStore } from "../../../../actions/lib/rotation/file-store.ts";
+import { parseRotateInputs } from "../../../../actions/lib/rotation/inputs.ts";
 import { KubernetesSecretConsumer } from "../../../../actions/lib/rotation/kubernetes-secret-consumer.ts";
 import { rotate } from "../../../../actions/lib/rotation/rotate.ts";
+import { runRotation } from "../../../../actions/lib/rotation/run.ts";
 import { TokenRotator } from "../../../../actions/lib/rotation/token-rotator.ts";
 import { parseSmokeConfig } from "../../../../actions/lib/smoke/config.ts";
 import { smokeGate } from "../../../../actions/lib/smoke/gate.ts";
@@ -109,5 +112,52 @@ describe("rotation into a Kubernetes Secret", () => {
     for (const pod of pods) {
       expect(cluster.controller.podBuild(TENANTS.namespace, pod.metadata.name)?.env.API_TOKEN).toBe(current);
     }
+  });
+
+  it("runs from rotation.yml's kubernetes consumer and the rotate-keys inputs, as the action and CLI do", async () => {
+    const config = join(dir, "rotation.yml");
+    writeFileSync(
+      config,
+      `store: { type: file, path: ${join(dir, "store.enc")} }\ngraceHours: 0\nsecrets:\n  - name: api-token\n    kind: token\n    consumers:\n      - kubernetes: { secret: api-keys, key: API_TOKEN, previousKey: API_TOKEN_PREVIOUS }\n`,
+    );
+    // Rotation takes the cluster's inputs but no platform or image: rotation.yml names the consumer.
+    const { platform: _platform, "image-template": _image, ...clusterInputs } = testCluster.inputs();
+    const inputs = parseRotateInputs({
+      ...clusterInputs,
+      repository: "acme/tenants",
+      config,
+      secrets: "api-token",
+      reason: "quarterly rotation",
+      "store-key": "ab".repeat(32),
+      "smoke-config-inline":
+        "retries: { attempts: 1 }\nchecks:\n  - { path: /api/key-check, headers: { Authorization: 'Bearer ${API_TOKEN}' }, expect: { status: 200 } }\n",
+    });
+    expect(inputs.platform?.kubernetes).toMatchObject({ namespace: "production", deployment: "api-server" });
+    const reporter = recordingReporter();
+    const { reports } = await runRotation(
+      inputs.config,
+      { ...inputs.request, actor: "oncall", runId: "run-7" },
+      {
+        reporter,
+        env: {},
+        platform: inputs.platform,
+        smoke: inputs.smoke,
+        fileStoreKey: inputs.fileStoreKey,
+      },
+    );
+    expect(reports[0]?.outcome).toBe("rotated");
+    const store = new EncryptedFileStore(join(dir, "store.enc"), Buffer.from("ab".repeat(32), "hex"));
+    expect(await keyCheck(await store.value("api-token", "1"))).toBe(200);
+  });
+
+  it("refuses a kubernetes consumer without the cluster inputs, naming them (exit 2)", () => {
+    const config = join(dir, "rotation.yml");
+    writeFileSync(
+      config,
+      "store: { type: file, path: store.enc }\nsecrets:\n  - name: api-token\n    kind: token\n    consumers: [{ kubernetes: { secret: api-keys, key: API_TOKEN } }]\n",
+    );
+    expect(() =>
+      parseRotateInputs({ repository: "acme/tenants", config, secrets: "api-token", reason: "quarterly" }),
+    ).toThrow(/kubeconfig: is required when a secret in the rotation config has a Kubernetes consumer/);
   });
 });
