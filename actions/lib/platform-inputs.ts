@@ -83,7 +83,7 @@ export type PlatformInputs = {
   repository: string;
 };
 
-const REQUIRED: Record<Platform, Partial<Record<keyof PlatformInputs, string>>> = {
+const REQUIRED: Record<Platform, Record<string, string>> = {
   vercel: {
     "vercel-token": "a Vercel access token (create one at https://vercel.com/account/tokens)",
     "vercel-project": "the Vercel project id or name (prj_… or my-app)",
@@ -96,9 +96,14 @@ const REQUIRED: Record<Platform, Partial<Record<keyof PlatformInputs, string>>> 
 };
 
 /** A platform's own inputs are required only when it is used: every missing one named at once. */
-function requirePlatformInputs(i: PlatformInputs, platform: Platform, where: string, why: string): void {
+function requirePlatformInputs(
+  i: Readonly<Record<string, unknown>>,
+  platform: Platform,
+  where: string,
+  why: string,
+): void {
   const issues = Object.entries(REQUIRED[platform])
-    .filter(([field]) => !i[field as keyof PlatformInputs])
+    .filter(([field]) => !i[field])
     .map(([field, hint]) => ({ field, message: `is required ${why}: ${hint}` }));
   if (issues.length === 0) return;
   const lines = issues.map((x) => `- ${x.field}: ${x.message}`);
@@ -181,8 +186,19 @@ export function vercelAccess(i: PlatformInputs, where: string, why = "with platf
   };
 }
 
+/** The Kubernetes inputs alone: the deploy target's, a rotation consumer's, the runbook switches'. */
+export type KubernetesInputs = Pick<
+  PlatformInputs,
+  | "kubeconfig"
+  | "kubernetes-namespace"
+  | "kubernetes-deployment"
+  | "kubernetes-service"
+  | "kubernetes-container"
+  | "image-template"
+>;
+
 export function kubernetesAccess(
-  i: PlatformInputs,
+  i: KubernetesInputs,
   where: string,
   why = "with platform kubernetes",
 ): KubernetesAccess {

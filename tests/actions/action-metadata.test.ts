@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { backupInputsSchema } from "../../actions/lib/backup/inputs.ts";
 import { deployInputsSchema } from "../../actions/lib/deploy/config.ts";
+import { operationInputsSchema } from "../../actions/lib/operations/inputs.ts";
 import { rollbackInputsSchema } from "../../actions/lib/rollback/config.ts";
 import { rotateInputsSchema } from "../../actions/lib/rotation/inputs.ts";
 
@@ -71,6 +72,16 @@ describe("actions/backup/action.yml", () => {
     expect(Object.keys(meta.outputs)).toEqual(
       expect.arrayContaining(["backup-id", "size", "sha256", "drill-result"]),
     );
+    expect(meta.runs).toEqual({ using: "node24", main: "dist/index.js" });
+  });
+});
+
+describe("actions/kubernetes/action.yml", () => {
+  it("documents every input the operations core accepts, and no other", () => {
+    const meta = actionYml("kubernetes");
+    expect(Object.keys(meta.inputs).sort()).toEqual(Object.keys(operationInputsSchema.shape).sort());
+    for (const [name, input] of Object.entries(meta.inputs)) expect(input.description, name).toBeTruthy();
+    expect(Object.keys(meta.outputs)).toEqual(["changed", "before", "after", "undo", "snapshot-path"]);
     expect(meta.runs).toEqual({ using: "node24", main: "dist/index.js" });
   });
 });
