@@ -19,6 +19,7 @@ import { formatTable, type SmokeReport, smokeTableRows } from "../actions/lib/sm
 import { planStacks } from "../infra/plan.ts";
 import { readStackFile } from "../infra/stack-file.ts";
 import { backupStory } from "./backup-story.ts";
+import { kubernetesStory } from "./kubernetes-story.ts";
 import { reviewStory } from "./review-story.ts";
 import { rotationStory } from "./rotation-story.ts";
 import { type Sandbox, startSandbox } from "./sandbox.ts";
@@ -235,6 +236,11 @@ async function main(): Promise<number> {
       `\n${bold("9. A PR raises prod's latency threshold and adds a secret: the infra review, offline, one comment per stack")}`,
     );
     await reviewStory(sandbox, reporter);
+
+    console.log(
+      `\n${bold("10. The tenants API on Kubernetes: a deploy, a bad release rolled back, maintenance on and off, the rate limit raised")}`,
+    );
+    await kubernetesStory(sandbox, reporter);
 
     printLedger(sandbox);
     console.log(

@@ -15,6 +15,22 @@ describe("npm start", () => {
     expect(stdout).toMatch(
       /0\. garde plan[\s\S]*prod\s+\d+ resources · \d+ alerts \(P1 → sms, slack, email, pagerduty\) · 3 schedules · 3 rotated secrets/,
     );
+    expect(stdout).toMatch(
+      /10\. The tenants API on Kubernetes[\s\S]*✓ production [0-9a-f]{12}-\w+: staged on api-server-staged, checked, promoted[\s\S]*api-gateway\s+LoadBalancer/,
+    );
+    expect(stdout).toMatch(
+      /✓ rolled-back from ([0-9a-f]{12}-\w+) to ([0-9a-f]{12}-\w+), \d+\.\d s after 2\.1\.0 went live/,
+    );
+    expect(stdout).toMatch(
+      /REVISION {2}CHANGE-CAUSE[\s\S]*garde rollback to [0-9a-f]{12}-\w+ \(revision \d+\)/,
+    );
+    expect(stdout).toMatch(
+      /✓ garde maintenance on: READ_ONLY_MODE=false → READ_ONLY_MODE=true, rolled out; POST \/api\/orders → 503/,
+    );
+    expect(stdout).toMatch(/✓ garde maintenance on again: already on, no rollout/);
+    expect(stdout).toMatch(
+      /✓ garde rate-limit 100: .* 50 → 100, pods restarted; the gateway answers x-ratelimit-limit: 100/,
+    );
     expect(stdout).toMatch(/1\. A feature PR gets a preview[\s\S]*✓ preview dpl_/);
     expect(stdout).toMatch(/2\. .*develop reaches staging[\s\S]*✓ staging dpl_/);
     expect(stdout).toMatch(/4\. .*production[\s\S]*Promoted dpl_\w+ to production[\s\S]*✓ production dpl_/);
