@@ -10,7 +10,7 @@ describe("npm start", () => {
   it("tells the GitFlow story end to end, exits 0 and leaves nothing behind", async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "sandbox/story.ts"], {
       cwd: root,
-      timeout: 60_000,
+      timeout: 80_000,
     });
     expect(stdout).toMatch(
       /0\. garde plan[\s\S]*prod\s+\d+ resources · \d+ alerts \(P1 → sms, slack, email, pagerduty\) · 3 schedules · 3 rotated secrets/,
@@ -79,5 +79,5 @@ describe("npm start", () => {
     const repo = /app repo (\S+)/.exec(stdout)?.[1];
     expect(repo).toBeTruthy();
     expect(existsSync(repo as string)).toBe(false);
-  });
+  }, 90_000);
 });

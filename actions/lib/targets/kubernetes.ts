@@ -1,5 +1,5 @@
 import type { V1Deployment, V1PodTemplateSpec } from "@kubernetes/client-node";
-import { InputError } from "../errors.ts";
+import { CheckFailedError, InputError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { KubernetesWorkload, REVISION, rolloutState, type WorkloadOptions } from "./kubernetes-workload.ts";
 import type { CreateDeploymentRequest, DeployTarget, TargetDeployment } from "./target.ts";
@@ -242,7 +242,17 @@ export class KubernetesTarget implements DeployTarget {
     // Production's own labels, the staged build's image and annotations.
     const template = structuredClone(candidate.spec?.template ?? {}) as V1PodTemplateSpec;
     template.metadata = { ...template.metadata, labels: current.spec?.template?.metadata?.labels };
-    await this.rollTo(template, `garde promote ${id}`);
+    try {
+      await this.rollTo(template, `garde promote ${id}`);
+    } catch (err) {
+      if (!(err instanceof CheckFailedError) || !current.spec?.template) throw err;
+      // Checked on one replica, it does not roll on production (quota, a node pool, a probe under
+      // load): undo, as `kubectl rollout undo` would, rather than leave a half-rolled Deployment.
+      await this.rollTo(current.spec.template, `garde undo of promote ${id}: ${err.message}`);
+      throw new CheckFailedError(
+        `${err.message}; undone: ${this.where()} runs ${buildOf(current) ?? "its previous template"} again`,
+      );
+    }
     await this.workload.update(staged, (d) => {
       d.spec = {
         ...d.spec,

@@ -136,6 +136,32 @@ describe("Kubernetes target through @kubernetes/client-node", () => {
     expect(await gateway()).toContain("garde sample app");
   });
 
+  it("undoes a promotion whose production rollout exceeds its progress deadline (exit 1), as rollout undo", async () => {
+    const apps = kubeConfig.makeApiClient(AppsV1Api);
+    const { t } = target();
+    const created = await t.create(request(release("checked on one replica")));
+    await ready(t, created.id);
+    // What rolls on production cannot start there (an image the nodes cannot pull), within 1 s.
+    cluster.edit("apps", "deployments", "production", "api-server-staged", (d) => {
+      const spec = d.spec as { template: { spec: { containers: { image: string }[] } } };
+      (spec.template.spec.containers[0] as { image: string }).image =
+        `${TENANTS.registry}/api:${"0badc0de".repeat(5)}`;
+    });
+    cluster.edit("apps", "deployments", "production", "api-server", (d) => {
+      (d.spec as { progressDeadlineSeconds: number }).progressDeadlineSeconds = 1;
+    });
+    const err = await t.promote(created.id).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CheckFailedError);
+    expect(exitCodeFor(err)).toBe(1);
+    expect((err as Error).message).toMatch(
+      /Rollout of deployment production\/api-server failed: ProgressDeadlineExceeded: .*; undone: deployment production\/api-server runs its previous template again/,
+    );
+    expect(await gateway()).toContain("garde sample app");
+    const d = await apps.readNamespacedDeployment({ name: "api-server", namespace: "production" });
+    expect(d.metadata?.annotations?.["kubernetes.io/change-cause"]).toMatch(/^garde undo of promote /);
+    expect(d.status?.availableReplicas).toBe(2);
+  });
+
   it("rolls production back to the revision that ran a known-good build, as rollout undo --to-revision", async () => {
     const { t } = target();
     const first = await t.create(request(release("first"), false));
