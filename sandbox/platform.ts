@@ -180,6 +180,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
         VERCEL_TOKEN: sandbox.vercelToken,
         GITHUB_TOKEN: sandbox.githubToken,
         SLACK_WEBHOOK_URL: sandbox.slack.webhookUrl,
+        // kubectl and garde's cluster commands read it: the cluster's context names production.
+        KUBECONFIG: kubeconfig,
         VERCEL_TELEMETRY_DISABLED: "1",
         NO_UPDATE_NOTIFIER: "1",
       },
@@ -225,6 +227,12 @@ Then (the vercel CLI is npm's vercel, 50 or newer):
   ${vercel} ls
   ${vercel} rollback ${d.app.productionDeploymentId} --yes
   garde rollback --to previous --reason "trying the sandbox"
+
+On the cluster (KUBECONFIG above; kubectl 1.28 or newer):
+  garde deploy --platform kubernetes --kubernetes-deployment ${d.kubernetes.deployment} --kubernetes-service ${d.kubernetes.service} --image-template '${TENANTS.registry}/api:{sha}'
+  kubectl rollout history deployment/${d.kubernetes.deployment}
+  garde maintenance on --reason "trying the sandbox"
+  garde rate-limit 100 --reason "trying the sandbox"
 
 .vercel/project.json:
   ${JSON.stringify(d.vercelProjectJson)}

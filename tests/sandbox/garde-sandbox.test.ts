@@ -234,6 +234,43 @@ describe("garde sandbox, driven by the real vercel CLI", () => {
     ]);
     expect(stdout).toContain('deployment "api-server" successfully rolled out');
     expect((await fetch(d.kubernetes.serviceUrl)).status).toBe(200);
+
+    // garde ships to it and switches it with the KUBECONFIG the sandbox exported, as it prints.
+    execFileSync("git", ["commit", "--quiet", "--allow-empty", "-m", "tenants API release"], {
+      cwd: d.app.dir,
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: "dev",
+        GIT_AUTHOR_EMAIL: "dev@garde.test",
+        GIT_COMMITTER_NAME: "dev",
+        GIT_COMMITTER_EMAIL: "dev@garde.test",
+      },
+    });
+    const shipped = json<{ deploymentId: string; environment: string }>(
+      await garde([
+        "deploy",
+        "--platform",
+        "kubernetes",
+        "--kubernetes-deployment",
+        "api-server",
+        "--kubernetes-service",
+        "api-gateway",
+        "--image-template",
+        "registry.garde.test/tenants/api:{sha}",
+        "--poll-interval",
+        "0.2",
+        "--json",
+      ]),
+    );
+    expect(shipped.environment).toBe("production");
+    const history = await promisify(execFile)("kubectl", ["rollout", "history", "deployment/api-server"], {
+      env: { ...process.env, KUBECONFIG: d.env.KUBECONFIG },
+    });
+    expect(history.stdout).toContain(`garde promote ${shipped.deploymentId}`);
+    const maintenance = json<{ changed: boolean }>(
+      await garde(["maintenance", "on", "--reason", "trying the sandbox", "--json"]),
+    );
+    expect(maintenance.changed).toBe(true);
   });
 
   it("stops on SIGTERM leaving no listening socket, process or temp dir", async () => {
