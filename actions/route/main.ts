@@ -1,0 +1,44 @@
+import * as core from "@actions/core";
+import { context } from "@actions/github";
+import { branchNamesSchema, route } from "../lib/deploy/gitflow.ts";
+import { errorMessage, exitCodeFor } from "../lib/errors.ts";
+import { parseInputs } from "../lib/inputs.ts";
+
+/** Input names of the branch rules, as the deploy action takes them. */
+const BRANCH_INPUTS = {
+  feature: "feature-prefix",
+  release: "release-prefix",
+  hotfix: "hotfix-prefix",
+  develop: "develop-branch",
+  main: "main-branch",
+} as const;
+
+/**
+ * Where this event deploys under the GitFlow rules, before any job deploys: a workflow needs the
+ * environment to pick its GitHub environment (reviewers) and its concurrency group.
+ */
+export async function run(): Promise<void> {
+  try {
+    const branches = parseInputs(
+      branchNamesSchema,
+      Object.fromEntries(Object.entries(BRANCH_INPUTS).map(([key, input]) => [key, core.getInput(input)])),
+      "branch names",
+    );
+    const plan = route({
+      event: context.eventName,
+      ref: context.ref,
+      headRef: process.env.GITHUB_HEAD_REF,
+      inputs: (context.payload.inputs ?? {}) as Record<string, string>,
+      branches,
+    });
+    core.info(`${plan.rule} → ${plan.environment}${plan.version ? ` ${plan.version}` : ""}`);
+    core.setOutput("environment", plan.environment);
+    core.setOutput("version", plan.version ?? "");
+    core.setOutput("branch", plan.branch);
+    core.setOutput("rule", plan.rule);
+    core.setOutput("back-merge-into", plan.backMergeInto ?? "");
+  } catch (err) {
+    core.setFailed(errorMessage(err));
+    process.exitCode = exitCodeFor(err);
+  }
+}
