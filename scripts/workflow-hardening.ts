@@ -75,11 +75,11 @@ export function hardeningFindings(source: string, file: string): string[] {
         );
       }
       const concurrency = concurrencyOf(job.concurrency) ?? concurrencyOf(workflow.concurrency);
-      if (
-        !concurrency ||
-        /github\.(ref|head_ref|ref_name|sha|run_id)\b/.test(concurrency.group) ||
-        !/environment|production|staging|preview/.test(concurrency.group)
-      ) {
+      // Per ref only where each ref has its own environment: a pull request's preview.
+      const perRef =
+        /github\.(ref|head_ref|ref_name|sha|run_id)\b/.test(concurrency?.group ?? "") &&
+        !/'preview'/.test(concurrency?.group ?? "");
+      if (!concurrency || perRef || !/environment|production|staging|preview/.test(concurrency.group)) {
         findings.push(
           `${where} changes an environment without a concurrency group per environment (not per ref): two runs could deploy it at once`,
         );
