@@ -46,8 +46,9 @@ describe.each(callers)("examples/workflows/%s", (file) => {
   const source = readFileSync(join(dir, file), "utf8");
   const workflow = parse(source) as Workflow;
 
-  it("is quoted verbatim in the README", () => {
+  it("is quoted verbatim in the README, in 15 lines at most", () => {
     expect(readme).toContain(`\`\`\`yaml\n${source}\`\`\``);
+    expect(source.trimEnd().split("\n").length, file).toBeLessThanOrEqual(15);
   });
 
   it("parses with GitHub's workflow parser, garde's reusable workflows resolved and their inputs checked", async () => {
@@ -86,6 +87,23 @@ describe.each(callers)("examples/workflows/%s", (file) => {
   });
 });
 
+describe("every pipeline has a caller", () => {
+  it("calls each reusable workflow from at least one example", () => {
+    const reusable = readdirSync(join(root, ".github/workflows")).filter((f) =>
+      /workflow_call:/.test(readFileSync(join(root, ".github/workflows", f), "utf8")),
+    );
+    const called = callers.flatMap((f) =>
+      Object.values((parse(readFileSync(join(dir, f), "utf8")) as Workflow).jobs).map((j) => j.uses ?? ""),
+    );
+    for (const w of reusable) {
+      expect(
+        called.some((u) => u.includes(`/.github/workflows/${w}@`)),
+        `${w} has no caller`,
+      ).toBe(true);
+    }
+  });
+});
+
 describe("the deploy caller", () => {
   const workflow = parse(readFileSync(join(dir, "deploy.yml"), "utf8")) as Workflow & {
     on: { push?: { branches?: string[] }; pull_request?: unknown };
@@ -112,8 +130,10 @@ describe("the reusable deploy workflow", () => {
     outputs: Record<string, unknown>;
   };
 
-  it("passes on every output of the deploy action", () => {
-    expect(Object.keys(called.on.workflow_call.outputs).sort()).toEqual(Object.keys(action.outputs).sort());
+  it("passes on every output of the deploy action, and the watch's outcome", () => {
+    expect(Object.keys(called.on.workflow_call.outputs).sort()).toEqual(
+      [...Object.keys(action.outputs), "outcome"].sort(),
+    );
   });
 
   it("checks out the caller's repository, where the smoke config lives, and hands the config to the action", () => {

