@@ -29,7 +29,8 @@ interface Workflow {
 }
 
 /** garde's actions that change an environment, as a product repository or garde's reusable workflows reach them (not CI's self-tests of ./actions). */
-const ENVIRONMENT_ACTIONS = /(^\.\/\.garde\/|^garde-dev\/garde\/)actions\/(deploy|rollback|kubernetes|rotate-keys)(@|$)/;
+const ENVIRONMENT_ACTIONS =
+  /(^\.\/\.garde\/|^garde-dev\/garde\/)actions\/(deploy|rollback|kubernetes|rotate-keys)(@|$)/;
 /** Values an outsider or a dispatcher chooses: in a script they are code. */
 const UNTRUSTED = /\$\{\{[^}]*\b(inputs\.|github\.event\.|github\.head_ref)[^}]*\}\}/;
 const PINNED = /@[0-9a-f]{40}$/;
