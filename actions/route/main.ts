@@ -4,24 +4,22 @@ import { branchNamesSchema, route } from "../lib/deploy/gitflow.ts";
 import { errorMessage, exitCodeFor } from "../lib/errors.ts";
 import { parseInputs } from "../lib/inputs.ts";
 
-/** Input names of the branch rules, as the deploy action takes them. */
-const BRANCH_INPUTS = {
-  feature: "feature-prefix",
-  release: "release-prefix",
-  hotfix: "hotfix-prefix",
-  develop: "develop-branch",
-  main: "main-branch",
-} as const;
-
 /**
  * Where this event deploys under the GitFlow rules, before any job deploys: a workflow needs the
  * environment to pick its GitHub environment (reviewers) and its concurrency group.
  */
 export async function run(): Promise<void> {
   try {
+    // The deploy action's input names for the branch rules.
     const branches = parseInputs(
       branchNamesSchema,
-      Object.fromEntries(Object.entries(BRANCH_INPUTS).map(([key, input]) => [key, core.getInput(input)])),
+      {
+        feature: core.getInput("feature-prefix"),
+        release: core.getInput("release-prefix"),
+        hotfix: core.getInput("hotfix-prefix"),
+        develop: core.getInput("develop-branch"),
+        main: core.getInput("main-branch"),
+      },
       "branch names",
     );
     const plan = route({

@@ -15,8 +15,13 @@ import { loadSmokeConfig } from "../smoke/load-config.ts";
 import { loadRotationConfig, type RotationConfig } from "./config.ts";
 import type { RotationRequest } from "./run.ts";
 
-// Each consumer in rotation.yml names its platform, and a rotation builds no image.
-const { platform: _platform, "image-template": _image, ...consumerPlatformShape } = platformInputShape;
+// Each consumer in rotation.yml names its platform; a rotation builds no image and links no run.
+const {
+  platform: _platform,
+  "image-template": _image,
+  "log-url": _logUrl,
+  ...consumerPlatformShape
+} = platformInputShape;
 
 /** The rotate-keys action's inputs (and `garde rotate`'s flags); Vercel access only when a consumer needs it. */
 export const rotateInputsSchema = z
