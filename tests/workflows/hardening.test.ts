@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { hardeningFindings } from "../../scripts/workflow-hardening.ts";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -41,5 +42,19 @@ describe("the workflow hardening lint", () => {
 
   it.each(readdirSync(workflows).filter((f) => f.endsWith(".yml")))("passes .github/workflows/%s", (file) => {
     expect(lint(workflows, file)).toEqual([]);
+  });
+
+  it("pins the composite actions' steps and keeps inputs out of their scripts", () => {
+    const composites = join(root, ".github/actions");
+    for (const name of readdirSync(composites)) {
+      const action = parse(readFileSync(join(composites, name, "action.yml"), "utf8")) as {
+        runs: { using: string; steps: { uses?: string; run?: string }[] };
+      };
+      expect(action.runs.using).toBe("composite");
+      for (const step of action.runs.steps) {
+        if (step.uses) expect(step.uses, name).toMatch(/@[0-9a-f]{40}$/);
+        expect(step.run ?? "", name).not.toMatch(/\$\{\{\s*(inputs|github\.event)\./);
+      }
+    }
   });
 });
