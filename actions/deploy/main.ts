@@ -9,6 +9,7 @@ import type { Reporter } from "../lib/reporter.ts";
 import type { SmokeReport } from "../lib/smoke/report.ts";
 import { smokeTableRows } from "../lib/smoke/report.ts";
 import { referencedSecrets } from "../lib/smoke/secrets.ts";
+import { announcePlan, runnerEvent } from "../shared/runner-event.ts";
 import { mask, type Rows, writeSummary } from "../shared/summary.ts";
 
 const reporter: Reporter = { info: core.info, warn: core.warning, debug: core.debug };
@@ -42,19 +43,9 @@ export async function run(): Promise<void> {
     mask([raw["vercel-token"], raw["github-token"]]);
     const config = parseDeployConfig(raw);
     mask(referencedSecrets(config.smoke, process.env));
-    plan = planFor(
-      {
-        event: context.eventName,
-        ref: context.ref,
-        headRef: process.env.GITHUB_HEAD_REF,
-        inputs: (context.payload.inputs ?? {}) as Record<string, string>,
-      },
-      config,
-    );
-    core.info(`${plan.rule} → ${plan.environment}${plan.version ? ` ${plan.version}` : ""}`);
+    plan = planFor(runnerEvent(), config);
     // Known before the build: a failed run still says where it was going.
-    core.setOutput("environment", plan.environment);
-    core.setOutput("version", plan.version ?? "");
+    announcePlan(plan);
     const result = await runDeploy(config, plan, { reporter, env: process.env, progress });
     core.setOutput("url", result.url);
     core.setOutput("deployment-id", result.deploymentId);

@@ -1,8 +1,8 @@
 import * as core from "@actions/core";
-import { context } from "@actions/github";
 import { branchNamesSchema, route } from "../lib/deploy/gitflow.ts";
 import { errorMessage, exitCodeFor } from "../lib/errors.ts";
 import { parseInputs } from "../lib/inputs.ts";
+import { announcePlan, runnerEvent } from "../shared/runner-event.ts";
 
 /**
  * Where this event deploys under the GitFlow rules, before any job deploys: a workflow needs the
@@ -22,16 +22,8 @@ export async function run(): Promise<void> {
       },
       "branch names",
     );
-    const plan = route({
-      event: context.eventName,
-      ref: context.ref,
-      headRef: process.env.GITHUB_HEAD_REF,
-      inputs: (context.payload.inputs ?? {}) as Record<string, string>,
-      branches,
-    });
-    core.info(`${plan.rule} → ${plan.environment}${plan.version ? ` ${plan.version}` : ""}`);
-    core.setOutput("environment", plan.environment);
-    core.setOutput("version", plan.version ?? "");
+    const plan = route({ ...runnerEvent(), branches });
+    announcePlan(plan);
     core.setOutput("branch", plan.branch);
     core.setOutput("rule", plan.rule);
     core.setOutput("back-merge-into", plan.backMergeInto ?? "");

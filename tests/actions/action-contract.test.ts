@@ -43,7 +43,15 @@ function inputsRead(main: string): Set<string> {
 }
 
 function outputsWritten(name: string, main: string): Set<string> {
-  const names = new Set([...main.matchAll(/setOutput\(\s*"([\w-]+)"/g)].map((m) => m[1] as string));
+  // main.ts and the shared door helpers it imports (actions/shared) write outputs.
+  const shared = [...main.matchAll(/from "\.\.\/shared\/([\w-]+\.ts)"/g)].map((m) =>
+    read(`actions/shared/${m[1]}`),
+  );
+  const names = new Set(
+    [main, ...shared].flatMap((text) =>
+      [...text.matchAll(/setOutput\(\s*"([\w-]+)"/g)].map((m) => m[1] as string),
+    ),
+  );
   const module = OUTPUT_MODULES[name];
   if (module) {
     for (const [, block] of read(module).matchAll(/outputs: \{([^}]*)\}/g)) {
