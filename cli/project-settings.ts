@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
-import { z } from "zod";
+import * as z from "zod";
 import { InputError } from "../actions/lib/errors.ts";
 
 /**

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { drillChecksSchema } from "../actions/lib/backup/checks.ts";
 import { InputError } from "../actions/lib/errors.ts";
 import { strictObject } from "../actions/lib/zod-strict.ts";

@@ -13,6 +13,24 @@ export const actionNames = readdirSync(join(root, "actions"), { withFileTypes: t
   .filter((d) => d.isDirectory() && existsSync(join(root, "actions", d.name, "action.yml")))
   .map((d) => d.name);
 
+// @actions/core imports its OIDC client (and through it @actions/http-client and undici) at
+// start-up; garde's actions never ask for an OIDC token before their first request. The shim
+// defers that module to the getIDToken call; "?real" reaches the original.
+const deferOidcClient = {
+  name: "defer-actions-core-oidc",
+  setup(b) {
+    b.onResolve({ filter: /oidc-utils\.js(\?real)?$/ }, (args) => {
+      if (args.path.endsWith("?real")) {
+        return { path: join(root, "node_modules/@actions/core/lib/oidc-utils.js") };
+      }
+      if (args.importer.includes(join("@actions", "core", "lib"))) {
+        return { path: join(root, "scripts/shims/oidc-utils.js") };
+      }
+      return undefined;
+    });
+  },
+};
+
 for (const name of actionNames) {
   // Chunk names carry content hashes: clear old ones so dist/ holds only this build.
   if (!outRoot) rmSync(join(root, "actions", name, "dist"), { recursive: true, force: true });
@@ -30,6 +48,7 @@ for (const name of actionNames) {
     minify: true,
     legalComments: "none",
     logLevel: "warning",
+    plugins: [deferOidcClient],
     // Some dependencies still call require(); give the ESM bundle one.
     banner: {
       js: 'import { createRequire as __gardeRequire } from "node:module"; const require = __gardeRequire(import.meta.url);',

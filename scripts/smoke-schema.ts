@@ -2,7 +2,7 @@
 // `tsx scripts/smoke-schema.ts` writes it; the tests fail when the committed file is stale.
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { smokeConfigSchema } from "../actions/lib/smoke/config.ts";
 
 export function smokeJsonSchema(): string {

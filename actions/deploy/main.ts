@@ -1,5 +1,4 @@
 import * as core from "@actions/core";
-import { context } from "@actions/github";
 import { deployInputsSchema, parseDeployConfig } from "../lib/deploy/config.ts";
 import { emptyProgress } from "../lib/deploy/deploy.ts";
 import type { DeployPlan } from "../lib/deploy/gitflow.ts";
@@ -9,6 +8,7 @@ import type { Reporter } from "../lib/reporter.ts";
 import type { SmokeReport } from "../lib/smoke/report.ts";
 import { smokeTableRows } from "../lib/smoke/report.ts";
 import { referencedSecrets } from "../lib/smoke/secrets.ts";
+import { context } from "../shared/runner-context.ts";
 import { announcePlan, runnerEvent } from "../shared/runner-event.ts";
 import { mask, type Rows, writeSummary } from "../shared/summary.ts";
 

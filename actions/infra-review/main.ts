@@ -1,9 +1,9 @@
 import * as core from "@actions/core";
-import * as github from "@actions/github";
 import { errorMessage, exitCodeFor } from "../lib/errors.ts";
 import { type Reporter, systemClock } from "../lib/reporter.ts";
 import { parseReviewInputs, reviewInputsSchema } from "../lib/review/inputs.ts";
 import { runInfraReview } from "../lib/review/run.ts";
+import { context } from "../shared/runner-context.ts";
 import { mask, writeSummary } from "../shared/summary.ts";
 
 const reporter: Reporter = { info: core.info, warn: core.warning, debug: core.debug };
@@ -12,11 +12,11 @@ const reporter: Reporter = { info: core.info, warn: core.warning, debug: core.de
 function rawInputs(): Record<string, string> {
   const raw: Record<string, string> = {};
   for (const name of Object.keys(reviewInputsSchema.shape)) raw[name] = core.getInput(name);
-  const pr = github.context.payload.pull_request?.number;
+  const pr = context.payload.pull_request?.number;
   raw["pr-number"] ||= pr ? String(pr) : "";
   raw.repository ||= process.env.GITHUB_REPOSITORY ?? "";
   raw["github-api-url"] ||= process.env.GITHUB_API_URL ?? "";
-  raw["head-sha"] ||= github.context.payload.pull_request?.head?.sha ?? github.context.sha ?? "";
+  raw["head-sha"] ||= context.payload.pull_request?.head?.sha ?? context.sha ?? "";
   return raw;
 }
 

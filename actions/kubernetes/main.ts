@@ -1,10 +1,10 @@
 import * as core from "@actions/core";
-import { context } from "@actions/github";
 import { errorMessage, exitCodeFor } from "../lib/errors.ts";
 import { operationInputsSchema, parseOperationInputs } from "../lib/operations/inputs.ts";
 import { operationRows } from "../lib/operations/record.ts";
 import { runOperation } from "../lib/operations/run.ts";
 import { type Reporter, systemClock } from "../lib/reporter.ts";
+import { context } from "../shared/runner-context.ts";
 import { writeSummary } from "../shared/summary.ts";
 
 const reporter: Reporter = { info: core.info, warn: core.warning, debug: core.debug };

@@ -1,4 +1,6 @@
-import { getOctokit } from "@actions/github";
+import { Octokit } from "@octokit/core";
+import { paginateRest } from "@octokit/plugin-paginate-rest";
+import { restEndpointMethods } from "@octokit/plugin-rest-endpoint-methods";
 import { RequestError } from "@octokit/request-error";
 import { errorMessage } from "./errors.ts";
 import type { Clock, Reporter } from "./reporter.ts";
@@ -37,9 +39,16 @@ export function classifyGitHubFailure(err: unknown, now: number = Date.now()): F
   };
 }
 
+/**
+ * Octokit with the REST methods and pagination, what @actions/github's getOctokit builds, minus its
+ * proxy plumbing (undici, parsed at start-up). Behind a proxy on a self-hosted runner, Node 24's
+ * fetch follows HTTPS_PROXY with NODE_USE_ENV_PROXY=1.
+ */
+const RestOctokit = Octokit.plugin(restEndpointMethods, paginateRest);
+
 /** One repository's octokit, configured once, with garde's retries around every call. */
 export class GitHubClient {
-  readonly octokit: ReturnType<typeof getOctokit>;
+  readonly octokit: InstanceType<typeof RestOctokit>;
   readonly owner: string;
   readonly repo: string;
   protected readonly opts: GitHubClientOptions;
@@ -49,7 +58,11 @@ export class GitHubClient {
     const [owner = "", repo = ""] = opts.repository.split("/");
     this.owner = owner;
     this.repo = repo;
-    this.octokit = getOctokit(opts.token, { baseUrl: opts.apiUrl.replace(/\/$/, ""), userAgent: "garde" });
+    this.octokit = new RestOctokit({
+      auth: opts.token,
+      baseUrl: opts.apiUrl.replace(/\/$/, ""),
+      userAgent: "garde",
+    });
   }
 
   call<T>(operation: string, send: () => Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
-import { z } from "zod";
+import * as z from "zod";
 import { InputError } from "./errors.ts";
 
 /** Input validators shared by the actions' configs; keys of the schemas are the input names. */

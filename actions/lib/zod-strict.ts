@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** A strict object whose "unknown key" message lists the keys that are allowed. */
 export function strictObject<S extends z.ZodRawShape>(shape: S) {

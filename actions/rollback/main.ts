@@ -1,5 +1,4 @@
 import * as core from "@actions/core";
-import { context } from "@actions/github";
 import { errorMessage, exitCodeFor } from "../lib/errors.ts";
 import type { Reporter } from "../lib/reporter.ts";
 import { parseRollbackConfig, rollbackInputsSchema } from "../lib/rollback/config.ts";
@@ -7,6 +6,7 @@ import { RollbackFailedError, type RollbackOutcome } from "../lib/rollback/rollb
 import { runRollback } from "../lib/rollback/run.ts";
 import { failedRelease, rollbackSummaryRows, timelineRows } from "../lib/rollback/summary.ts";
 import { referencedSecrets } from "../lib/smoke/secrets.ts";
+import { context } from "../shared/runner-context.ts";
 import { mask, writeSummary } from "../shared/summary.ts";
 
 const reporter: Reporter = { info: core.info, warn: core.warning, debug: core.debug };

@@ -1,9 +1,9 @@
 import * as core from "@actions/core";
-import { context } from "@actions/github";
 import { errorMessage, exitCodeFor } from "../lib/errors.ts";
 import type { Reporter } from "../lib/reporter.ts";
 import { parseRotateInputs, rotateInputsSchema } from "../lib/rotation/inputs.ts";
 import { runRotation } from "../lib/rotation/run.ts";
+import { context } from "../shared/runner-context.ts";
 import { mask, writeSummary } from "../shared/summary.ts";
 
 const reporter: Reporter = { info: core.info, warn: core.warning, debug: core.debug };

@@ -1,6 +1,6 @@
 import * as core from "@actions/core";
-import { context } from "@actions/github";
 import type { DeployPlan, RouteInput } from "../lib/deploy/gitflow.ts";
+import { context } from "./runner-context.ts";
 
 /** The event GitFlow routes, as the runner gives it (a dispatch's inputs: version, reason). */
 export function runnerEvent(): Omit<RouteInput, "branches"> {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { isPostgresUrl } from "../../actions/lib/backup/inputs.ts";
 import { findPgBin } from "../../actions/lib/backup/pg-bin.ts";
 import { InputError } from "../../actions/lib/errors.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { pruneRows } from "../../actions/lib/backup/report.ts";
 import { parseInputs } from "../../actions/lib/inputs.ts";
 import { formatTable } from "../../actions/lib/smoke/report.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** What a backup holds, written beside the dump once the dump is stored; its presence publishes the backup. */
 export const manifestSchema = z.object({

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { InputError } from "../errors.ts";
 import { parseInputs, type RawInputs } from "../inputs.ts";
 import { httpUrl, required } from "../platform-inputs.ts";

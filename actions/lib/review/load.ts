@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod";
 import { InputError } from "../errors.ts";
 import type { PreviewSource } from "./inputs.ts";
 import type { Review, StackReview } from "./model.ts";

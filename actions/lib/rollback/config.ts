@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { parseInputs, type RawInputs } from "../inputs.ts";
 import {
   DEPLOYMENT_ID,

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
-import { z } from "zod";
+import * as z from "zod";
 import { InputError } from "../errors.ts";
 import { strictObject } from "../zod-strict.ts";
 

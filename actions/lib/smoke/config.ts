@@ -1,5 +1,5 @@
 import { parseDocument } from "yaml";
-import { z } from "zod";
+import * as z from "zod";
 import { InputError } from "../errors.ts";
 import { strictObject } from "../zod-strict.ts";
 
