@@ -231,6 +231,25 @@ describe("load phase", () => {
     expect(p95?.actual).toBeGreaterThan(200);
   });
 
+  it("stops the load phase at the run's deadline, aborting the requests in flight", async () => {
+    const config = parseSmokeConfig(
+      "deadline: 500ms\ntimeout: 30s\nchecks: [{ path: / }]\nload: { requests: 100, concurrency: 4, paths: [/hang] }\n",
+      "t.yml",
+    );
+    // Without the abort, the 4 hanging requests would hold the run for the 30 s request timeout.
+    const report = await runSmoke(app.url, config, {
+      clock: systemClock,
+      reporter: recordingReporter(),
+      env: {},
+    });
+    expect(report.load).toMatchObject({
+      completed: 0,
+      errors: 100,
+      passed: false,
+      note: "stopped early: the run's deadline passed",
+    });
+  }, 10_000);
+
   it("misses the error-rate threshold when requests fail", async () => {
     const config = parseSmokeConfig(
       "checks: [{ path: / }]\nload: { requests: 20, concurrency: 4, paths: [/, /error], thresholds: { errorRate: 0.1 } }\n",
