@@ -49,7 +49,13 @@ export interface Analysis {
   violations: Violation[];
 }
 
-class NotApplicable extends Error {}
+/** Thrown by notApplicable(): not an Error, so it costs no stack trace (a plan throws it thousands of times). */
+class NotApplicable {
+  readonly reason: string | undefined;
+  constructor(reason?: string) {
+    this.reason = reason;
+  }
+}
 const notApplicable = (reason?: string): never => {
   throw new NotApplicable(reason);
 };
@@ -149,7 +155,9 @@ export async function analyze(
       const resource = byUrn.get(r.urn) as PolicyResource;
       for (const validate of ([] as ResourceValidation[]).concat(validations ?? [])) {
         try {
-          await validate(
+          // Most validations are synchronous: awaiting only the promises saves a microtask per
+          // policy and resource (a plan of 150 stacks makes some 300,000 of these calls).
+          const pending = validate(
             {
               type: r.type,
               props: r.props,
@@ -164,6 +172,7 @@ export async function analyze(
             },
             reporter(r),
           );
+          if (pending instanceof Promise) await pending;
         } catch (err) {
           if (!(err instanceof NotApplicable)) throw err;
         }

@@ -1,7 +1,4 @@
-import { parseDeployConfig } from "../../actions/lib/deploy/config.ts";
-import { emptyProgress } from "../../actions/lib/deploy/deploy.ts";
 import type { DeployPlan } from "../../actions/lib/deploy/gitflow.ts";
-import { planFor, runDeploy } from "../../actions/lib/deploy/run.ts";
 import { errorMessage, InputError } from "../../actions/lib/errors.ts";
 import {
   type Command,
@@ -92,6 +89,12 @@ export const deployCommand: Command = {
   ],
   async run(args, ctx) {
     noPositionals(this, args);
+    // Loaded here, as every command's core: `garde help` or `garde plan` need none of it.
+    const [{ parseDeployConfig }, { emptyProgress }, { planFor, runDeploy }] = await Promise.all([
+      import("../../actions/lib/deploy/config.ts"),
+      import("../../actions/lib/deploy/deploy.ts"),
+      import("../../actions/lib/deploy/run.ts"),
+    ]);
     const raw = platformRaw(args, ctx, RAW_NAMES);
     raw.sha = stringFlag(args, "sha") ?? ctx.env.GITHUB_SHA ?? headSha(ctx.cwd);
     const config = parseDeployConfig(raw);

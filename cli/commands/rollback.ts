@@ -1,8 +1,4 @@
-import { parseRollbackConfig } from "../../actions/lib/rollback/config.ts";
-import { RollbackFailedError, type RollbackOutcome } from "../../actions/lib/rollback/rollback.ts";
-import { runRollback } from "../../actions/lib/rollback/run.ts";
-import { failedRelease, rollbackSummaryRows, timelineRows } from "../../actions/lib/rollback/summary.ts";
-import { formatTable } from "../../actions/lib/smoke/report.ts";
+import type { RollbackOutcome } from "../../actions/lib/rollback/rollback.ts";
 import {
   type CliContext,
   type Command,
@@ -88,12 +84,15 @@ const ROLLBACK_FLAGS = [
   JSON_FLAG,
 ] as const;
 
-function print(ctx: CliContext, outcome: RollbackOutcome, failure: string | null, json: boolean): void {
-  if (json) ctx.stdout(`${JSON.stringify({ ...outcome, failure }, null, 2)}\n`);
-  else
-    ctx.stdout(
-      `${formatTable(rollbackSummaryRows(outcome, failure).slice(1))}\n\n${formatTable(timelineRows(outcome))}\n`,
-    );
+async function print(ctx: CliContext, outcome: RollbackOutcome, failure: string | null, json: boolean) {
+  if (json) return ctx.stdout(`${JSON.stringify({ ...outcome, failure }, null, 2)}\n`);
+  const [{ rollbackSummaryRows, timelineRows }, { formatTable }] = await Promise.all([
+    import("../../actions/lib/rollback/summary.ts"),
+    import("../../actions/lib/smoke/report.ts"),
+  ]);
+  ctx.stdout(
+    `${formatTable(rollbackSummaryRows(outcome, failure).slice(1))}\n\n${formatTable(timelineRows(outcome))}\n`,
+  );
 }
 
 export const rollbackCommand: Command = {
@@ -117,6 +116,14 @@ export const rollbackCommand: Command = {
   ],
   async run(args, ctx) {
     noPositionals(this, args);
+    // Loaded here, as every command's core: `garde help` or `garde plan` need none of it.
+    const [{ parseRollbackConfig }, { RollbackFailedError }, { runRollback }, { failedRelease }] =
+      await Promise.all([
+        import("../../actions/lib/rollback/config.ts"),
+        import("../../actions/lib/rollback/rollback.ts"),
+        import("../../actions/lib/rollback/run.ts"),
+        import("../../actions/lib/rollback/summary.ts"),
+      ]);
     const raw = platformRaw(
       args,
       ctx,
@@ -130,10 +137,10 @@ export const rollbackCommand: Command = {
         env: ctx.env,
         actor: ctx.env.USER,
       });
-      print(ctx, outcome, null, json);
+      await print(ctx, outcome, null, json);
       return failedRelease(config.to, outcome) ? 1 : 0;
     } catch (err) {
-      if (err instanceof RollbackFailedError) print(ctx, err.outcome, err.message, json);
+      if (err instanceof RollbackFailedError) await print(ctx, err.outcome, err.message, json);
       throw err;
     }
   },

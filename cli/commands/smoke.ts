@@ -2,7 +2,6 @@ import { InputError } from "../../actions/lib/errors.ts";
 import { systemClock } from "../../actions/lib/reporter.ts";
 import { loadSmokeConfig } from "../../actions/lib/smoke/load-config.ts";
 import { formatTable, smokeTableRows, summarize } from "../../actions/lib/smoke/report.ts";
-import { runSmoke } from "../../actions/lib/smoke/runner.ts";
 import { type Command, noPositionals, stringFlag } from "../context.ts";
 import { JSON_FLAG } from "../flags.ts";
 import { readProjectSettings } from "../project-settings.ts";
@@ -42,6 +41,8 @@ export const smokeCommand: Command = {
     }
     const path = stringFlag(args, "config") ?? readProjectSettings(ctx.cwd)["smoke-config"];
     const config = loadSmokeConfig({ path });
+    // Loaded here: the HTTP client and the histogram are needed by this command only.
+    const { runSmoke } = await import("../../actions/lib/smoke/runner.ts");
     const report = await runSmoke(url, config, { clock: systemClock, reporter: ctx.reporter, env: ctx.env });
     if (args.values.json) ctx.stdout(`${JSON.stringify(report, null, 2)}\n`);
     else
