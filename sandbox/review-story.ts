@@ -57,7 +57,7 @@ export async function reviewStory(sandbox: Sandbox, reporter: Reporter): Promise
       reporter,
       retry: defaultRetryPolicy,
     });
-    const pr = await github.octokit.rest.pulls.create({
+    const pr = await github.octokit.request("POST /repos/{owner}/{repo}/pulls", {
       owner: "acme",
       repo: "shop",
       head: "feature/latency",

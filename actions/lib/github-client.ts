@@ -1,6 +1,5 @@
 import { Octokit } from "@octokit/core";
 import { paginateRest } from "@octokit/plugin-paginate-rest";
-import { restEndpointMethods } from "@octokit/plugin-rest-endpoint-methods";
 import { RequestError } from "@octokit/request-error";
 import { errorMessage } from "./errors.ts";
 import type { Clock, Reporter } from "./reporter.ts";
@@ -40,11 +39,12 @@ export function classifyGitHubFailure(err: unknown, now: number = Date.now()): F
 }
 
 /**
- * Octokit with the REST methods and pagination, what @actions/github's getOctokit builds, minus its
- * proxy plumbing (undici, parsed at start-up). Behind a proxy on a self-hosted runner, Node 24's
- * fetch follows HTTPS_PROXY with NODE_USE_ENV_PROXY=1.
+ * Octokit with pagination, called by route ("POST /repos/{owner}/{repo}/deployments", typed from
+ * GitHub's OpenAPI description): not @actions/github's getOctokit, whose proxy plumbing (undici)
+ * and REST method table (80 KiB) were parsed before every action's first request. Behind a proxy
+ * on a self-hosted runner, Node 24's fetch follows HTTPS_PROXY with NODE_USE_ENV_PROXY=1.
  */
-const RestOctokit = Octokit.plugin(restEndpointMethods, paginateRest);
+const RestOctokit = Octokit.plugin(paginateRest);
 
 /** One repository's octokit, configured once, with garde's retries around every call. */
 export class GitHubClient {

@@ -47,7 +47,7 @@ export class GitHubDeployments extends GitHubClient {
     return this.call(
       `list GitHub deployments of ${this.opts.repository} ${environment} at ${sha.slice(0, 12)}`,
       async () => {
-        const response = await this.octokit.rest.repos.listDeployments({
+        const response = await this.octokit.request("GET /repos/{owner}/{repo}/deployments", {
           owner: this.owner,
           repo: this.repo,
           sha,
@@ -66,7 +66,7 @@ export class GitHubDeployments extends GitHubClient {
     const found = records.find((r) => r.targetDeploymentId === request.targetDeploymentId);
     if (found) return found.id;
     const created = await this.call(`create a GitHub deployment for ${where}`, () =>
-      this.octokit.rest.repos.createDeployment({
+      this.octokit.request("POST /repos/{owner}/{repo}/deployments", {
         owner: this.owner,
         repo: this.repo,
         ref: request.sha,
@@ -83,7 +83,7 @@ export class GitHubDeployments extends GitHubClient {
     if (created.status !== 201 || !("id" in created.data)) {
       throw new Error(`GitHub did not create the deployment for ${where}: ${JSON.stringify(created.data)}`);
     }
-    return created.data.id;
+    return Number(created.data.id);
   }
 
   /** The environment's records, newest first (up to `limit`). */
@@ -91,7 +91,7 @@ export class GitHubDeployments extends GitHubClient {
     const response = await this.call(
       `list GitHub deployments of ${this.opts.repository} ${environment}`,
       () =>
-        this.octokit.rest.repos.listDeployments({
+        this.octokit.request("GET /repos/{owner}/{repo}/deployments", {
           owner: this.owner,
           repo: this.repo,
           environment,
@@ -99,7 +99,7 @@ export class GitHubDeployments extends GitHubClient {
         }),
     );
     return response.data.map((d) => ({
-      id: d.id,
+      id: Number(d.id),
       sha: d.sha,
       environment: d.environment ?? environment,
       createdAt: d.created_at,
@@ -114,7 +114,7 @@ export class GitHubDeployments extends GitHubClient {
     const response = await this.call(
       `read the statuses of GitHub deployment ${deploymentId} of ${this.opts.repository}`,
       () =>
-        this.octokit.rest.repos.listDeploymentStatuses({
+        this.octokit.request("GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
           owner: this.owner,
           repo: this.repo,
           deployment_id: deploymentId,
@@ -135,7 +135,7 @@ export class GitHubDeployments extends GitHubClient {
    */
   async ensureBackMerge(head: string, base: string, title: string, body: string): Promise<string> {
     const open = await this.call(`list pull requests from ${head} into ${base}`, () =>
-      this.octokit.rest.pulls.list({
+      this.octokit.request("GET /repos/{owner}/{repo}/pulls", {
         owner: this.owner,
         repo: this.repo,
         state: "open",
@@ -146,7 +146,14 @@ export class GitHubDeployments extends GitHubClient {
     const existing = open.data[0];
     if (existing) return existing.html_url;
     const created = await this.call(`open the back-merge pull request from ${head} into ${base}`, () =>
-      this.octokit.rest.pulls.create({ owner: this.owner, repo: this.repo, head, base, title, body }),
+      this.octokit.request("POST /repos/{owner}/{repo}/pulls", {
+        owner: this.owner,
+        repo: this.repo,
+        head,
+        base,
+        title,
+        body,
+      }),
     );
     return created.data.html_url;
   }
@@ -157,7 +164,7 @@ export class GitHubDeployments extends GitHubClient {
     details: { environmentUrl?: string | undefined; description: string; logUrl?: string | undefined },
   ): Promise<void> {
     await this.call(`mark GitHub deployment ${deploymentId} of ${this.opts.repository} ${state}`, () =>
-      this.octokit.rest.repos.createDeploymentStatus({
+      this.octokit.request("POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
         owner: this.owner,
         repo: this.repo,
         deployment_id: deploymentId,
@@ -178,14 +185,15 @@ function targetIdOf(payload: unknown): string | null {
 }
 
 function toRecord(d: {
-  id: number;
+  // GitHub's OpenAPI description types ids as number | bigint (json-with-bigint); they fit a double.
+  id: number | bigint;
   sha: string;
   environment?: string;
   created_at: string;
   payload: unknown;
 }): DeploymentRecord {
   return {
-    id: d.id,
+    id: Number(d.id),
     sha: d.sha,
     environment: d.environment ?? "",
     createdAt: d.created_at,

@@ -28,7 +28,7 @@ export class GitHubIssueNotifier implements Notifier {
     const { octokit, owner, repo } = this.github;
     const call = this.github.call.bind(this.github);
     const open = await call("list open garde incident issues", () =>
-      octokit.rest.issues.listForRepo({
+      octokit.request("GET /repos/{owner}/{repo}/issues", {
         owner,
         repo,
         state: "open",
@@ -39,7 +39,7 @@ export class GitHubIssueNotifier implements Notifier {
     const existing = open.data.find((i) => i.title === incident.title);
     if (existing) {
       await call(`comment on incident issue #${existing.number}`, () =>
-        octokit.rest.issues.createComment({
+        octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
           owner,
           repo,
           issue_number: existing.number,
@@ -50,7 +50,7 @@ export class GitHubIssueNotifier implements Notifier {
       return;
     }
     const created = await call("file the incident issue", () =>
-      octokit.rest.issues.create({
+      octokit.request("POST /repos/{owner}/{repo}/issues", {
         owner,
         repo,
         title: incident.title,

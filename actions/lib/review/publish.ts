@@ -26,7 +26,7 @@ export async function publishReviews(
 ): Promise<PublishedComment[]> {
   const { octokit, owner, repo } = github;
   const existing = await github.call(`list the comments of #${pullNumber}`, () =>
-    octokit.paginate(octokit.rest.issues.listComments, {
+    octokit.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
       owner,
       repo,
       issue_number: pullNumber,
@@ -40,7 +40,11 @@ export async function publishReviews(
     const [keep, ...duplicates] = mine;
     for (const d of duplicates) {
       await github.call(`delete a duplicate infra review comment of ${review.stack}`, () =>
-        octokit.rest.issues.deleteComment({ owner, repo, comment_id: d.id }),
+        octokit.request("DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}", {
+          owner,
+          repo,
+          comment_id: d.id,
+        }),
       );
     }
     const body = renderComment(review, ctx);
@@ -51,9 +55,14 @@ export async function publishReviews(
         continue;
       }
       const created = await github.call(`comment the infra review of ${review.stack}`, () =>
-        octokit.rest.issues.createComment({ owner, repo, issue_number: pullNumber, body }),
+        octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+          owner,
+          repo,
+          issue_number: pullNumber,
+          body,
+        }),
       );
-      results.push({ ...base, action: "created", url: created.data.html_url, id: created.data.id });
+      results.push({ ...base, action: "created", url: created.data.html_url, id: Number(created.data.id) });
       continue;
     }
     if (keep.body === body) {
@@ -61,9 +70,14 @@ export async function publishReviews(
       continue;
     }
     const updated = await github.call(`edit the infra review comment of ${review.stack}`, () =>
-      octokit.rest.issues.updateComment({ owner, repo, comment_id: keep.id, body }),
+      octokit.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", {
+        owner,
+        repo,
+        comment_id: Number(keep.id),
+        body,
+      }),
     );
-    results.push({ ...base, action: "updated", url: updated.data.html_url, id: updated.data.id });
+    results.push({ ...base, action: "updated", url: updated.data.html_url, id: Number(updated.data.id) });
   }
   return results;
 }

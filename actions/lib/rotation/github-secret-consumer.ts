@@ -22,7 +22,7 @@ export class GitHubSecretConsumer implements Consumer {
     await sodium.ready;
     const { octokit, owner, repo } = this.github;
     const { data: key } = await this.github.call(`read the Actions public key of ${owner}/${repo}`, () =>
-      octokit.rest.actions.getRepoPublicKey({ owner, repo }),
+      octokit.request("GET /repos/{owner}/{repo}/actions/secrets/public-key", { owner, repo }),
     );
     const sealed = sodium.crypto_box_seal(
       sodium.from_string(value),
@@ -30,7 +30,7 @@ export class GitHubSecretConsumer implements Consumer {
     );
     this.appliedAt = Date.now();
     await this.github.call(`update the Actions secret ${this.secretName} of ${owner}/${repo}`, () =>
-      octokit.rest.actions.createOrUpdateRepoSecret({
+      octokit.request("PUT /repos/{owner}/{repo}/actions/secrets/{secret_name}", {
         owner,
         repo,
         secret_name: this.secretName,
@@ -45,7 +45,12 @@ export class GitHubSecretConsumer implements Consumer {
     const { octokit, owner, repo } = this.github;
     const { data } = await this.github.call(
       `read the Actions secret ${this.secretName} of ${owner}/${repo}`,
-      () => octokit.rest.actions.getRepoSecret({ owner, repo, secret_name: this.secretName }),
+      () =>
+        octokit.request("GET /repos/{owner}/{repo}/actions/secrets/{secret_name}", {
+          owner,
+          repo,
+          secret_name: this.secretName,
+        }),
     );
     if (Date.parse(data.updated_at) < this.appliedAt - 60_000)
       throw new Error(`${this.name} was not updated`);
