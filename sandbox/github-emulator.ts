@@ -29,6 +29,12 @@ const ghError = (status: number, message: string): EmulatorResponse => ({
 });
 
 /** A stateful stand-in for the GitHub REST endpoints of deployments and deployment statuses. */
+/** What compare needs of the repository: resolved shas, merge base, commits ahead and behind. */
+export type CompareRefs = (
+  base: string,
+  head: string,
+) => { base: string; head: string; mergeBase: string; ahead: number; behind: number } | undefined;
+
 export class GitHubEmulator {
   readonly router = new JsonRouter();
   readonly deployments: Deployment[] = [];
@@ -47,8 +53,15 @@ export class GitHubEmulator {
 
   /** The commit a branch, tag or SHA names in the repository; without one, only full SHAs resolve. */
   private readonly resolveRef: (ref: string) => string | undefined;
+  private readonly compareRefs: CompareRefs | undefined;
 
-  constructor(opts: { token: string; resolveRef?: (ref: string) => string | undefined }) {
+  constructor(opts: {
+    token: string;
+    resolveRef?: (ref: string) => string | undefined;
+    /** The repository's history, for compare and for refusing a pull request with no commits. */
+    compareRefs?: CompareRefs;
+  }) {
+    this.compareRefs = opts.compareRefs;
     this.resolveRef = opts.resolveRef ?? ((ref) => (/^[0-9a-f]{40}$/.test(ref) ? ref : undefined));
     this.bot = GitHubEmulator.user("github-actions[bot]", 41898282);
     this.router.setAuthorizer((req) => {
@@ -74,6 +87,7 @@ export class GitHubEmulator {
         this.putSecret(r.params.name ?? "", r.body),
       )
       .on("GET", "/repos/:owner/:repo/actions/secrets/:name", (r) => this.getSecret(r.params.name ?? ""))
+      .on("GET", "/repos/:owner/:repo/compare/:basehead", (r) => this.compare(r.params))
       .on("GET", "/repos/:owner/:repo/pulls", (r) => this.listPulls(r.params, r.query))
       .on("POST", "/repos/:owner/:repo/pulls", (r) => this.createPull(r.params, r.body))
       .on("GET", "/repos/:owner/:repo/issues", (r) => this.listIssues(r.params, r.query))
@@ -396,6 +410,37 @@ export class GitHubEmulator {
     return this.comments.get(number) ?? [];
   }
 
+  /** GET /repos/{owner}/{repo}/compare/{base}...{head}: the counts garde reads, and the commits' shas. */
+  private compare(p: Record<string, string>): EmulatorResponse {
+    const [base = "", head = ""] = decodeURIComponent(p.basehead ?? "").split("...");
+    const c = this.compareRefs?.(base, head);
+    if (!c) return ghError(404, "Not Found");
+    const commit = (sha: string) => ({
+      sha,
+      url: `${this.repoUrl(p)}/commits/${sha}`,
+      html_url: `https://github.com/${p.owner}/${p.repo}/commit/${sha}`,
+    });
+    const status = c.ahead && c.behind ? "diverged" : c.ahead ? "ahead" : c.behind ? "behind" : "identical";
+    return {
+      status: 200,
+      body: {
+        url: `${this.repoUrl(p)}/compare/${base}...${head}`,
+        html_url: `https://github.com/${p.owner}/${p.repo}/compare/${base}...${head}`,
+        permalink_url: `https://github.com/${p.owner}/${p.repo}/compare/${c.base}...${c.head}`,
+        diff_url: `https://github.com/${p.owner}/${p.repo}/compare/${base}...${head}.diff`,
+        patch_url: `https://github.com/${p.owner}/${p.repo}/compare/${base}...${head}.patch`,
+        base_commit: commit(c.base),
+        merge_base_commit: commit(c.mergeBase),
+        status,
+        ahead_by: c.ahead,
+        behind_by: c.behind,
+        total_commits: c.ahead,
+        commits: [],
+        files: [],
+      },
+    };
+  }
+
   private listPulls(p: Record<string, string>, q: URLSearchParams): EmulatorResponse {
     const head = q.get("head");
     const base = q.get("base");
@@ -414,6 +459,9 @@ export class GitHubEmulator {
     const b = (body ?? {}) as { head?: unknown; base?: unknown; title?: unknown; body?: unknown };
     if (typeof b.head !== "string" || typeof b.base !== "string" || typeof b.title !== "string") {
       return ghError(422, "Validation Failed: head, base and title are required");
+    }
+    if (this.compareRefs?.(b.base, b.head)?.ahead === 0) {
+      return ghError(422, `Validation Failed: No commits between ${b.base} and ${b.head}`);
     }
     if (this.pulls.some((pr) => pr.state === "open" && pr.head.ref === b.head && pr.base.ref === b.base)) {
       return ghError(422, `Validation Failed: A pull request already exists for ${p.owner}:${b.head}.`);

@@ -90,6 +90,24 @@ export class SampleApp {
     }
   }
 
+  /** How far head is ahead of and behind base, as GitHub's compare says; undefined when a ref is unknown. */
+  compare(
+    base: string,
+    head: string,
+  ): { base: string; head: string; mergeBase: string; ahead: number; behind: number } | undefined {
+    const baseSha = this.resolveRef(base);
+    const headSha = this.resolveRef(head);
+    if (!baseSha || !headSha) return undefined;
+    const count = (range: string) => Number(this.git("rev-list", "--count", range));
+    return {
+      base: baseSha,
+      head: headSha,
+      mergeBase: this.git("merge-base", baseSha, headSha),
+      ahead: count(`${baseSha}..${headSha}`),
+      behind: count(`${headSha}..${baseSha}`),
+    };
+  }
+
   hasCommit(sha: string): boolean {
     try {
       return this.git("cat-file", "-t", sha) === "commit";

@@ -61,7 +61,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     buildMs: opts.buildMs,
     promoteMs: opts.promoteMs,
   });
-  const github = new GitHubEmulator({ token: githubToken, resolveRef: (ref) => app.resolveRef(ref) });
+  const github = new GitHubEmulator({
+    token: githubToken,
+    resolveRef: (ref) => app.resolveRef(ref),
+    compareRefs: (base, head) => app.compare(base, head),
+  });
   const slack = new SlackEmulator();
   const monitoring = new GcpMonitoringEmulator("garde-sandbox");
   const stopAll = () => Promise.allSettled([vercel.stop(), github.stop(), slack.stop(), monitoring.stop()]);

@@ -183,7 +183,11 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
         `Back-merge hotfix ${plan.version ?? plan.branch} into ${plan.backMergeInto}`,
         `Hotfix ${plan.version ?? plan.branch} is in production (${ready.id}).${plan.reason ? `\n\nReason: ${plan.reason}` : ""}\n\nOpened by garde.`,
       );
-      reporter.info(`Back-merge pull request: ${backMergeUrl}`);
+      reporter.info(
+        backMergeUrl
+          ? `Back-merge pull request: ${backMergeUrl}`
+          : `${plan.backMergeInto} already has every commit of ${plan.branch}: no back-merge needed`,
+      );
     }
 
     await github.setStatus(ghId, "success", {

@@ -133,7 +133,17 @@ export class GitHubDeployments extends GitHubClient {
    * Opens the pull request that merges a hotfix back into the integration branch, once: a rerun
    * finds the open one. Returns its URL.
    */
-  async ensureBackMerge(head: string, base: string, title: string, body: string): Promise<string> {
+  /** The back-merge pull request (opened once), or null when base already has every commit of head. */
+  async ensureBackMerge(head: string, base: string, title: string, body: string): Promise<string | null> {
+    const compared = await this.call(`compare ${base} with ${head}`, () =>
+      this.octokit.request("GET /repos/{owner}/{repo}/compare/{basehead}", {
+        owner: this.owner,
+        repo: this.repo,
+        basehead: `${base}...${head}`,
+      }),
+    );
+    // GitHub refuses a pull request with no commits (422): nothing to merge back.
+    if (compared.data.ahead_by === 0) return null;
     const open = await this.call(`list pull requests from ${head} into ${base}`, () =>
       this.octokit.request("GET /repos/{owner}/{repo}/pulls", {
         owner: this.owner,

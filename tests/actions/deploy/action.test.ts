@@ -120,6 +120,21 @@ describe("node actions/deploy/dist/index.js", () => {
     expect(sandbox.github.pulls).toHaveLength(1);
   });
 
+  it("opens no back-merge when develop already has every commit of the hotfix (GitHub would refuse it)", async () => {
+    sandbox.app.git("branch", "hotfix/1.0.2", "develop");
+    const sha = sandbox.app.git("rev-parse", "hotfix/1.0.2");
+    const before = sandbox.github.pulls.length;
+    const r = await runDeployAction(sandbox.inputs(), {
+      event: "workflow_dispatch",
+      ref: "refs/heads/hotfix/1.0.2",
+      sha,
+      payload: { inputs: { reason: "config flag" } },
+    });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toContain("develop already has every commit of hotfix/1.0.2: no back-merge needed");
+    expect(sandbox.github.pulls).toHaveLength(before);
+  });
+
   it("never prints the tokens: masked for the runner, absent from logs, outputs and summary", async () => {
     const sha = sandbox.app.git("rev-parse", "main");
     const ok = await runDeployAction(sandbox.inputs(), { event: "push", ref: "refs/heads/main", sha });
