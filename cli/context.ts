@@ -138,11 +138,13 @@ export function platformRaw(
   for (const name of new Set([...PLATFORM_FLAGS.map((f) => f.name), ...names])) {
     raw[name] = stringFlag(args, name) ?? fromEnv[name] ?? settings[name as keyof ProjectSettings];
   }
-  // As kubectl: relative to where the command runs, ~/.kube/config when nothing names one.
-  if (raw.platform === "kubernetes") {
-    raw.kubeconfig = resolve(ctx.cwd, raw.kubeconfig ?? join(ctx.env.HOME ?? homedir(), ".kube", "config"));
-  }
+  if (raw.platform === "kubernetes") raw.kubeconfig = kubeconfigFile(ctx, raw.kubeconfig);
   return raw;
+}
+
+/** The kubeconfig as kubectl finds it: relative to where the command runs, ~/.kube/config when nothing names one. */
+export function kubeconfigFile(ctx: CliContext, given: string | undefined): string {
+  return resolve(ctx.cwd, given ?? join(ctx.env.HOME ?? homedir(), ".kube", "config"));
 }
 
 /** How the CLI user passes a field the core names: its flag, its variable, or its argument. */

@@ -3,8 +3,6 @@
  * the workload from the kubeconfig, who and why, the printed outcome.
  */
 import { existsSync } from "node:fs";
-import { homedir } from "node:os";
-import { join, resolve } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { InputError } from "../actions/lib/errors.ts";
 import type { OperationContext, OperationOutcome } from "../actions/lib/operations/record.ts";
@@ -12,7 +10,7 @@ import { operationRows } from "../actions/lib/operations/record.ts";
 import { systemClock } from "../actions/lib/reporter.ts";
 import { formatTable } from "../actions/lib/smoke/report.ts";
 import { KubernetesWorkload } from "../actions/lib/targets/kubernetes-workload.ts";
-import { type CliContext, stringFlag } from "./context.ts";
+import { type CliContext, kubeconfigFile, stringFlag } from "./context.ts";
 import type { ParsedArgs } from "./flags.ts";
 import { readProjectSettings } from "./project-settings.ts";
 
@@ -21,12 +19,7 @@ const text = stringFlag;
 /** The cluster and workload a command acts on, from flags, KUBECONFIG and the kubeconfig's context. */
 export function workloadFrom(args: ParsedArgs, ctx: CliContext): KubernetesWorkload {
   const settings = readProjectSettings(ctx.cwd);
-  const path =
-    text(args, "kubeconfig") ??
-    ctx.env.KUBECONFIG ??
-    settings.kubeconfig ??
-    join(ctx.env.HOME ?? homedir(), ".kube", "config");
-  const file = resolve(ctx.cwd, path);
+  const file = kubeconfigFile(ctx, text(args, "kubeconfig") ?? ctx.env.KUBECONFIG ?? settings.kubeconfig);
   if (!existsSync(file)) {
     throw new InputError("kubeconfig", `no kubeconfig at ${file}; give --kubeconfig FILE or set KUBECONFIG`);
   }
