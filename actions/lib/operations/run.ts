@@ -13,27 +13,16 @@ export interface OperationResult {
 export const defaultSnapshotPath = (now: Date) => `configs-${now.toISOString().slice(0, 10)}.yaml`;
 
 /**
- * One runbook switch on the cluster, as the kubernetes action runs it: loads the Kubernetes client
- * (heavy; only these runs need it), then maintenance, rate-limit, switch-traffic or snapshot-config.
+ * One runbook switch on the cluster, as the kubernetes action runs it: maintenance, rate-limit,
+ * switch-traffic or snapshot-config.
  */
 export async function runOperation(
   config: OperationConfig,
   ctx: { reporter: Reporter; clock: Clock; actor: string; now: Date },
 ): Promise<OperationResult> {
   const { inputs, access } = config;
-  const [{ KubeConfig }, { KubernetesWorkload }] = await Promise.all([
-    import("@kubernetes/client-node"),
-    import("../targets/kubernetes-workload.ts"),
-  ]);
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(access.kubeconfig);
-  const workload = new KubernetesWorkload({
-    kubeConfig,
-    namespace: access.namespace,
-    deployment: access.deployment,
-    clock: ctx.clock,
-    reporter: ctx.reporter,
-  });
+  const { connectWorkload } = await import("../targets/kubernetes-connect.ts");
+  const workload = await connectWorkload(access, ctx);
   const op: OperationContext = { actor: ctx.actor, reason: inputs.reason ?? "", now: ctx.now };
   const value = inputs.value ?? "";
   switch (inputs.operation) {

@@ -258,21 +258,12 @@ async function kubernetesConsumer(
       `a Kubernetes consumer (${c.secret}) needs kubeconfig and kubernetes-deployment`,
     );
   }
-  const [{ KubeConfig }, { KubernetesWorkload }, { KubernetesSecretConsumer }] = await Promise.all([
-    import("@kubernetes/client-node"),
-    import("../targets/kubernetes-workload.ts"),
+  const [{ connectWorkload }, { KubernetesSecretConsumer }] = await Promise.all([
+    import("../targets/kubernetes-connect.ts"),
     import("./kubernetes-secret-consumer.ts"),
   ]);
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(access.kubeconfig);
   return new KubernetesSecretConsumer({
-    workload: new KubernetesWorkload({
-      kubeConfig,
-      namespace: access.namespace,
-      deployment: access.deployment,
-      clock,
-      reporter: deps.reporter,
-    }),
+    workload: await connectWorkload(access, { clock, reporter: deps.reporter }),
     secret: c.secret,
     key: c.key,
     previousKey: c.previousKey,

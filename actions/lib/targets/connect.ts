@@ -34,12 +34,11 @@ function targetFor(
     });
   }
   return new LazyTarget("kubernetes", async () => {
-    const [{ KubeConfig }, { KubernetesTarget }] = await Promise.all([
-      import("@kubernetes/client-node"),
+    const [{ loadKubeConfig }, { KubernetesTarget }] = await Promise.all([
+      import("./kubernetes-connect.ts"),
       import("./kubernetes.ts"),
     ]);
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromFile(access.kubeconfig);
+    const kubeConfig = await loadKubeConfig(access);
     return new KubernetesTarget({
       kubeConfig,
       namespace: access.namespace,
