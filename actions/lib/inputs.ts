@@ -22,10 +22,17 @@ export function dropEmpty(raw: RawInputs): Record<string, string> {
 export function parseInputs<S extends z.ZodType>(schema: S, raw: RawInputs, where: string): z.infer<S> {
   const result = schema.safeParse(dropEmpty(raw));
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => ({
-    field: issue.path.map(String).join(".") || "(inputs)",
-    message: issue.message,
-  }));
+  throw invalidInputs(
+    where,
+    result.error.issues.map((issue) => ({
+      field: issue.path.map(String).join(".") || "(inputs)",
+      message: issue.message,
+    })),
+  );
+}
+
+/** Bad input, one line per issue naming its input: what schemas and the checks beside them throw. */
+export function invalidInputs(where: string, issues: { field: string; message: string }[]): InputError {
   const lines = issues.map((i) => `- ${i.field}: ${i.message}`);
-  throw new InputError(issues[0]?.field ?? "inputs", `Invalid ${where}:\n${lines.join("\n")}`, issues);
+  return new InputError(issues[0]?.field ?? "inputs", `Invalid ${where}:\n${lines.join("\n")}`, issues);
 }

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import * as z from "zod";
 import { InputError } from "./errors.ts";
+import { invalidInputs } from "./inputs.ts";
 
 /** Input validators shared by the actions' configs; keys of the schemas are the input names. */
 export const httpUrl = (name: string) =>
@@ -105,9 +106,7 @@ function requirePlatformInputs(
   const issues = Object.entries(REQUIRED[platform])
     .filter(([field]) => !i[field])
     .map(([field, hint]) => ({ field, message: `is required ${why}: ${hint}` }));
-  if (issues.length === 0) return;
-  const lines = issues.map((x) => `- ${x.field}: ${x.message}`);
-  throw new InputError(issues[0]?.field ?? "platform", `Invalid ${where}:\n${lines.join("\n")}`, issues);
+  if (issues.length) throw invalidInputs(where, issues);
 }
 
 export interface VercelAccess {

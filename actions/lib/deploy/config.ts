@@ -1,6 +1,5 @@
 import * as z from "zod";
-import { InputError } from "../errors.ts";
-import { parseInputs, type RawInputs } from "../inputs.ts";
+import { invalidInputs, parseInputs, type RawInputs } from "../inputs.ts";
 import { isLoopbackUrl } from "../loopback.ts";
 import {
   type PlatformConfig,
@@ -78,18 +77,23 @@ export function parseDeployConfig(raw: RawInputs): DeployConfig {
   );
   const platform = platformConfig(i, "deploy inputs");
   if (platform.target.platform === "kubernetes" && !platform.target.imageTemplate) {
-    throw new InputError(
-      "image-template",
-      "Invalid deploy inputs:\n- image-template: is required with platform kubernetes: the image built for a commit, with {sha}: REGISTRY/app:{sha}",
-    );
+    throw invalidInputs("deploy inputs", [
+      {
+        field: "image-template",
+        message:
+          "is required with platform kubernetes: the image built for a commit, with {sha}: REGISTRY/app:{sha}",
+      },
+    ]);
   }
   const apiUrl = targetApiUrl(platform.target);
   // Polling a real API faster than once a second only earns 429s; emulators on this machine may.
   if (i["poll-interval"] < 1 && !(apiUrl && URL.canParse(apiUrl) && isLoopbackUrl(apiUrl))) {
-    throw new InputError(
-      "poll-interval",
-      "Invalid deploy inputs:\n- poll-interval: must be between 1 and 60 seconds (below 1 s only against an API on this machine)",
-    );
+    throw invalidInputs("deploy inputs", [
+      {
+        field: "poll-interval",
+        message: "must be between 1 and 60 seconds (below 1 s only against an API on this machine)",
+      },
+    ]);
   }
   return {
     ...platform,
