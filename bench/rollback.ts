@@ -4,13 +4,12 @@
  * on Vercel and on Kubernetes side by side (same rule, same interval, same app);
  * (2) false rollbacks over 20 healthy releases, each with one transient failure (goal 0).
  */
-import { parseDeployConfig } from "../actions/lib/deploy/config.ts";
-import { planFor, runDeploy } from "../actions/lib/deploy/run.ts";
 import { type Clock, silentReporter, systemClock } from "../actions/lib/reporter.ts";
 import { parseRollbackConfig } from "../actions/lib/rollback/config.ts";
 import { runRollback } from "../actions/lib/rollback/run.ts";
 import { type LocalCluster, startLocalCluster } from "../sandbox/kubernetes/local-cluster.ts";
 import { type Sandbox, startSandbox } from "../sandbox/sandbox.ts";
+import { shipToProduction } from "../sandbox/ship.ts";
 
 const SMOKE =
   "retries: { attempts: 1 }\nchecks:\n  - { path: / }\n  - { path: /api/status, expect: { status: 200 } }\n";
@@ -52,11 +51,8 @@ async function release(
     `release ${n}`,
     "main",
   );
-  const config = parseDeployConfig(
-    platform.inputs(sandbox, { sha, "smoke-config-inline": "checks: [{ path: / }]" }),
-  );
-  const plan = planFor({ event: "push", ref: "refs/heads/main" }, config);
-  return (await runDeploy(config, plan, { reporter: silentReporter, env: {} })).deploymentId;
+  const inputs = platform.inputs(sandbox, { sha, "smoke-config-inline": "checks: [{ path: / }]" });
+  return (await shipToProduction(inputs, { reporter: silentReporter, env: {} })).deploymentId;
 }
 
 function guard(

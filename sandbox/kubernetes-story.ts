@@ -2,8 +2,6 @@
  * The story's Kubernetes act: the tenants system's API on the emulated cluster, shipped, watched,
  * rolled back and operated by garde through the same cores as on Vercel, shown as kubectl shows it.
  */
-import { parseDeployConfig } from "../actions/lib/deploy/config.ts";
-import { planFor, runDeploy } from "../actions/lib/deploy/run.ts";
 import { parseOperationInputs } from "../actions/lib/operations/inputs.ts";
 import { runOperation } from "../actions/lib/operations/run.ts";
 import { type Reporter, systemClock } from "../actions/lib/reporter.ts";
@@ -15,6 +13,7 @@ import { type LocalCluster, startLocalCluster } from "./kubernetes/local-cluster
 import { type ResourceType, resourceByPlural } from "./kubernetes/resources.ts";
 import { tableOf } from "./kubernetes/tables.ts";
 import type { Sandbox } from "./sandbox.ts";
+import { shipToProduction } from "./ship.ts";
 
 const WATCH_SMOKE =
   "retries: { attempts: 1 }\nchecks:\n  - { name: home, path: / }\n  - { name: status api, path: /api/status, expect: { status: 200 } }\n";
@@ -71,14 +70,15 @@ export async function kubernetesStory(sandbox: Sandbox, reporter: Reporter): Pro
         `tenants API ${version}`,
         "main",
       );
-      const config = parseDeployConfig({
-        ...sandbox.inputs(),
-        ...local.inputs(),
-        sha,
-        "smoke-config-inline": "checks: [{ name: home, path: / }]",
-      });
-      const plan = planFor({ event: "push", ref: "refs/heads/main" }, config);
-      return runDeploy(config, plan, { reporter, env: { GITHUB_ACTOR: "release-manager" } });
+      return shipToProduction(
+        {
+          ...sandbox.inputs(),
+          ...local.inputs(),
+          sha,
+          "smoke-config-inline": "checks: [{ name: home, path: / }]",
+        },
+        { reporter, env: { GITHUB_ACTOR: "release-manager" } },
+      );
     };
     const guard = (window: string) =>
       runRollback(

@@ -2,17 +2,17 @@
  * `garde sandbox`: every emulator on TLS, the sample app with a production deployment, and the
  * files a user or a script needs to drive it with garde, the vercel CLI or curl, until stopped.
  */
+
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { parseDeployConfig } from "../actions/lib/deploy/config.ts";
-import { planFor, runDeploy } from "../actions/lib/deploy/run.ts";
 import type { Reporter } from "../actions/lib/reporter.ts";
 import { GcsEmulator } from "./gcs-emulator.ts";
 import { KubernetesEmulator, TENANTS } from "./kubernetes/cluster.ts";
 import { alphanumeric, type Sandbox, startSandbox } from "./sandbox.ts";
 import { SecretManagerEmulator } from "./secret-manager-emulator.ts";
+import { shipToProduction } from "./ship.ts";
 import { createSandboxTls, trustInThisProcess } from "./tls.ts";
 import { SANDBOX_TEAM } from "./vercel/account.ts";
 
@@ -80,9 +80,10 @@ const quiet: Reporter = { info: () => {}, warn: () => {}, debug: () => {} };
  */
 async function seedProduction(sandbox: Sandbox, reporter: Reporter): Promise<{ id: string; url: string }> {
   const sha = sandbox.app.git("rev-parse", "main");
-  const config = parseDeployConfig(sandbox.inputs({ sha, "smoke-config": SMOKE_CONFIG }));
-  const plan = planFor({ event: "push", ref: "refs/heads/main" }, config);
-  const result = await runDeploy(config, plan, { reporter, env: {} });
+  const result = await shipToProduction(sandbox.inputs({ sha, "smoke-config": SMOKE_CONFIG }), {
+    reporter,
+    env: {},
+  });
   return { id: result.deploymentId, url: result.url };
 }
 

@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseDeployConfig } from "../../../actions/lib/deploy/config.ts";
-import { planFor, runDeploy } from "../../../actions/lib/deploy/run.ts";
 import { type Sandbox, startSandbox } from "../../../sandbox/sandbox.ts";
+import { shipToProduction } from "../../../sandbox/ship.ts";
 import { fastClock, fastRetry, recordingReporter } from "../../helpers.ts";
 import { execNode, runAction, visible } from "../../processes.ts";
 
@@ -38,10 +37,8 @@ async function release(version: string, files: Record<string, string> = {}) {
     `Release ${version}`,
     "main",
   );
-  const config = parseDeployConfig(sandbox.inputs({ sha, "smoke-config-inline": "checks: [{ path: / }]" }));
-  const plan = planFor({ event: "push", ref: "refs/heads/main" }, config);
   return (
-    await runDeploy(config, plan, {
+    await shipToProduction(sandbox.inputs({ sha, "smoke-config-inline": "checks: [{ path: / }]" }), {
       reporter: recordingReporter(),
       clock: fastClock(),
       retry: fastRetry,

@@ -1,13 +1,13 @@
 import { AppsV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDeployConfig } from "../../../../actions/lib/deploy/config.ts";
-import { planFor, runDeploy } from "../../../../actions/lib/deploy/run.ts";
 import { exitCodeFor, InputError } from "../../../../actions/lib/errors.ts";
 import { parseRollbackConfig } from "../../../../actions/lib/rollback/config.ts";
 import { runRollback } from "../../../../actions/lib/rollback/run.ts";
 import { TENANTS } from "../../../../sandbox/kubernetes/cluster.ts";
 import { type LocalCluster, startLocalCluster } from "../../../../sandbox/kubernetes/local-cluster.ts";
 import { type Sandbox, startSandbox } from "../../../../sandbox/sandbox.ts";
+import { shipToProduction } from "../../../../sandbox/ship.ts";
 import { recordingReporter } from "../../../helpers.ts";
 
 // The deploy gate checks the page; the watch also checks the API, which the bad release breaks.
@@ -34,15 +34,14 @@ async function release(body: string, files: Record<string, string> = {}): Promis
     body,
     "main",
   );
-  const config = parseDeployConfig({
+  const inputs = {
     ...sandbox.inputs(),
     ...local.inputs(),
     sha,
     "smoke-config-inline": "checks: [{ path: / }]",
     "ready-timeout": "30",
-  });
-  const plan = planFor({ event: "push", ref: "refs/heads/main" }, config);
-  return (await runDeploy(config, plan, { reporter: recordingReporter(), env: { GITHUB_ACTOR: "ci" } }))
+  };
+  return (await shipToProduction(inputs, { reporter: recordingReporter(), env: { GITHUB_ACTOR: "ci" } }))
     .deploymentId;
 }
 

@@ -1,13 +1,12 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseDeployConfig } from "../../../../actions/lib/deploy/config.ts";
-import { planFor, runDeploy } from "../../../../actions/lib/deploy/run.ts";
 import { InputError, PlatformError } from "../../../../actions/lib/errors.ts";
 import { parseRollbackConfig } from "../../../../actions/lib/rollback/config.ts";
 import { RollbackFailedError } from "../../../../actions/lib/rollback/rollback.ts";
 import { runRollback } from "../../../../actions/lib/rollback/run.ts";
 import { type Sandbox, startSandbox } from "../../../../sandbox/sandbox.ts";
+import { shipToProduction } from "../../../../sandbox/ship.ts";
 import { fastClock, fastRetry, recordingReporter } from "../../../helpers.ts";
 
 const SMOKE =
@@ -27,14 +26,15 @@ async function release(version: string, files: Record<string, string | null> = {
     `Release ${version}`,
     "main",
   );
-  const config = parseDeployConfig(sandbox.inputs({ sha, "smoke-config-inline": "checks: [{ path: / }]" }));
-  const plan = planFor({ event: "push", ref: "refs/heads/main" }, config);
-  const result = await runDeploy(config, plan, {
-    reporter: recordingReporter(),
-    clock: fastClock(),
-    retry: fastRetry,
-    env: {},
-  });
+  const result = await shipToProduction(
+    sandbox.inputs({ sha, "smoke-config-inline": "checks: [{ path: / }]" }),
+    {
+      reporter: recordingReporter(),
+      clock: fastClock(),
+      retry: fastRetry,
+      env: {},
+    },
+  );
   return result.deploymentId;
 }
 

@@ -2,9 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseDeployConfig } from "../../../../actions/lib/deploy/config.ts";
 import { GitHubDeployments } from "../../../../actions/lib/deploy/github-deployments.ts";
-import { planFor, runDeploy } from "../../../../actions/lib/deploy/run.ts";
 import { CheckFailedError } from "../../../../actions/lib/errors.ts";
 import { knownGoodDescription } from "../../../../actions/lib/rollback/known-good.ts";
 import { loadRotationConfig } from "../../../../actions/lib/rotation/config.ts";
@@ -13,6 +11,7 @@ import { vercelRotationAccess } from "../../../../actions/lib/rotation/inputs.ts
 import { runRotation } from "../../../../actions/lib/rotation/run.ts";
 import { parseSmokeConfig } from "../../../../actions/lib/smoke/config.ts";
 import { type Sandbox, startSandbox } from "../../../../sandbox/sandbox.ts";
+import { shipToProduction } from "../../../../sandbox/ship.ts";
 import { fastClock, fastRetry, recordingReporter } from "../../../helpers.ts";
 
 const SMOKE = parseSmokeConfig(
@@ -26,8 +25,7 @@ beforeEach(async () => {
   sandbox = await startSandbox({ buildMs: 40, promoteMs: 20 });
   work = mkdtempSync(join(tmpdir(), "garde-vercel-rotation-"));
   const sha = sandbox.app.git("rev-parse", "main");
-  const config = parseDeployConfig(sandbox.inputs({ sha }));
-  await runDeploy(config, planFor({ event: "push", ref: "refs/heads/main" }, config), {
+  await shipToProduction(sandbox.inputs({ sha }), {
     reporter: recordingReporter(),
     clock: fastClock(),
     retry: fastRetry,
@@ -178,8 +176,7 @@ describe("rollback-aware revocation", () => {
     // Two releases later, the newest rollback target was built with the current token.
     const release = async (n: string) => {
       const sha = sandbox.app.commit("main", { "public/version.txt": n }, n, "main");
-      const c = parseDeployConfig(sandbox.inputs({ sha }));
-      await runDeploy(c, planFor({ event: "push", ref: "refs/heads/main" }, c), {
+      await shipToProduction(sandbox.inputs({ sha }), {
         reporter: recordingReporter(),
         clock: fastClock(),
         retry: fastRetry,
