@@ -2,9 +2,10 @@
  * Each action's README.md, generated from its action.yml: what it does, its inputs and outputs
  * as tables. `npm run docs` writes them; tests/actions/action-docs.test.ts fails when one is stale.
  */
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
+import { actionNames } from "./action-names.mjs";
 
 interface ActionYml {
   name: string;
@@ -17,11 +18,7 @@ const root = resolve(import.meta.dirname, "..");
 const cell = (text: string) => text.replace(/\s+/g, " ").trim().replaceAll("|", "\\|");
 const code = (text: string) => (text === "" ? "" : `\`${text.replaceAll("|", "\\|")}\``);
 
-export const actionDirs = (): string[] =>
-  readdirSync(join(root, "actions"), { withFileTypes: true })
-    .filter((d) => d.isDirectory() && readdirSync(join(root, "actions", d.name)).includes("action.yml"))
-    .map((d) => d.name)
-    .sort();
+export { actionNames as actionDirs } from "./action-names.mjs";
 
 export function renderActionReadme(name: string): string {
   const action = parse(readFileSync(join(root, "actions", name, "action.yml"), "utf8")) as ActionYml;
@@ -66,7 +63,7 @@ export function renderActionReadme(name: string): string {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  for (const name of actionDirs()) {
+  for (const name of actionNames()) {
     writeFileSync(join(root, "actions", name, "README.md"), renderActionReadme(name));
     console.log(`actions/${name}/README.md`);
   }

@@ -1,17 +1,14 @@
 // Bundles each action's index.ts into actions/<name>/dist/index.js (ESM, one file, no node_modules at run time),
 // and the policy pack into policies/dist/index.cjs.
 // `node scripts/build-actions.mjs --out DIR` writes to DIR/<name>/index.js instead: the check-dist test uses it.
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
+import { actionNames } from "./action-names.mjs";
 
 const root = resolve(import.meta.dirname, "..");
 const outIndex = process.argv.indexOf("--out");
 const outRoot = outIndex > 0 ? resolve(process.argv[outIndex + 1]) : null;
-
-export const actionNames = readdirSync(join(root, "actions"), { withFileTypes: true })
-  .filter((d) => d.isDirectory() && existsSync(join(root, "actions", d.name, "action.yml")))
-  .map((d) => d.name);
 
 // @actions/core imports its OIDC client (and through it @actions/http-client and undici) at
 // start-up; garde's actions never ask for an OIDC token before their first request. The shim
@@ -31,7 +28,7 @@ const deferOidcClient = {
   },
 };
 
-for (const name of actionNames) {
+for (const name of actionNames()) {
   // Chunk names carry content hashes: clear old ones so dist/ holds only this build.
   if (!outRoot) rmSync(join(root, "actions", name, "dist"), { recursive: true, force: true });
   await build({

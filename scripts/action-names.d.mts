@@ -1,0 +1,2 @@
+/** Each folder of actions/ with an action.yml, sorted. */
+export function actionNames(): string[];
