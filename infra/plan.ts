@@ -1,7 +1,9 @@
-import { createRequire } from "node:module";
+// First: it defers what loading the SDK would load for nothing offline (see offline-sdk.ts).
+import "./offline-sdk.ts";
 import * as pulumi from "@pulumi/pulumi";
 import type { AlertSummary } from "./components/alerting.ts";
 import { parseStackConfig, type StackConfig, StackConfigError } from "./config.ts";
+import { offlineRuntime } from "./offline-sdk.ts";
 import { checkPolicies, type PlanPolicies } from "./plan-policies.ts";
 import { type BuildOptions, buildStack } from "./program.ts";
 import type { PendingWork, ScheduledWork } from "./schedules.ts";
@@ -129,53 +131,6 @@ function sortedKeys<T>(value: T): T {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value).sort()) out[key] = sortedKeys((value as Record<string, unknown>)[key]);
   return out as T;
-}
-
-interface PlainStruct {
-  __plain?: unknown;
-  toJavaScript(): unknown;
-}
-
-/**
- * Turns off, while a plan evaluates, what the SDK does per resource for nothing offline, and
- * returns what restores it (each is read through a module property at every call):
- * - source positions (Resource.callsites) and leak tracking (debuggablePromise): see planStacks;
- * - the protobuf round trips between the SDK and the mock monitor, which share a process: every
- *   registration's inputs and state went through google.protobuf.Struct four times. Here a Struct
- *   carries its JavaScript value as is, and gives it back.
- */
-function offlineRuntime(): () => void {
-  // The SDK's own CommonJS modules, the ones it calls through.
-  const sdk = createRequire(createRequire(import.meta.url).resolve("@pulumi/pulumi"));
-  const promises = sdk("./runtime/debuggable.js") as {
-    debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T>;
-  };
-  const { Struct } = sdk("google-protobuf/google/protobuf/struct_pb.js") as {
-    Struct: (new () => PlainStruct) & { fromJavaScript(value: unknown): PlainStruct };
-  };
-  const resource = pulumi.Resource as unknown as { callsites: () => unknown[] };
-  const saved = {
-    callsites: resource.callsites,
-    debuggablePromise: promises.debuggablePromise,
-    fromJavaScript: Struct.fromJavaScript,
-    toJavaScript: Struct.prototype.toJavaScript,
-  };
-  resource.callsites = () => [];
-  promises.debuggablePromise = (p) => p;
-  Struct.fromJavaScript = (value) => {
-    const struct = new Struct();
-    struct.__plain = value;
-    return struct;
-  };
-  Struct.prototype.toJavaScript = function (this: PlainStruct) {
-    return this.__plain !== undefined ? this.__plain : saved.toJavaScript.call(this);
-  };
-  return () => {
-    resource.callsites = saved.callsites;
-    promises.debuggablePromise = saved.debuggablePromise;
-    Struct.fromJavaScript = saved.fromJavaScript;
-    Struct.prototype.toJavaScript = saved.toJavaScript;
-  };
 }
 
 /** A resource's name as Pulumi holds it (the SDK keeps it on every Resource object). */

@@ -1,0 +1,105 @@
+import { createRequire, type Module } from "node:module";
+
+/**
+ * What the Pulumi SDK does for nothing when garde plan evaluates the program offline, under
+ * mocks, and how the plan avoids it. The SDK is reached through its own CommonJS modules (the ones
+ * it calls through), never a copy of them: this module imports no SDK module statically, so that
+ * importing it first defers what the SDK would load at start-up.
+ */
+
+const sdkRequire = createRequire(createRequire(import.meta.url).resolve("@pulumi/pulumi"));
+
+/**
+ * A module that loads only when a property of it is first read. Keys and `default` follow
+ * TypeScript's __importStar: the SDK imports @npmcli/arborist through it, which would otherwise
+ * enumerate (and so load) the module at once.
+ */
+function lazyModule(file: string): object {
+  let real: Record<PropertyKey, unknown> | undefined;
+  const load = () => {
+    if (!real) {
+      delete sdkRequire.cache[file];
+      real = sdkRequire(file) as Record<PropertyKey, unknown>;
+    }
+    return real;
+  };
+  return new Proxy(
+    {},
+    {
+      get: (_, key) => {
+        if (key === "__esModule") return true;
+        const module = load();
+        return key === "default" && !module.__esModule ? module : module[key];
+      },
+      has: (_, key) => key in load(),
+    },
+  );
+}
+
+/**
+ * Loading @pulumi/pulumi loads TypeScript (9 MB, to parse functions it serializes into closures)
+ * and @npmcli/arborist (to compute a function's code paths): two thirds of the SDK's 0.6 s
+ * start-up here. A plan registers resources and never serializes a function, so both are put off
+ * until something reads them: the SDK's require of them finds a lazy module in the cache.
+ */
+function deferClosureSerialization(): void {
+  for (const specifier of ["./typescript-shim", "@npmcli/arborist"]) {
+    let file: string;
+    try {
+      file = sdkRequire.resolve(specifier);
+    } catch {
+      continue; // another SDK version without it: nothing to defer
+    }
+    if (sdkRequire.cache[file]) continue; // already loaded: deferring would load it twice
+    const module = { id: file, filename: file, loaded: true, exports: lazyModule(file), children: [] };
+    sdkRequire.cache[file] = module as unknown as Module;
+  }
+}
+
+deferClosureSerialization();
+
+interface PlainStruct {
+  __plain?: unknown;
+  toJavaScript(): unknown;
+}
+
+/**
+ * Turns off, while a plan evaluates, what the SDK does per resource for nothing offline, and
+ * returns what restores it (each is read through a module property at every call):
+ * - source positions (Resource.callsites) and leak tracking (debuggablePromise): a stack trace
+ *   per resource and per promise, a third of a plan's CPU before;
+ * - the protobuf round trips between the SDK and the mock monitor, which share a process: every
+ *   registration's inputs and state went through google.protobuf.Struct four times. Here a Struct
+ *   carries its JavaScript value as is, and gives it back.
+ */
+export function offlineRuntime(): () => void {
+  const promises = sdkRequire("./runtime/debuggable.js") as {
+    debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T>;
+  };
+  const { Struct } = sdkRequire("google-protobuf/google/protobuf/struct_pb.js") as {
+    Struct: (new () => PlainStruct) & { fromJavaScript(value: unknown): PlainStruct };
+  };
+  const resource = (sdkRequire("./resource.js") as { Resource: { callsites: () => unknown[] } }).Resource;
+  const saved = {
+    callsites: resource.callsites,
+    debuggablePromise: promises.debuggablePromise,
+    fromJavaScript: Struct.fromJavaScript,
+    toJavaScript: Struct.prototype.toJavaScript,
+  };
+  resource.callsites = () => [];
+  promises.debuggablePromise = (p) => p;
+  Struct.fromJavaScript = (value) => {
+    const struct = new Struct();
+    struct.__plain = value;
+    return struct;
+  };
+  Struct.prototype.toJavaScript = function (this: PlainStruct) {
+    return this.__plain !== undefined ? this.__plain : saved.toJavaScript.call(this);
+  };
+  return () => {
+    resource.callsites = saved.callsites;
+    promises.debuggablePromise = saved.debuggablePromise;
+    Struct.fromJavaScript = saved.fromJavaScript;
+    Struct.prototype.toJavaScript = saved.toJavaScript;
+  };
+}

@@ -1,0 +1,46 @@
+import { execFile } from "node:child_process";
+import { resolve } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const root = resolve(import.meta.dirname, "../..");
+
+/**
+ * In a process of its own (Node's module cache is per process): imports offline-sdk.ts, then the
+ * SDK, and reports whether TypeScript and @npmcli/arborist were loaded, then uses both through the
+ * SDK (a closure serialized, code paths computed) and reports again.
+ */
+const PROBE = `
+import "./infra/offline-sdk.ts";
+import { createRequire } from "node:module";
+import * as pulumi from "@pulumi/pulumi";
+const require = createRequire(import.meta.url);
+const loaded = () => ({
+  typescript: Object.keys(require.cache).some((f) => f.endsWith("/typescript/lib/typescript.js")),
+  arborist: Object.keys(require.cache).some((f) => f.endsWith("/arborist/lib/arborist/index.js")),
+});
+const atStart = loaded();
+const closure = await pulumi.runtime.serializeFunction(() => 40 + 2);
+const paths = await pulumi.runtime.computeCodePaths({ extraIncludePackages: ["yaml"] });
+console.log(JSON.stringify({
+  atStart,
+  afterUse: loaded(),
+  closure: closure.text,
+  yamlIncluded: [...paths.keys()].some((p) => p.includes("node_modules/yaml")),
+}));
+`;
+
+describe("the SDK, loaded for an offline plan", () => {
+  it("puts off TypeScript and @npmcli/arborist until a closure is serialized, which still works", async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx/esm", "--input-type=module", "-e", PROBE],
+      { cwd: root, timeout: 60_000 },
+    );
+    const report = JSON.parse(stdout.trim().split("\n").pop() as string);
+    expect(report.atStart).toEqual({ typescript: false, arborist: false });
+    expect(report.afterUse).toEqual({ typescript: true, arborist: true });
+    expect(report.closure).toMatch(/return \(\)\s*=>\s*40\s*\+\s*2/);
+    expect(report.yamlIncluded).toBe(true);
+  });
+});
