@@ -17,6 +17,16 @@ const exemptOf = (given: object) =>
   ((given as Record<string, unknown>)[EXEMPT] as string[] | undefined) ?? [];
 const nameInUrn = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 
+/** A validation that first leaves the stack's exempt resources alone, tagged with its type as before. */
+function exemptable(validate: ResourceValidation): ResourceValidation {
+  const checked: ResourceValidation = (args, report) => {
+    if (exemptOf(args.getConfig()).includes(args.name)) args.notApplicable("exempt in this stack");
+    return validate(args, report);
+  };
+  // validateResourceOfType tags a validation with its type; the analyzer skips other types by it.
+  return Object.assign(checked, { __pulumiType: (validate as { __pulumiType?: string }).__pulumiType });
+}
+
 export function withExemptions<P extends Policy>(policy: P): P {
   const configSchema = {
     ...policy.configSchema,
@@ -32,16 +42,11 @@ export function withExemptions<P extends Policy>(policy: P): P {
   };
   const wrapped: Policy = { ...policy, configSchema };
   const validations = (policy as Partial<ResourceValidationPolicy>).validateResource;
-  if (validations)
-    (wrapped as ResourceValidationPolicy).validateResource = ([] as ResourceValidation[])
-      .concat(validations)
-      .map(
-        (validate): ResourceValidation =>
-          (args, report) => {
-            if (exemptOf(args.getConfig()).includes(args.name)) args.notApplicable("exempt in this stack");
-            return validate(args, report);
-          },
-      );
+  // One validation stays one (not an array of one): the engine's analyzer skips a single
+  // validation tagged with another resource type without calling it.
+  if (Array.isArray(validations))
+    (wrapped as ResourceValidationPolicy).validateResource = validations.map(exemptable);
+  else if (validations) (wrapped as ResourceValidationPolicy).validateResource = exemptable(validations);
   const validateStack = (policy as Partial<StackValidationPolicy>).validateStack;
   if (validateStack)
     (wrapped as StackValidationPolicy).validateStack = (args, report) => {

@@ -150,10 +150,16 @@ export async function analyze(
         });
       };
     const getConfig = settingsFor(policy, config) as <T extends object>() => T;
-    const validations = (policy as ResourceValidationPolicy).validateResource;
-    for (const r of validations ? resources : []) {
+    const validations = ([] as ResourceValidation[]).concat(
+      (policy as ResourceValidationPolicy).validateResource ?? [],
+    );
+    for (const r of resources) {
       const resource = byUrn.get(r.urn) as PolicyResource;
-      for (const validate of ([] as ResourceValidation[]).concat(validations ?? [])) {
+      for (const validate of validations) {
+        // The analyzer's fast check: a validation made for one type (validateResourceOfType tags
+        // it with that type's token) is not applicable to others, and is not called for them.
+        const onlyFor = (validate as { __pulumiType?: unknown }).__pulumiType;
+        if (typeof onlyFor === "string" && onlyFor !== "" && onlyFor !== r.type) continue;
         try {
           // Most validations are synchronous: awaiting only the promises saves a microtask per
           // policy and resource (a plan of 150 stacks makes some 300,000 of these calls).

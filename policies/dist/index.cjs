@@ -469,6 +469,13 @@ var DATASTORE_POLICIES = [
 var EXEMPT = "exemptResources";
 var exemptOf = (given) => given[EXEMPT] ?? [];
 var nameInUrn = (urn) => urn.slice(urn.lastIndexOf("::") + 2);
+function exemptable(validate) {
+  const checked = (args, report) => {
+    if (exemptOf(args.getConfig()).includes(args.name)) args.notApplicable("exempt in this stack");
+    return validate(args, report);
+  };
+  return Object.assign(checked, { __pulumiType: validate.__pulumiType });
+}
 function withExemptions(policy) {
   const configSchema = {
     ...policy.configSchema,
@@ -484,13 +491,9 @@ function withExemptions(policy) {
   };
   const wrapped = { ...policy, configSchema };
   const validations = policy.validateResource;
-  if (validations)
-    wrapped.validateResource = [].concat(validations).map(
-      (validate) => (args, report) => {
-        if (exemptOf(args.getConfig()).includes(args.name)) args.notApplicable("exempt in this stack");
-        return validate(args, report);
-      }
-    );
+  if (Array.isArray(validations))
+    wrapped.validateResource = validations.map(exemptable);
+  else if (validations) wrapped.validateResource = exemptable(validations);
   const validateStack = policy.validateStack;
   if (validateStack)
     wrapped.validateStack = (args, report) => {

@@ -1,5 +1,7 @@
-import { describe, expect, it } from "vitest";
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { describe, expect, it, vi } from "vitest";
 import { POLICIES } from "../../policies/all.ts";
+import { withExemptions } from "../../policies/exemptions.ts";
 import { type AnalyzedResource, analyze } from "../../policies/local-analyzer.ts";
 
 const bucket = (name: string, publicAccessPrevention: string): AnalyzedResource => ({
@@ -46,5 +48,33 @@ describe("the local analyzer, as the engine resolves a pack config", () => {
   it("gives each violation the policy's fix", async () => {
     const [v] = await pap({});
     expect(v?.fix).toBe('Set publicAccessPrevention: "enforced" on the bucket.');
+  });
+
+  it("calls a validation made for one type only on resources of that type, exemptions kept", async () => {
+    const seen = vi.fn();
+    // As validateResourceOfType tags one: a validation for buckets only.
+    const validation = Object.assign((args: { type: string; name: string }) => seen(args.type, args.name), {
+      __pulumiType: "gcp:storage/bucket:Bucket",
+    });
+    const policy = withExemptions<ResourceValidationPolicy>({
+      name: "buckets-only",
+      description: "sees buckets",
+      validateResource: validation,
+    });
+    // Still one validation, tagged: the engine's own analyzer skips other types by the tag too.
+    expect(Array.isArray(policy.validateResource)).toBe(false);
+    expect((policy.validateResource as { __pulumiType?: string }).__pulumiType).toBe(
+      "gcp:storage/bucket:Bucket",
+    );
+    const topic: AnalyzedResource = { ...bucket("events", "enforced"), type: "gcp:pubsub/topic:Topic" };
+    const analysis = await analyze(
+      [topic, bucket("assets", "enforced"), bucket("logs", "enforced")],
+      [policy],
+      {
+        "buckets-only": { enforcementLevel: "mandatory", exemptResources: ["logs"] },
+      },
+    );
+    expect(seen.mock.calls).toEqual([["gcp:storage/bucket:Bucket", "assets"]]);
+    expect(analysis.checked).toEqual(["buckets-only"]);
   });
 });
