@@ -32,18 +32,27 @@ function lazyModule(file: string): object {
         return key === "default" && !module.__esModule ? module : module[key];
       },
       has: (_, key) => key in load(),
+      ownKeys: () => Reflect.ownKeys(load()),
+      // A proxy may report a property its (empty) target lacks only as configurable.
+      getOwnPropertyDescriptor: (_, key) => {
+        const descriptor = Reflect.getOwnPropertyDescriptor(load(), key);
+        return descriptor && { ...descriptor, configurable: true };
+      },
     },
   );
 }
 
 /**
- * Loading @pulumi/pulumi loads TypeScript (9 MB, to parse functions it serializes into closures)
- * and @npmcli/arborist (to compute a function's code paths): two thirds of the SDK's 0.6 s
- * start-up here. A plan registers resources and never serializes a function, so both are put off
- * until something reads them: the SDK's require of them finds a lazy module in the cache.
+ * What loading @pulumi/pulumi loads that a plan never reaches: TypeScript (9 MB, to parse the
+ * functions it serializes into closures) and @npmcli/arborist (to compute a closure's code paths),
+ * the Automation API (it drives the pulumi CLI) and the provider server. They were three quarters
+ * of the SDK's 0.6 s start-up here. A plan registers resources under mocks, so each is put off
+ * until something reads it: the SDK's require of it finds a lazy module in the cache.
  */
-function deferClosureSerialization(): void {
-  for (const specifier of ["./typescript-shim", "@npmcli/arborist"]) {
+const NEVER_REACHED_OFFLINE = ["./typescript-shim", "@npmcli/arborist", "./automation", "./provider"];
+
+function deferWhatPlansNeverReach(): void {
+  for (const specifier of NEVER_REACHED_OFFLINE) {
     let file: string;
     try {
       file = sdkRequire.resolve(specifier);
@@ -56,7 +65,7 @@ function deferClosureSerialization(): void {
   }
 }
 
-deferClosureSerialization();
+deferWhatPlansNeverReach();
 
 interface PlainStruct {
   __plain?: unknown;

@@ -185,8 +185,16 @@ function urns(stack: string, declared: Map<string, ReturnType<typeof declaredOpt
     const parent = declared.get(key)?.parentKey;
     return parent && seen < 64 ? `${qualified(parent, seen + 1)}$${type}` : type;
   };
-  return (key: string) =>
-    `urn:pulumi:${stack}::garde::${qualified(key)}::${key.slice(key.indexOf("::") + 2)}`;
+  // Each URN is asked for once as a resource's own and again by every child and dependent.
+  const known = new Map<string, string>();
+  return (key: string) => {
+    let urn = known.get(key);
+    if (urn === undefined) {
+      urn = `urn:pulumi:${stack}::garde::${qualified(key)}::${key.slice(key.indexOf("::") + 2)}`;
+      known.set(key, urn);
+    }
+    return urn;
+  };
 }
 
 const byTypeThenName = (a: PlannedResource, b: PlannedResource) =>

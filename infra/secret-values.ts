@@ -3,13 +3,28 @@ import { isSecretEnvelope, SIG_KEY } from "../actions/lib/review/pulumi-values.t
 /** Pulumi's signature key on special values in serialized inputs (secrets, assets, archives). */
 export const SECRET_SIG = SIG_KEY;
 
-/** The inputs with each secret envelope replaced by what `replace` makes of its value. */
+/**
+ * The inputs with each secret envelope replaced by what `replace` makes of its value. What holds
+ * no secret is returned as is, not copied: a plan maps every resource's inputs twice, and the
+ * copies were most of its garbage. Neither the plan nor the policies write to inputs.
+ */
 function mapSecrets(value: unknown, replace: (secret: unknown) => unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
   if (isSecretEnvelope(value)) return replace(value.value);
-  if (Array.isArray(value)) return value.map((v) => mapSecrets(v, replace));
-  if (value && typeof value === "object")
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapSecrets(v, replace)]));
-  return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const mapped = mapSecrets(value[i], replace);
+      if (mapped !== value[i]) (copy ??= [...value])[i] = mapped;
+    }
+    return copy ?? value;
+  }
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, v] of Object.entries(value)) {
+    const mapped = mapSecrets(v, replace);
+    if (mapped !== v) (copy ??= { ...value })[key] = mapped;
+  }
+  return copy ?? value;
 }
 
 /** The inputs with every secret replaced by "[secret]": a plan shows that a value is set, never it. */

@@ -7,8 +7,9 @@ const root = resolve(import.meta.dirname, "../..");
 
 /**
  * In a process of its own (Node's module cache is per process): imports offline-sdk.ts, then the
- * SDK, and reports whether TypeScript and @npmcli/arborist were loaded, then uses both through the
- * SDK (a closure serialized, code paths computed) and reports again.
+ * SDK, and reports whether TypeScript, @npmcli/arborist and the Automation API were loaded, then
+ * uses them through the SDK (a closure serialized, code paths computed, a workspace class read)
+ * and reports again.
  */
 const PROBE = `
 import "./infra/offline-sdk.ts";
@@ -18,28 +19,35 @@ const require = createRequire(import.meta.url);
 const loaded = () => ({
   typescript: Object.keys(require.cache).some((f) => f.endsWith("/typescript/lib/typescript.js")),
   arborist: Object.keys(require.cache).some((f) => f.endsWith("/arborist/lib/arborist/index.js")),
+  automation: Object.keys(require.cache).some((f) => f.endsWith("/pulumi/automation/stack.js")),
 });
 const atStart = loaded();
 const closure = await pulumi.runtime.serializeFunction(() => 40 + 2);
 const paths = await pulumi.runtime.computeCodePaths({ extraIncludePackages: ["yaml"] });
+const workspace = typeof pulumi.automation.LocalWorkspace.create;
+const automationKeys = Object.keys(pulumi.automation);
 console.log(JSON.stringify({
   atStart,
   afterUse: loaded(),
   closure: closure.text,
   yamlIncluded: [...paths.keys()].some((p) => p.includes("node_modules/yaml")),
+  workspace,
+  listsLocalWorkspace: automationKeys.includes("LocalWorkspace"),
 }));
 `;
 
 describe("the SDK, loaded for an offline plan", () => {
-  it("puts off TypeScript and @npmcli/arborist until a closure is serialized, which still works", async () => {
+  it("puts off TypeScript, @npmcli/arborist and the Automation API until they are used, and they then work", async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ["--import", "tsx/esm", "--input-type=module", "-e", PROBE],
       { cwd: root, timeout: 60_000 },
     );
     const report = JSON.parse(stdout.trim().split("\n").pop() as string);
-    expect(report.atStart).toEqual({ typescript: false, arborist: false });
-    expect(report.afterUse).toEqual({ typescript: true, arborist: true });
+    expect(report.atStart).toEqual({ typescript: false, arborist: false, automation: false });
+    expect(report.afterUse).toEqual({ typescript: true, arborist: true, automation: true });
+    expect(report.workspace).toBe("function");
+    expect(report.listsLocalWorkspace).toBe(true);
     expect(report.closure).toMatch(/return \(\)\s*=>\s*40\s*\+\s*2/);
     expect(report.yamlIncluded).toBe(true);
   });
