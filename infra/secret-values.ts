@@ -15,14 +15,18 @@ function mapSecrets(value: unknown, replace: (secret: unknown) => unknown): unkn
     let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
       const mapped = mapSecrets(value[i], replace);
-      if (mapped !== value[i]) (copy ??= [...value])[i] = mapped;
+      if (mapped === value[i]) continue;
+      copy ??= [...value];
+      copy[i] = mapped;
     }
     return copy ?? value;
   }
   let copy: Record<string, unknown> | undefined;
   for (const [key, v] of Object.entries(value)) {
     const mapped = mapSecrets(v, replace);
-    if (mapped !== v) (copy ??= { ...value })[key] = mapped;
+    if (mapped === v) continue;
+    copy ??= { ...value };
+    copy[key] = mapped;
   }
   return copy ?? value;
 }
