@@ -1,9 +1,9 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseDocument } from "yaml";
 import * as z from "zod";
 import { InputError } from "../actions/lib/errors.ts";
+import { readYamlInput } from "../actions/lib/yaml-text.ts";
 
 /**
  * What a terminal user should not have to retype: the project, the repository, the smoke
@@ -39,14 +39,8 @@ export const PROJECT_SETTING_KEYS = Object.keys(projectFileSchema.shape) as (key
 function readProjectFile(cwd: string): ProjectSettings {
   const path = join(cwd, PROJECT_FILE);
   if (!existsSync(path)) return {};
-  const doc = parseDocument(readFileSync(path, "utf8"));
-  if (doc.errors.length) {
-    throw new InputError(
-      PROJECT_FILE,
-      `${path} is not valid YAML: ${doc.errors[0]?.message.split(" at line")[0]}`,
-    );
-  }
-  const result = projectFileSchema.safeParse(doc.toJS() ?? {});
+  const document = readYamlInput(readFileSync(path, "utf8"), PROJECT_FILE, path);
+  const result = projectFileSchema.safeParse(document ?? {});
   if (result.success) return result.data;
   const lines = result.error.issues.map((i) =>
     i.code === "unrecognized_keys"

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { parse } from "yaml";
+import { readYaml } from "../actions/lib/yaml-text.ts";
 import { StackConfigError } from "./config.ts";
 
 /** One stack's config as a Pulumi.<stack>.yaml (or an example) holds it. */
@@ -23,7 +23,7 @@ export const stackNameOf = (path: string) =>
 export function readStackFile(path: string, stack = stackNameOf(path)): StackFile {
   let document: unknown;
   try {
-    document = parse(readFileSync(path, "utf8"));
+    document = readYaml(readFileSync(path, "utf8"));
   } catch (err) {
     throw new StackConfigError(
       `Cannot read stack ${stack} from ${path}: ${(err as Error).message.split("\n")[0]}`,
@@ -58,7 +58,8 @@ export function readStackFile(path: string, stack = stackNameOf(path)): StackFil
 export function secretDigestsOf(path: string): Record<string, string> {
   let config: Record<string, unknown> = {};
   try {
-    config = (parse(readFileSync(path, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {};
+    config =
+      (readYaml(readFileSync(path, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {};
   } catch {
     return {};
   }

@@ -6,8 +6,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { stringify } from "yaml";
 import type { Reporter } from "../actions/lib/reporter.ts";
+import { writeYaml } from "../actions/lib/yaml-text.ts";
 import { GcsEmulator } from "./gcs-emulator.ts";
 import { KubernetesEmulator, TENANTS } from "./kubernetes/cluster.ts";
 import { alphanumeric, type Sandbox, startSandbox } from "./sandbox.ts";
@@ -95,7 +95,7 @@ function linkAppDirectory(sandbox: Sandbox, projectId: string): { projectId: str
   writeFileSync(join(dir, ".vercel", "project.json"), `${JSON.stringify(link)}\n`);
   writeFileSync(
     join(dir, "garde.yml"),
-    `# Written by garde sandbox: where this app's platforms answer.\n${stringify({
+    `# Written by garde sandbox: where this app's platforms answer.\n${writeYaml({
       "vercel-project": projectId,
       "vercel-team-id": SANDBOX_TEAM.id,
       "vercel-api-url": sandbox.vercel.url,

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
 import * as z from "zod";
 import { InputError } from "./errors.ts";
 import { invalidInputs } from "./inputs.ts";
+import { readYaml } from "./yaml-text.ts";
 
 /** Input validators shared by the actions' configs; keys of the schemas are the input names. */
 export const httpUrl = (name: string) =>
@@ -157,7 +157,7 @@ export function readKubeconfig(path: string): { namespace: string | undefined; s
     clusters?: { name?: string; cluster?: { server?: string } }[];
   };
   try {
-    doc = parseYaml(text) ?? {};
+    doc = (readYaml(text) ?? {}) as typeof doc;
   } catch (err) {
     throw new InputError(
       "kubeconfig",

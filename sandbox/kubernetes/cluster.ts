@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { stringify } from "yaml";
+import { writeYaml } from "../../actions/lib/yaml-text.ts";
 import type { ListenOptions } from "../http-server.ts";
 import type { SampleApp } from "../sample-app.ts";
 import { KubernetesApiServer } from "./api-server.ts";
@@ -175,7 +175,7 @@ export class KubernetesEmulator {
     };
     writeFileSync(
       path,
-      stringify({
+      writeYaml({
         apiVersion: "v1",
         kind: "Config",
         clusters: [{ name: "garde-sandbox", cluster }],

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readYaml } from "../../actions/lib/yaml-text.ts";
 import { main } from "../../cli/garde.ts";
 import type { KubernetesEmulator } from "../../sandbox/kubernetes/cluster.ts";
 import { type LocalCluster, startLocalCluster } from "../../sandbox/kubernetes/local-cluster.ts";
@@ -121,8 +122,12 @@ describe("garde snapshot-config", () => {
     const r = await garde("snapshot-config", "--out", "configs.yaml");
     expect(r.code, r.stderr).toBe(0);
     const yaml = readFileSync(join(dir, "configs.yaml"), "utf8");
-    expect(yaml).toMatch(/name: rate-limits[\s\S]*global: "100"/);
-    expect(yaml).toMatch(/name: api-keys\s+type: Opaque\s+keys:\s+- API_TOKEN/);
+    const snapshot = readYaml(yaml) as {
+      configMaps: { name: string; data: Record<string, string> }[];
+      secrets: { name: string; type: string; keys: string[] }[];
+    };
+    expect(snapshot.configMaps.find((c) => c.name === "rate-limits")?.data).toEqual({ global: "100" });
+    expect(snapshot.secrets).toContainEqual({ name: "api-keys", type: "Opaque", keys: ["API_TOKEN"] });
     // The seeded secret value, plain or as the API stores it (base64), is nowhere.
     expect(yaml).not.toContain("tok_seed_value");
     expect(yaml).not.toContain(Buffer.from("tok_seed_value").toString("base64"));

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { parseDocument } from "yaml";
 import * as z from "zod";
 import { InputError } from "../errors.ts";
+import { readYamlInput } from "../yaml-text.ts";
 import type { SqlCheck } from "./drill.ts";
 
 /** The drill checks, as the CLI reads them from YAML and the stack config declares them. */
@@ -34,7 +34,7 @@ export function loadDrillChecks(path: string | undefined): SqlCheck[] {
   } catch {
     throw new InputError("checks", `checks: cannot read ${path}`);
   }
-  const result = drillChecksSchema.safeParse(parseDocument(text).toJS());
+  const result = drillChecksSchema.safeParse(readYamlInput(text, "checks", path));
   if (result.success) return result.data;
   const lines = result.error.issues.map(
     (i) => `- ${path}: ${i.path.join(".") || "(top level)"}: ${i.message}`,

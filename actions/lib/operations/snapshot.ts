@@ -1,5 +1,5 @@
-import { stringify } from "yaml";
 import type { KubernetesWorkload } from "../targets/kubernetes-workload.ts";
+import { writeYaml } from "../yaml-text.ts";
 
 /**
  * `kubectl get configmaps -o yaml > configs-$(date).yaml`, without what must not leave the
@@ -31,7 +31,7 @@ export async function snapshotConfig(
     })),
   };
   return {
-    yaml: `# garde snapshot-config: ConfigMaps whole, Secrets by name and keys only (no value)\n${stringify(document)}`,
+    yaml: `# garde snapshot-config: ConfigMaps whole, Secrets by name and keys only (no value)\n${writeYaml(document)}`,
     configMaps: configMaps.items.length,
     secrets: secrets.items.length,
   };

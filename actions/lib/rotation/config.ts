@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { parseDocument } from "yaml";
 import * as z from "zod";
 import { InputError } from "../errors.ts";
+import { readYamlInput } from "../yaml-text.ts";
 import { strictObject } from "../zod-strict.ts";
 
 /** rotation.yml: which secrets exist, how each is made, who consumes it, where it is kept. */
@@ -99,13 +99,7 @@ export function loadRotationConfig(path: string): RotationConfig {
   } catch {
     throw new InputError("config", `Cannot read the rotation config ${path}: no such file`);
   }
-  const doc = parseDocument(text);
-  if (doc.errors.length)
-    throw new InputError(
-      "config",
-      `${path} is not valid YAML: ${doc.errors[0]?.message.split(" at line")[0]}`,
-    );
-  const result = rotationConfigSchema.safeParse(doc.toJS() ?? {});
+  const result = rotationConfigSchema.safeParse(readYamlInput(text, "config", path) ?? {});
   if (result.success) return result.data;
   const lines = result.error.issues.map(
     (i) => `- ${path}: ${i.path.map(String).join(".") || "(top level)"}: ${i.message}`,

@@ -1,6 +1,6 @@
-import { parseDocument } from "yaml";
 import * as z from "zod";
 import { InputError } from "../errors.ts";
+import { readYaml, YamlSyntaxError } from "../yaml-text.ts";
 import { strictObject } from "../zod-strict.ts";
 
 /**
@@ -185,15 +185,17 @@ function pathText(path: readonly PropertyKey[]): string {
  * every message; each problem is one line: source, field path, what is allowed.
  */
 export function parseSmokeConfig(text: string, source: string): SmokeConfig {
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0) {
-    const lines = doc.errors.map((e) => {
-      const at = e.linePos?.[0];
-      return `- ${source}${at ? `:${at.line}:${at.col}` : ""}: ${e.message.split(" at line")[0]}`;
-    });
-    throw new InputError("config", `The smoke config is not valid YAML:\n${lines.join("\n")}`);
+  let document: unknown;
+  try {
+    document = readYaml(text);
+  } catch (err) {
+    if (!(err instanceof YamlSyntaxError)) throw err;
+    throw new InputError(
+      "config",
+      `The smoke config is not valid YAML:\n- ${source}:${err.line}:${err.column}: ${err.reason}`,
+    );
   }
-  const result = smokeConfigSchema.safeParse(doc.toJS() ?? {});
+  const result = smokeConfigSchema.safeParse(document ?? {});
   if (result.success) return result.data;
   const lines = result.error.issues.map(
     (issue) => `- ${source}: ${pathText(issue.path) || "(top level)"}: ${issue.message}`,
