@@ -1,3 +1,4 @@
+import "../shared/one-shot-zod.ts";
 import { run } from "./main.ts";
 
 await run();
