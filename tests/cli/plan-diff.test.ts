@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { copyFileSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,6 +23,8 @@ const edit = (path: string, change: (text: string) => string) => {
   expect(after).not.toBe(before);
   writeFileSync(path, after);
 };
+
+const gitIn = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8" }).trim();
 
 const stackOf = (review: Review, name: string) => review.stacks.find((s) => s.stack === name) as StackReview;
 
@@ -156,12 +159,24 @@ describe("garde plan --diff BASE", () => {
     }
   }, 60_000);
 
-  it("in garde's own repository, evaluates the base with the base revision's own program", async () => {
-    const r = await execNode([BIN, "plan", "--diff", "HEAD", "--stack", "dev", "--json"], {}, ROOT);
-    expect(r.code, r.stderr).toBe(0);
-    const own = JSON.parse(r.stdout) as Review;
-    expect(own.baseProgram).toBe("revision");
-    expect(stackOf(own, "dev").status).not.toBe("added");
-    expect(stackOf(own, "dev").unchanged).toBeGreaterThan(0);
-  }, 60_000);
+  it.each([
+    // The program as committed: evaluated in this process, as the installed one is.
+    ["HEAD", "the same program"],
+    // The commit before the program last changed: its own program, in a child process.
+    [
+      `${gitIn(ROOT, "rev-list", "-1", "HEAD", "--", "infra", "policies", "actions/lib")}^`,
+      "an older program",
+    ],
+  ])(
+    "in garde's own repository, evaluates the base %s (%s) with the base revision's own program",
+    async (base) => {
+      const r = await execNode([BIN, "plan", "--diff", base, "--stack", "dev", "--json"], {}, ROOT);
+      expect(r.code, r.stderr).toBe(0);
+      const own = JSON.parse(r.stdout) as Review;
+      expect(own.baseProgram).toBe("revision");
+      expect(stackOf(own, "dev").status).not.toBe("added");
+      expect(stackOf(own, "dev").unchanged).toBeGreaterThan(0);
+    },
+    60_000,
+  );
 });
