@@ -13,6 +13,14 @@ beforeAll(async () => {
 });
 afterAll(() => app.stop());
 
+/** A smoke config from its YAML, run against the test server with the real clock and no env. */
+const runConfig = (yaml: string) =>
+  runSmoke(app.url, parseSmokeConfig(yaml, "test.yml"), {
+    clock: systemClock,
+    reporter: recordingReporter(),
+    env: {},
+  });
+
 /** One check, one attempt unless said otherwise. */
 async function check(yamlCheck: string, extra = "retries: { attempts: 1 }", url = app.url) {
   const config = parseSmokeConfig(
@@ -160,16 +168,10 @@ describe("smoke assertions against a real server", () => {
   });
 
   it("stops every check at the overall deadline", async () => {
-    const config = parseSmokeConfig(
-      "deadline: 300ms\ntimeout: 10s\nretries: { attempts: 5, backoff: 50ms }\nchecks:\n  - path: /hang\n  - path: /\n",
-      "test.yml",
-    );
     const started = performance.now();
-    const report = await runSmoke(app.url, config, {
-      clock: systemClock,
-      reporter: recordingReporter(),
-      env: {},
-    });
+    const report = await runConfig(
+      "deadline: 300ms\ntimeout: 10s\nretries: { attempts: 5, backoff: 50ms }\nchecks:\n  - path: /hang\n  - path: /\n",
+    );
     expect(performance.now() - started).toBeLessThan(5_000);
     expect(report.passed).toBe(false);
     expect(report.checks[0]?.failures).toContain("stopped: the run's deadline passed");
@@ -177,16 +179,10 @@ describe("smoke assertions against a real server", () => {
   });
 
   it("refuses a header that references an unset variable, before sending anything", async () => {
-    const config = parseSmokeConfig(
-      "checks:\n  - path: /admin\n    headers: { Authorization: 'Bearer ${ADMIN_TOKEN}' }\n",
-      "smoke.yml",
-    );
     const before = app.hits.get("/admin") ?? 0;
-    const err = await runSmoke(app.url, config, {
-      clock: systemClock,
-      reporter: recordingReporter(),
-      env: {},
-    }).catch((e: unknown) => e);
+    const err = await runConfig(
+      "checks:\n  - path: /admin\n    headers: { Authorization: 'Bearer ${ADMIN_TOKEN}' }\n",
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
     expect((err as Error).message).toMatch(
       /checks\[0\]\.headers\.Authorization uses \$\{ADMIN_TOKEN\}, which is not set/,
@@ -197,15 +193,9 @@ describe("smoke assertions against a real server", () => {
 
 describe("load phase", () => {
   it("meets its thresholds on a healthy path, with percentiles from the histogram", async () => {
-    const config = parseSmokeConfig(
+    const report = await runConfig(
       "checks: [{ path: / }]\nload: { requests: 200, concurrency: 8, paths: [/, /healthz] }\n",
-      "t.yml",
     );
-    const report = await runSmoke(app.url, config, {
-      clock: systemClock,
-      reporter: recordingReporter(),
-      env: {},
-    });
     const load = report.load;
     expect(load).toMatchObject({ requests: 200, completed: 200, concurrency: 8, errors: 0, passed: true });
     expect(load?.latencyMs.p50).toBeGreaterThan(0);
@@ -216,15 +206,9 @@ describe("load phase", () => {
   });
 
   it("misses the latency threshold on a slow path", async () => {
-    const config = parseSmokeConfig(
+    const report = await runConfig(
       "checks: [{ path: / }]\nload: { requests: 10, concurrency: 5, paths: [/slow], thresholds: { p95: 100ms } }\n",
-      "t.yml",
     );
-    const report = await runSmoke(app.url, config, {
-      clock: systemClock,
-      reporter: recordingReporter(),
-      env: {},
-    });
     expect(report.passed).toBe(false);
     const p95 = report.load?.thresholds.find((t) => t.name === "p95");
     expect(p95).toMatchObject({ limit: 100, passed: false });
@@ -232,16 +216,10 @@ describe("load phase", () => {
   });
 
   it("stops the load phase at the run's deadline, aborting the requests in flight", async () => {
-    const config = parseSmokeConfig(
-      "deadline: 500ms\ntimeout: 30s\nchecks: [{ path: / }]\nload: { requests: 100, concurrency: 4, paths: [/hang] }\n",
-      "t.yml",
-    );
     // Without the abort, the 4 hanging requests would hold the run for the 30 s request timeout.
-    const report = await runSmoke(app.url, config, {
-      clock: systemClock,
-      reporter: recordingReporter(),
-      env: {},
-    });
+    const report = await runConfig(
+      "deadline: 500ms\ntimeout: 30s\nchecks: [{ path: / }]\nload: { requests: 100, concurrency: 4, paths: [/hang] }\n",
+    );
     expect(report.load).toMatchObject({
       completed: 0,
       errors: 100,
@@ -251,29 +229,17 @@ describe("load phase", () => {
   }, 10_000);
 
   it("misses the error-rate threshold when requests fail", async () => {
-    const config = parseSmokeConfig(
+    const report = await runConfig(
       "checks: [{ path: / }]\nload: { requests: 20, concurrency: 4, paths: [/, /error], thresholds: { errorRate: 0.1 } }\n",
-      "t.yml",
     );
-    const report = await runSmoke(app.url, config, {
-      clock: systemClock,
-      reporter: recordingReporter(),
-      env: {},
-    });
     expect(report.load).toMatchObject({ errors: 10, errorRate: 0.5, passed: false });
   });
 
   it("does not load a target whose checks failed", async () => {
-    const config = parseSmokeConfig(
-      "retries: { attempts: 1 }\nchecks: [{ path: /error }]\nload: { requests: 50 }\n",
-      "t.yml",
-    );
     const before = app.hits.get("/") ?? 0;
-    const report = await runSmoke(app.url, config, {
-      clock: systemClock,
-      reporter: recordingReporter(),
-      env: {},
-    });
+    const report = await runConfig(
+      "retries: { attempts: 1 }\nchecks: [{ path: /error }]\nload: { requests: 50 }\n",
+    );
     expect(report.load?.note).toBe("not run: a check failed");
     expect(app.hits.get("/") ?? 0).toBe(before);
     // The table says the phase has no figures, rather than zeros that read as measured.
