@@ -10,6 +10,7 @@ import { StackConfigError } from "../infra/config.ts";
 import { planStacks, type StackPlan, secretIdentity } from "../infra/plan.ts";
 import { readStackFile, secretDigestsOf } from "../infra/stack-file.ts";
 import { baseProgramRoot, checkoutBase, runChild } from "./base-revision.ts";
+import { evaluatedStacks } from "./evaluated-stacks.ts";
 import type { StackSelection, StackSource } from "./plan-command.ts";
 
 /** garde's own root: its infra program, and the node_modules a base checkout borrows. */
@@ -75,11 +76,7 @@ async function evaluateHere(
   commit: string,
 ): Promise<EvaluatedStack[]> {
   try {
-    const plans = await planStacks(sources.map((s) => readStackFile(s.path, s.stack)));
-    return plans.map((p) => ({
-      stack: p.stack,
-      resources: p.resources.map((r) => ({ urn: r.urn, type: r.type, inputs: r.inputs })),
-    }));
+    return evaluatedStacks(await planStacks(sources.map((s) => readStackFile(s.path, s.stack))));
   } catch (err) {
     if (err instanceof StackConfigError) throw cannotEvaluate(revision, commit, err.message);
     throw err;

@@ -10,11 +10,7 @@
  */
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-
-interface Planned {
-  stack: string;
-  resources: { type: string; name: string; urn?: string; inputs: Record<string, unknown> }[];
-}
+import { evaluatedStacks } from "./evaluated-stacks.ts";
 
 async function main(): Promise<void> {
   const root = process.argv[2] as string;
@@ -24,16 +20,8 @@ async function main(): Promise<void> {
   const load = (module: string) => import(pathToFileURL(join(root, "infra", module)).href);
   const { readStackFile } = await load("stack-file.ts");
   const { planStacks } = await load("plan.ts");
-  const plans = (await planStacks(sources.map((s) => readStackFile(s.path, s.stack)))) as Planned[];
-  const stacks = plans.map((p) => ({
-    stack: p.stack,
-    resources: p.resources.map((r) => ({
-      // Revisions before URNs were in the plan: the engine's URN without parents.
-      urn: r.urn ?? `urn:pulumi:${p.stack}::garde::${r.type}::${r.name}`,
-      type: r.type,
-      inputs: r.inputs,
-    })),
-  }));
+  const plans = await planStacks(sources.map((s) => readStackFile(s.path, s.stack)));
+  const stacks = evaluatedStacks(plans);
   process.stdout.write(JSON.stringify({ stacks }));
 }
 
