@@ -49,6 +49,9 @@ export const planCommand: Command = {
   ],
   async run(args, ctx) {
     noPositionals(this, args);
+    // Loaded on its own first, so that it defers what the SDK loads for nothing offline before
+    // anything loads the SDK (in a compiled chunk, package imports come before inlined modules).
+    await import("../../infra/offline-sdk.ts");
     const { runPlan } = await import("../plan-command.ts");
     const { output, exitCode } = await runPlan({
       cwd: ctx.cwd,
