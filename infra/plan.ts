@@ -255,7 +255,9 @@ async function evaluateStack(
     const key = `${r.type}::${r.name}`;
     const o = declared.get(key);
     return {
-      ...r,
+      type: r.type,
+      name: r.name,
+      inputs: r.inputs,
       urn: urnOf(key),
       parent: o?.parent,
       parentUrn: o?.parentKey ? urnOf(o.parentKey) : undefined,
