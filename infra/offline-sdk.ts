@@ -1,6 +1,14 @@
 import { existsSync, readdirSync } from "node:fs";
 import { createRequire, type Module } from "node:module";
 import { dirname, join } from "node:path";
+import { lazyTransferProperties, type OutputClass } from "./offline-sdk/lazy-outputs.ts";
+import {
+  type MockMonitor,
+  mockRegistration,
+  noDependencyUrnsUnderMocks,
+  type RegistrationSdk,
+} from "./offline-sdk/mock-registration.ts";
+import { plainFirst, type SdkSerializers } from "./offline-sdk/plain-serialization.ts";
 
 /**
  * What the Pulumi SDK does for nothing when garde plan evaluates the program offline, under
@@ -102,86 +110,18 @@ interface PlainStruct {
   toJavaScript(): unknown;
 }
 
-/** What the SDK's registration hands each transferred property once the monitor answers. */
-type PropertyResolver = (
-  value: unknown,
-  isKnown: boolean,
-  isSecret: boolean,
-  deps?: unknown[],
-  err?: unknown,
-) => void;
-
-type OutputClass = new (
-  resources: unknown,
-  value: Promise<unknown>,
-  isKnown: Promise<boolean>,
-  isSecret: Promise<boolean>,
-  allResources: Promise<unknown>,
-) => unknown;
-
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (err: unknown) => void;
-  const promise = new Promise<T>((ok, fail) => {
-    resolve = ok;
-    reject = fail;
+/** A property of an SDK module, replaced until `restore` puts the SDK's own back. */
+function replace<M extends object, K extends keyof M>(
+  module: M,
+  key: K,
+  by: (own: M[K]) => M[K],
+  restore: (() => void)[],
+) {
+  const own = module[key];
+  module[key] = by(own);
+  restore.push(() => {
+    module[key] = own;
   });
-  return { promise, resolve, reject };
-}
-
-/**
- * The SDK's transferProperties, with each property's Output made when the program first reads it.
- * The SDK gives a resource an Output (four promises and their resolvers) for every property its
- * type declares: some 600 per stack, of which the program reads about 20. Each property is an
- * own, enumerable accessor; reading it gives the one Output the SDK would have made, pending until
- * the registration resolves it, or already settled. Errors and gRPC errors go as the SDK's go.
- */
-export function lazyTransferProperties(Output: OutputClass, isGrpcError: (err: unknown) => boolean) {
-  return (onto: Record<string, unknown>, label: string, props: Record<string, unknown>) => {
-    const resolvers: Record<string, PropertyResolver> = {};
-    for (const key of Object.keys(props)) {
-      if (key === "id" || key === "urn") continue; // the registration makes these itself
-      if (Object.hasOwn(onto, key))
-        throw new Error(`Property '${key}' is already initialized on target '${label}`);
-      let settled: Parameters<PropertyResolver> | undefined;
-      let settle: ((outcome: Parameters<PropertyResolver>) => void) | undefined;
-      let output: unknown;
-      resolvers[key] = (value, isKnown, isSecret, deps = [], err) => {
-        if (err && isGrpcError(err)) return; // the SDK leaves these pending: the monitor is going away
-        settled = [value, isKnown, isSecret, deps, err];
-        settle?.(settled);
-      };
-      Object.defineProperty(onto, key, {
-        configurable: true,
-        enumerable: true,
-        get() {
-          if (output === undefined) {
-            const value = deferred<unknown>();
-            const known = deferred<boolean>();
-            const secret = deferred<boolean>();
-            const deps = deferred<unknown>();
-            settle = ([v, isKnown, isSecret, resources, err]) => {
-              if (err) for (const d of [value, known, secret, deps]) d.reject(err);
-              else {
-                value.resolve(v);
-                known.resolve(isKnown);
-                secret.resolve(isSecret);
-                deps.resolve(resources);
-              }
-            };
-            output = new Output(onto, value.promise, known.promise, secret.promise, deps.promise);
-            if (settled) settle(settled);
-          }
-          return output;
-        },
-        // A program may replace a property (the SDK's own were writable data properties).
-        set(value: unknown) {
-          Object.defineProperty(onto, key, { value, writable: true, configurable: true, enumerable: true });
-        },
-      });
-    }
-    return resolvers;
-  };
 }
 
 /**
@@ -192,42 +132,97 @@ export function lazyTransferProperties(Output: OutputClass, isGrpcError: (err: u
  * - the protobuf round trips between the SDK and the mock monitor, which share a process: every
  *   registration's inputs and state went through google.protobuf.Struct four times. Here a Struct
  *   carries its JavaScript value as is, and gives it back;
- * - an Output for every property of every resource, read or not (lazyTransferProperties).
+ * - an Output for every property of every resource, read or not (lazy-outputs.ts);
+ * - a promise and a turn for every plain value the SDK serializes (plain-serialization.ts);
+ * - the request and response messages of each registration, and the engine's bookkeeping, when
+ *   the monitor is the mock one (mock-registration.ts).
  */
 export function offlineRuntime(): () => void {
-  const promises = sdkRequire("./runtime/debuggable.js") as {
-    debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T>;
-  };
-  const { Struct } = sdkRequire("google-protobuf/google/protobuf/struct_pb.js") as {
+  const sdk = <T>(file: string) => sdkRequire(file) as T;
+  const resource = sdk<{ Resource: { callsites: () => unknown[] } }>("./resource.js").Resource;
+  const promises = sdk<{ debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T> }>(
+    "./runtime/debuggable.js",
+  );
+  const { Struct } = sdk<{
     Struct: (new () => PlainStruct) & { fromJavaScript(value: unknown): PlainStruct };
-  };
-  const resource = (sdkRequire("./resource.js") as { Resource: { callsites: () => unknown[] } }).Resource;
-  const rpc = sdkRequire("./runtime/rpc.js") as { transferProperties: unknown };
-  const { Output } = sdkRequire("./output.js") as { Output: OutputClass };
-  const { isGrpcError } = sdkRequire("./errors.js") as { isGrpcError: (err: unknown) => boolean };
-  const saved = {
-    transferProperties: rpc.transferProperties,
-    callsites: resource.callsites,
-    debuggablePromise: promises.debuggablePromise,
-    fromJavaScript: Struct.fromJavaScript,
-    toJavaScript: Struct.prototype.toJavaScript,
-  };
-  resource.callsites = () => [];
-  rpc.transferProperties = lazyTransferProperties(Output, isGrpcError);
-  promises.debuggablePromise = (p) => p;
-  Struct.fromJavaScript = (value) => {
-    const struct = new Struct();
-    struct.__plain = value;
-    return struct;
-  };
-  Struct.prototype.toJavaScript = function (this: PlainStruct) {
-    return this.__plain !== undefined ? this.__plain : saved.toJavaScript.call(this);
-  };
+  }>("google-protobuf/google/protobuf/struct_pb.js");
+  const rpc = sdk<
+    SdkSerializers &
+      Pick<
+        RegistrationSdk,
+        "deserializeProperties" | "deserializeProperty" | "serializeProperty" | "resolveProperties"
+      > & { transferProperties: unknown }
+  >("./runtime/rpc.js");
+  const registration =
+    sdk<Pick<RegistrationSdk, "registerResource" | "prepareResource">>("./runtime/resource.js");
+  const settings =
+    sdk<Pick<RegistrationSdk, "getMonitor" | "rpcKeepAlive" | "isDryRun" | "isLegacyApplyEnabled">>(
+      "./runtime/settings.js",
+    );
+  const dependsOn = sdk<{
+    getAllTransitivelyReferencedResourceURNs: (...args: unknown[]) => Promise<Set<string>>;
+  }>("./runtime/dependsOn.js");
+  const { MockMonitor } = sdk<{ MockMonitor: new (...args: never[]) => MockMonitor }>("./runtime/mocks.js");
+  const { Output } = sdk<{ Output: OutputClass }>("./output.js");
+  const { isGrpcError } = sdk<{ isGrpcError: (err: unknown) => boolean }>("./errors.js");
+  const isMockMonitor = (monitor: unknown): monitor is MockMonitor => monitor instanceof MockMonitor;
+
+  const restore: (() => void)[] = [];
+  replace(resource, "callsites", () => () => [], restore);
+  replace(promises, "debuggablePromise", () => (p) => p, restore);
+  replace(
+    Struct,
+    "fromJavaScript",
+    () => (value) => {
+      const struct = new Struct();
+      struct.__plain = value;
+      return struct;
+    },
+    restore,
+  );
+  replace(
+    Struct.prototype,
+    "toJavaScript",
+    (own) =>
+      function (this: PlainStruct) {
+        return this.__plain !== undefined ? this.__plain : own.call(this);
+      },
+    restore,
+  );
+  replace(rpc, "transferProperties", () => lazyTransferProperties(Output, isGrpcError), restore);
+  const serializers = plainFirst({
+    serializeResourceProperties: rpc.serializeResourceProperties,
+    serializeProperties: rpc.serializeProperties,
+  });
+  replace(rpc, "serializeResourceProperties", () => serializers.serializeResourceProperties, restore);
+  replace(rpc, "serializeProperties", () => serializers.serializeProperties, restore);
+  replace(
+    dependsOn,
+    "getAllTransitivelyReferencedResourceURNs",
+    (own) => noDependencyUrnsUnderMocks(own, () => isMockMonitor(settings.getMonitor())),
+    restore,
+  );
+  replace(
+    registration,
+    "registerResource",
+    (own) =>
+      mockRegistration({
+        registerResource: own,
+        prepareResource: registration.prepareResource,
+        isMockMonitor,
+        getMonitor: settings.getMonitor,
+        rpcKeepAlive: settings.rpcKeepAlive,
+        isDryRun: settings.isDryRun,
+        isLegacyApplyEnabled: settings.isLegacyApplyEnabled,
+        deserializeProperties: rpc.deserializeProperties,
+        deserializeProperty: rpc.deserializeProperty,
+        serializeProperty: rpc.serializeProperty,
+        serializeProperties: rpc.serializeProperties,
+        resolveProperties: rpc.resolveProperties,
+      }),
+    restore,
+  );
   return () => {
-    resource.callsites = saved.callsites;
-    rpc.transferProperties = saved.transferProperties;
-    promises.debuggablePromise = saved.debuggablePromise;
-    Struct.fromJavaScript = saved.fromJavaScript;
-    Struct.prototype.toJavaScript = saved.toJavaScript;
+    for (const undo of restore.reverse()) undo();
   };
 }
