@@ -4,7 +4,7 @@
 // Plain JavaScript: bin/garde.js reads it before anything can compile TypeScript.
 import { readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const COMPILED_CLI = join(ROOT, "cli/dist");
@@ -41,4 +41,21 @@ export function freshCompiledCli(dir = COMPILED_CLI) {
     if (now[1] !== size || now[2] !== mtimeMs) return undefined;
   }
   return join(dir, "garde.js");
+}
+
+/**
+ * Runs the CLI: compiled when the build in `dir` is fresh, else from its TypeScript sources
+ * through tsx (its loader is registered only then).
+ */
+export async function runGarde(dir = COMPILED_CLI) {
+  const compiled = freshCompiledCli(dir);
+  let cli;
+  if (compiled) {
+    cli = await import(pathToFileURL(compiled).href);
+  } else {
+    const { register } = await import("tsx/esm/api");
+    register();
+    cli = await import("../cli/garde.ts");
+  }
+  await cli.runProcess();
 }
