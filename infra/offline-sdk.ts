@@ -217,7 +217,7 @@ export function offlineRuntime(): () => void {
         deserializeProperties: rpc.deserializeProperties,
         deserializeProperty: rpc.deserializeProperty,
         serializeProperty: rpc.serializeProperty,
-        serializeProperties: rpc.serializeProperties,
+        serializeProperties: serializers.serializeProperties, // plain values at once, as everywhere else
         resolveProperties: rpc.resolveProperties,
       }),
     restore,

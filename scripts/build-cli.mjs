@@ -3,6 +3,7 @@
 // bin/garde.js runs it while inputs.json says its sources are unchanged, and the sources through
 // tsx otherwise. `npm install` (prepare) and `npm run build` run this; `--out DIR` writes elsewhere.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
@@ -18,7 +19,6 @@ const sourceLocations = {
   setup(b) {
     b.onLoad({ filter: /\.ts$/ }, async (args) => {
       if (args.path.includes("node_modules")) return undefined;
-      const { readFile } = await import("node:fs/promises");
       const file = relative(ROOT, args.path);
       const contents = (await readFile(args.path, "utf8"))
         .replaceAll("import.meta.dirname", `__gardeSourceDir(${JSON.stringify(file)})`)
