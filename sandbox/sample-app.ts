@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import type { CompareRefs } from "./github-emulator.ts";
 
 /**
  * The sandbox's product: a small web app in a real local git repository. Each commit is what
@@ -91,10 +92,7 @@ export class SampleApp {
   }
 
   /** How far head is ahead of and behind base, as GitHub's compare says; undefined when a ref is unknown. */
-  compare(
-    base: string,
-    head: string,
-  ): { base: string; head: string; mergeBase: string; ahead: number; behind: number } | undefined {
+  compare(base: string, head: string): ReturnType<CompareRefs> {
     const baseSha = this.resolveRef(base);
     const headSha = this.resolveRef(head);
     if (!baseSha || !headSha) return undefined;
