@@ -18,8 +18,6 @@ const root = resolve(import.meta.dirname, "..");
 const cell = (text: string) => text.replace(/\s+/g, " ").trim().replaceAll("|", "\\|");
 const code = (text: string) => (text === "" ? "" : `\`${text.replaceAll("|", "\\|")}\``);
 
-export { actionNames as actionDirs } from "./action-names.mjs";
-
 export function renderActionReadme(name: string): string {
   const action = parse(readFileSync(join(root, "actions", name, "action.yml"), "utf8")) as ActionYml;
   const inputs = Object.entries(action.inputs ?? {});

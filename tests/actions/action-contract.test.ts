@@ -8,7 +8,8 @@ import { operationInputsSchema } from "../../actions/lib/operations/inputs.ts";
 import { reviewInputsSchema } from "../../actions/lib/review/inputs.ts";
 import { rollbackInputsSchema } from "../../actions/lib/rollback/config.ts";
 import { rotateInputsSchema } from "../../actions/lib/rotation/inputs.ts";
-import { actionDirs, renderActionReadme } from "../../scripts/action-docs.ts";
+import { renderActionReadme } from "../../scripts/action-docs.ts";
+import { actionNames } from "../../scripts/action-names.mjs";
 
 /**
  * Each action.yml is the contract a workflow author reads: it must declare exactly what main.ts
@@ -62,7 +63,7 @@ function outputsWritten(name: string, main: string): Set<string> {
   return names;
 }
 
-describe.each(actionDirs())("actions/%s", (name) => {
+describe.each(actionNames())("actions/%s", (name) => {
   const meta = parse(read(`actions/${name}/action.yml`)) as {
     inputs?: Record<string, unknown>;
     outputs?: Record<string, unknown>;

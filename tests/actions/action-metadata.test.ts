@@ -2,12 +2,12 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { actionDirs } from "../../scripts/action-docs.ts";
+import { actionNames } from "../../scripts/action-names.mjs";
 
 // What inputs and outputs each action declares is checked against its main.ts in action-contract.test.ts.
 const root = resolve(import.meta.dirname, "../..");
 
-describe.each(actionDirs())("actions/%s/action.yml", (name) => {
+describe.each(actionNames())("actions/%s/action.yml", (name) => {
   const meta = parse(readFileSync(resolve(root, "actions", name, "action.yml"), "utf8")) as {
     name: string;
     description: string;
