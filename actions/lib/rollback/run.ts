@@ -53,7 +53,7 @@ export async function runRollback(
     );
   }
   const signals: AlertSignal[] = [];
-  if (config.alertWebhookUrl) signals.push(new WebhookSignal(config.alertWebhookUrl));
+  if (config.alertWebhookUrl) signals.push(new WebhookSignal(config.alertWebhookUrl, {}, () => clock.now()));
   if (config.gcpMonitoring) {
     const { GcpMonitoringSignal } = await import("../signals/gcp-monitoring.ts");
     signals.push(

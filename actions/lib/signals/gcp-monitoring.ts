@@ -5,6 +5,7 @@ interface MonitoringAlert {
   name: string;
   state: string;
   openTime?: string;
+  closeTime?: string;
   policy?: { displayName?: string; severity?: string };
 }
 
@@ -39,8 +40,18 @@ export class GcpMonitoringSignal implements AlertSignal {
       pageToken = response.data.nextPageToken || undefined;
     } while (pageToken);
     return alerts
-      .filter((a) => a.state === "OPEN" && (!a.openTime || Date.parse(a.openTime) >= since.getTime()))
+      .filter((a) => openedSince(a, since.getTime()))
       .filter((a) => !this.opts.severities || this.opts.severities.includes(a.policy?.severity ?? ""))
       .map((a) => `${a.policy?.displayName ?? a.name}${a.policy?.severity ? ` (${a.policy.severity})` : ""}`);
   }
+}
+
+/**
+ * An incident counts only when it is open and provably opened during the watch: one without a
+ * readable openTime, or already closed, could be anything and must not roll back a release.
+ */
+function openedSince(alert: MonitoringAlert, since: number): boolean {
+  if (alert.state !== "OPEN" || alert.closeTime) return false;
+  const opened = alert.openTime ? Date.parse(alert.openTime) : Number.NaN;
+  return !Number.isNaN(opened) && opened >= since;
 }

@@ -187,6 +187,40 @@ describe("each failure signal rolls back exactly once", () => {
   });
 });
 
+describe("no false rollback from an alert that cannot prove it fires now", () => {
+  it("keeps a healthy release live when the webhook's alert has no startsAt or has ended", async () => {
+    const { next } = await goodThenNext();
+    const hook = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({
+          status: "firing",
+          alerts: [
+            { labels: { alertname: "NoStart" }, status: "firing" },
+            {
+              labels: { alertname: "Resolved" },
+              status: "firing",
+              startsAt: new Date().toISOString(),
+              endsAt: new Date(Date.now() - 1).toISOString(),
+            },
+          ],
+        }),
+      );
+    });
+    await new Promise<void>((r) => hook.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/api/v2/alerts`;
+      const { outcome } = await guard({ "alert-webhook-url": url });
+      expect(outcome.outcome).toBe("known-good");
+      expect(live()).toBe(next);
+      expect(rollbackRequests()).toHaveLength(0);
+      expect(sandbox.slack.messages.filter((m) => /P1/.test(m.text))).toEqual([]);
+    } finally {
+      hook.close();
+    }
+  });
+});
+
 describe("rollback safety", () => {
   it("with no known-good deployment, changes nothing and pages with what to do", async () => {
     const first = await release("1.0.0", { "routes.json": '{"/api/status":{"status":503}}' });

@@ -44,6 +44,74 @@ describe("the watch loop", () => {
   });
 });
 
+const failing = {
+  passed: false,
+  checks: [{ name: "home", passed: false, failures: ["status 500, expected 200"] }],
+} as unknown as SmokeReport;
+
+/** Watches through rounds that pass (true) or fail (false) in the given order. */
+async function watchSequence(results: boolean[], policy: { consecutiveFailures: number; errorRate: number }) {
+  let round = 0;
+  return watchRelease("https://example.com", {
+    smoke: DEFAULT_SMOKE_CONFIG,
+    run: async () => ((results[round++] ?? true) ? passing : failing),
+    signals: [],
+    policy: { windowMs: (results.length - 1) * 1_000, intervalMs: 1_000, ...policy },
+    clock: frozenClock(),
+    reporter: recordingReporter(),
+    env: {},
+  });
+}
+
+describe("the failure rule follows its words", () => {
+  // "N failed rounds in a row roll back": N does, N - 1 does not.
+  it("rolls back at exactly N consecutive failures", async () => {
+    const verdict = await watchSequence([true, false, false, false, true], {
+      consecutiveFailures: 3,
+      errorRate: 1,
+    });
+    expect(verdict.healthy).toBe(false);
+    expect(verdict.reason).toMatch(/^3 consecutive failed checks/);
+    expect(verdict.rounds).toHaveLength(4);
+  });
+
+  it("does not roll back at N - 1 consecutive failures", async () => {
+    const verdict = await watchSequence([false, false, true, false, false, true], {
+      consecutiveFailures: 3,
+      errorRate: 1,
+    });
+    expect(verdict.healthy).toBe(true);
+  });
+
+  // "a share of failed rounds above the error rate": exactly at the rate is not above it.
+  it("does not roll back when the failed share equals the error rate", async () => {
+    const verdict = await watchSequence([true, false, true, false], {
+      consecutiveFailures: 3,
+      errorRate: 0.5,
+    });
+    expect(verdict.healthy).toBe(true);
+    expect(verdict.rounds.filter((r) => !r.passed)).toHaveLength(2);
+  });
+
+  it("rolls back as soon as the failed share is above the error rate", async () => {
+    const verdict = await watchSequence([false, true, false, true, false], {
+      consecutiveFailures: 3,
+      errorRate: 0.5,
+    });
+    expect(verdict.healthy).toBe(false);
+    expect(verdict.reason).toMatch(/^2 of 3 rounds failed \(over 50 %\)/);
+  });
+
+  it("judges the share only once N rounds have run", async () => {
+    // 1 of 1 and 1 of 2 are over 40 %, but fewer than 3 rounds prove nothing yet.
+    const verdict = await watchSequence([false, true, true, true], {
+      consecutiveFailures: 3,
+      errorRate: 0.4,
+    });
+    expect(verdict.healthy).toBe(true);
+  });
+});
+
 describe("watch inputs have sane ranges (exit 2 outside them)", () => {
   const base = {
     "vercel-token": "t",

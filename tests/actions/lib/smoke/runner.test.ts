@@ -228,6 +228,31 @@ describe("load phase", () => {
     });
   }, 10_000);
 
+  it("judges p95 by the slowest 5 %, not the median", async () => {
+    // One request in ten is slow (250 ms): the median is fast, the 95th percentile is not.
+    const paths = `[${[..."/////////"].join(", ")}, /slow]`;
+    const report = await runConfig(
+      `checks: [{ path: / }]\nload: { requests: 20, concurrency: 2, paths: ${paths}, thresholds: { p95: 150ms } }\n`,
+    );
+    expect(report.load?.latencyMs.p50).toBeLessThan(150);
+    const p95 = report.load?.thresholds.find((t) => t.name === "p95");
+    expect(p95).toMatchObject({ limit: 150, passed: false });
+    expect(p95?.actual).toBeGreaterThanOrEqual(250);
+  });
+
+  it("passes an error rate equal to its threshold (the largest share allowed) and fails one above", async () => {
+    // Two of twenty requests fail: 10 %.
+    const paths = `[${[..."/////////"].join(", ")}, /error]`;
+    const at = await runConfig(
+      `checks: [{ path: / }]\nload: { requests: 20, concurrency: 2, paths: ${paths}, thresholds: { errorRate: 0.1 } }\n`,
+    );
+    expect(at.load).toMatchObject({ errors: 2, errorRate: 0.1, passed: true });
+    const above = await runConfig(
+      `checks: [{ path: / }]\nload: { requests: 20, concurrency: 2, paths: ${paths}, thresholds: { errorRate: 0.09 } }\n`,
+    );
+    expect(above.load).toMatchObject({ errors: 2, passed: false });
+  });
+
   it("misses the error-rate threshold when requests fail", async () => {
     const report = await runConfig(
       "checks: [{ path: / }]\nload: { requests: 20, concurrency: 4, paths: [/, /error], thresholds: { errorRate: 0.1 } }\n",
