@@ -55,7 +55,7 @@ const indent = (text: string) => text.replace(/^/gm, "      ");
 
 export async function backupStory(reporter: Reporter): Promise<void> {
   const db = await startPostgres();
-  const gcs = new GcsEmulator();
+  const gcs = new GcsEmulator({ buckets: ["shop-prod-backups"] });
   await gcs.start();
   try {
     const shopUrl = new URL(await db.createDatabase("shop", { sql: SHOP }));

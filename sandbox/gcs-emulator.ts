@@ -47,6 +47,8 @@ export type UploadFault = { kind: "status"; status: number } | { kind: "drop" };
  */
 export class GcsEmulator {
   readonly objects = new Map<string, StoredObject>();
+  /** Buckets that exist: GCS answers 404 for objects, uploads and listings of any other. */
+  readonly buckets = new Map<string, { name: string; timeCreated: string }>();
   readonly requests: { method: string; path: string; status: number }[] = [];
   private readonly uploads = new Map<string, Upload>();
   private readonly faults: UploadFault[] = [];
@@ -54,6 +56,41 @@ export class GcsEmulator {
   private server: Server | undefined;
   private generation = 1_700_000_000_000_000;
   url = "";
+
+  constructor(opts: { buckets?: readonly string[] } = {}) {
+    for (const name of opts.buckets ?? []) this.createBucket(name);
+  }
+
+  /** As `gcloud storage buckets create gs://NAME` would. */
+  createBucket(name: string): void {
+    if (!this.buckets.has(name)) this.buckets.set(name, { name, timeCreated: new Date().toISOString() });
+  }
+
+  private bucketResource(b: { name: string; timeCreated: string }) {
+    return {
+      kind: "storage#bucket",
+      id: b.name,
+      selfLink: `${this.url}/storage/v1/b/${b.name}`,
+      name: b.name,
+      projectNumber: "0",
+      metageneration: "1",
+      location: "EU",
+      storageClass: "STANDARD",
+      etag: "CAE=",
+      timeCreated: b.timeCreated,
+      updated: b.timeCreated,
+    };
+  }
+
+  private noBucket(req: IncomingMessage, res: ServerResponse) {
+    this.json(req, res, 404, {
+      error: {
+        code: 404,
+        message: "The specified bucket does not exist.",
+        errors: [{ domain: "global", reason: "notFound", message: "The specified bucket does not exist." }],
+      },
+    });
+  }
 
   /** The next upload chunk gets this fault instead of being stored. */
   failNextChunk(fault: UploadFault): void {
@@ -137,6 +174,35 @@ export class GcsEmulator {
     const upload = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(path);
     const object = /^\/(?:download\/)?storage\/v1\/b\/([^/]+)\/o\/([^/]+)$/.exec(path);
     const listing = /^\/storage\/v1\/b\/([^/]+)\/o$/.exec(path);
+    const bucketPath = /^\/storage\/v1\/b\/([^/]+)$/.exec(path);
+
+    if (path === "/storage/v1/b" && method === "POST") {
+      const meta = await this.readJson(req);
+      const name = typeof meta.name === "string" ? meta.name : "";
+      if (!/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/.test(name))
+        return this.json(req, res, 400, { error: { code: 400, message: "Invalid bucket name" } });
+      if (this.buckets.has(name))
+        return this.json(req, res, 409, {
+          error: {
+            code: 409,
+            message: "Your previous request to create the named bucket succeeded and you already own it.",
+          },
+        });
+      this.createBucket(name);
+      return this.json(
+        req,
+        res,
+        200,
+        this.bucketResource(this.buckets.get(name) as { name: string; timeCreated: string }),
+      );
+    }
+    if (bucketPath && method === "GET") {
+      const b = this.buckets.get(decodeURIComponent(bucketPath[1] as string));
+      if (!b) return this.noBucket(req, res);
+      return this.json(req, res, 200, this.bucketResource(b));
+    }
+    const named = upload ?? object ?? listing;
+    if (named && !this.buckets.has(decodeURIComponent(named[1] as string))) return this.noBucket(req, res);
 
     if (method === "POST" && upload) {
       const m = upload;

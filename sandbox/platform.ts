@@ -22,7 +22,7 @@ export const SMOKE_CONFIG = join(import.meta.dirname, "smoke.yml");
 export interface PlatformDescription {
   vercel: { api: string; token: string; projectId: string; orgId: string; project: string };
   github: { api: string; token: string; repository: string };
-  gcp: { project: string; secretManager: string; monitoring: string; storage: string };
+  gcp: { project: string; secretManager: string; monitoring: string; storage: string; bucket: string };
   slack: { webhookUrl: string };
   /** The emulated cluster running the tenants API: `kubectl --kubeconfig PATH get pods -n production`. */
   kubernetes: {
@@ -60,6 +60,8 @@ export interface Platform {
 }
 
 const GCP_PROJECT = "garde-sandbox";
+/** A bucket that exists from the start, for `garde backup --store gs://garde-sandbox-backups/…`. */
+const SANDBOX_BUCKET = "garde-sandbox-backups";
 
 /**
  * NODE_EXTRA_CA_CERTS names one file: exporting the sandbox CA alone would drop a CA the user
@@ -112,7 +114,7 @@ function linkAppDirectory(sandbox: Sandbox, projectId: string): { projectId: str
 export async function startPlatform(opts: PlatformOptions = {}): Promise<Platform> {
   const root = mkdtempSync(join(tmpdir(), "garde-sandbox-"));
   const secretManager = new SecretManagerEmulator();
-  const storage = new GcsEmulator();
+  const storage = new GcsEmulator({ buckets: [SANDBOX_BUCKET] });
   let sandbox: Sandbox | undefined;
   let cluster: KubernetesEmulator | undefined;
   const stop = async () => {
@@ -164,6 +166,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
         secretManager: secretManager.url,
         monitoring: sandbox.monitoring.url,
         storage: storage.url,
+        bucket: SANDBOX_BUCKET,
       },
       slack: { webhookUrl: sandbox.slack.webhookUrl },
       kubernetes: {
@@ -210,7 +213,7 @@ export function describePlatform(d: PlatformDescription): string {
   GitHub API        ${d.github.api}   repository ${d.github.repository}
   Secret Manager    ${d.gcp.secretManager}   project ${d.gcp.project}
   Cloud Monitoring  ${d.gcp.monitoring}
-  Cloud Storage     ${d.gcp.storage}
+  Cloud Storage     ${d.gcp.storage}   bucket gs://${d.gcp.bucket}
   Kubernetes API    ${d.kubernetes.api}   ${d.kubernetes.namespace}/${d.kubernetes.deployment}, gateway ${d.kubernetes.serviceUrl}
                     kubectl --kubeconfig ${shellQuote(d.kubernetes.kubeconfig)} get deploy,rs,pods,svc,cm -n ${d.kubernetes.namespace}
   Slack webhook     ${d.slack.webhookUrl}

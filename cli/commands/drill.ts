@@ -68,7 +68,7 @@ export const drillCommand: Command = {
     const { openBackupStore } = await import("../../actions/lib/backup/open-store.ts");
     const { drillBackup } = await import("../../actions/lib/backup/drill.ts");
     const result = await drillBackup({
-      store: await openBackupStore(storeUrl, { gcsApiUrl: stringFlag(args, "gcs-api-url") }),
+      store: await openBackupStore(storeUrl, { gcsApiUrl: stringFlag(args, "gcs-api-url"), mustExist: true }),
       backupId: stringFlag(args, "backup"),
       targetUrl,
       pgBin: findPgBin(stringFlag(args, "pg-bin"), ctx.env),

@@ -64,9 +64,9 @@ export const pruneCommand: Command = {
     const { pruneBackups } = await import("../../actions/lib/backup/retention.ts");
     const dryRun = args.values["dry-run"] === true;
     const plan = await pruneBackups(
-      await openBackupStore(i.store, { gcsApiUrl: stringFlag(args, "gcs-api-url") }),
+      await openBackupStore(i.store, { gcsApiUrl: stringFlag(args, "gcs-api-url"), mustExist: true }),
       { daily: i["keep-daily"], weekly: i["keep-weekly"], monthly: i["keep-monthly"] },
-      { dryRun },
+      { dryRun, now: Date.now() },
     );
     if (args.values.json) ctx.stdout(`${JSON.stringify({ dryRun, ...plan }, null, 2)}\n`);
     else ctx.stdout(`${formatTable(pruneRows(plan, dryRun))}\n`);

@@ -143,7 +143,37 @@ describe("garde backup, drill and prune", () => {
     ],
     [
       ["drill", "--store", "file:///tmp/garde-no-such-store", "--target-url-env", "SCRATCH_URL"],
-      /No backup in file:\/\/\/tmp\/garde-no-such-store/,
+      /store file:\/\/\/tmp\/garde-no-such-store: the directory does not exist; correct the path/,
+    ],
+    [
+      [
+        "prune",
+        "--store",
+        "file:///tmp/garde-no-such-store",
+        "--keep-daily",
+        "7",
+        "--keep-weekly",
+        "4",
+        "--keep-monthly",
+        "12",
+      ],
+      /store file:\/\/\/tmp\/garde-no-such-store: the directory does not exist/,
+    ],
+    [
+      ["backup", "--database-url-env", "DATABASE_URL", "--store", "file://relative/backups"],
+      /store file:\/\/relative\/backups is not an absolute directory URL: use file:\/\/\/var\/backups\/app/,
+    ],
+    [
+      [
+        "backup",
+        "--database-url-env",
+        "DATABASE_URL",
+        "--store",
+        "file:///tmp/x",
+        "--pg-bin",
+        "/nonexistent",
+      ],
+      /--pg-bin \(CLI\), pg-bin \(action\) names \/nonexistent, which holds no pg_dump and pg_restore/,
     ],
     [
       ["prune", "--store", "file:///tmp/x", "--keep-daily", "-1"],

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { PassThrough, Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import type { Client } from "pg";
 import { InputError } from "../errors.ts";
 import type { Clock, Reporter } from "../reporter.ts";
 import { checkIdentity, decryptStream } from "./encryption.ts";
@@ -58,7 +59,11 @@ export interface DrillOptions {
 
 /** Backups that exist: those whose manifest is stored (it is written last). */
 export async function listBackups(store: BackupStore): Promise<string[]> {
-  const names = await store.list("");
+  return backupIds(await store.list(""));
+}
+
+/** The backups among a store's object names: those with a manifest (written last). */
+export function backupIds(names: readonly string[]): string[] {
   return names.filter((n) => n.endsWith(`/${MANIFEST}`)).map((n) => n.slice(0, -MANIFEST.length - 1));
 }
 
@@ -140,6 +145,27 @@ async function restoreHashing(
   return { digest: hash.digest("hex"), error: cause ?? exitError ?? feedError };
 }
 
+const SCRATCH_PREFIX = "garde_drill_";
+/** A drill's scratch database this old belongs to a drill that was killed: no restore runs a day. */
+const ABANDONED_SCRATCH_MS = 24 * 3_600_000;
+
+/**
+ * Scratch databases of drills killed before their cleanup (SIGKILL, a lost runner) hold a copy of
+ * production data on the drill server: drop those older than a day, by the time in their name.
+ */
+async function dropAbandonedScratch(admin: Client, now: number, reporter: Reporter): Promise<void> {
+  const { rows } = await admin.query<{ datname: string }>(
+    "SELECT datname FROM pg_database WHERE datname LIKE $1",
+    [`${SCRATCH_PREFIX.replaceAll("_", "\\_")}%`],
+  );
+  for (const { datname } of rows) {
+    const began = /^garde_drill_(\d{10})_[0-9a-f]{10}$/.exec(datname);
+    if (!began || now - Number(began[1]) * 1000 < ABANDONED_SCRATCH_MS) continue;
+    await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(datname)} WITH (FORCE)`);
+    reporter.warn(`Dropped ${datname}, the scratch database of a drill killed before its cleanup`);
+  }
+}
+
 /**
  * Restores a backup into a fresh scratch database, checking its sha256 while it streams, then
  * compares every table's rows with the manifest and runs the SQL checks. The scratch database is
@@ -165,7 +191,8 @@ export async function drillBackup(opts: DrillOptions): Promise<DrillResult> {
   const { default: pg } = await import("pg");
   const admin = new pg.Client({ connectionString: opts.targetUrl });
   await admin.connect();
-  const scratch = `garde_drill_${randomBytes(5).toString("hex")}`;
+  await dropAbandonedScratch(admin, started, opts.reporter);
+  const scratch = `${SCRATCH_PREFIX}${Math.floor(started / 1000)}_${randomBytes(5).toString("hex")}`;
   const scratchUrl = new URL(opts.targetUrl);
   scratchUrl.pathname = `/${scratch}`;
   const result: DrillResult = {

@@ -5,10 +5,15 @@ import { dirname, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
+import { ownerIsGone, thisProcess } from "../process-liveness.ts";
 import { type BackupStore, checkObjectName } from "./store.ts";
 
 /** Temporary names start with this: never listed, never a backup. */
 const PARTIAL = ".partial-";
+/** .partial-HOST-PID-RANDOM: who writes it, so a later run can tell a dead writer's leftover. */
+const PARTIAL_NAME = /^\.partial-(.+)-(\d+)-[0-9a-f]{12}$/;
+/** A temporary file nobody wrote to for this long is abandoned, whoever wrote it. */
+const ABANDONED_MS = 24 * 3_600_000;
 
 /**
  * A local directory (file:///path). Writes go to a hidden temporary file in the same directory
@@ -30,7 +35,8 @@ export class DirectoryStore implements BackupStore {
   async put(name: string, source: Readable): Promise<{ size: number }> {
     const final = this.path(name);
     await mkdir(dirname(final), { recursive: true });
-    const temporary = join(dirname(final), `${PARTIAL}${randomBytes(6).toString("hex")}`);
+    const { host, pid } = thisProcess();
+    const temporary = join(dirname(final), `${PARTIAL}${host}-${pid}-${randomBytes(6).toString("hex")}`);
     try {
       await pipeline(source, createWriteStream(temporary, { flags: "wx" }));
       await rename(temporary, final);
@@ -61,5 +67,37 @@ export class DirectoryStore implements BackupStore {
 
   async delete(name: string): Promise<void> {
     await rm(this.path(name), { force: true });
+  }
+
+  async exists(): Promise<boolean> {
+    try {
+      return (await stat(this.root)).isDirectory();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Temporary files of writers that are gone: a dead process of this host (SIGKILL, OOM), or no
+   * write for a day. A live writer's file is left alone, so a concurrent backup goes on.
+   */
+  async sweep(): Promise<string[]> {
+    const entries = await readdir(this.root, { recursive: true, withFileTypes: true }).catch((err) => {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw err;
+    });
+    const removed: string[] = [];
+    for (const e of entries) {
+      if (!e.isFile() || !e.name.startsWith(PARTIAL)) continue;
+      const path = join(e.parentPath, e.name);
+      const owner = PARTIAL_NAME.exec(e.name);
+      const gone = owner ? ownerIsGone({ host: owner[1] as string, pid: Number(owner[2]) }) : false;
+      const idle = Date.now() - (await stat(path).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+      if (!gone && idle < ABANDONED_MS) continue;
+      await rm(path, { force: true });
+      removed.push(relative(this.root, path).split(sep).join("/"));
+    }
+    return removed;
   }
 }

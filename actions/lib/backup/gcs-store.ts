@@ -77,6 +77,11 @@ export class GcsStore implements BackupStore {
     return files.map((f) => f.name.slice(this.prefix.length)).sort();
   }
 
+  async exists(): Promise<boolean> {
+    const [exists] = await this.storage.bucket(this.bucket).exists();
+    return exists;
+  }
+
   async delete(name: string): Promise<void> {
     await this.file(name).delete({ ignoreNotFound: true });
   }

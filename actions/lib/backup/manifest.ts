@@ -28,3 +28,11 @@ export const DUMP = "dump.pgc";
 export function backupId(now: number, random: string): string {
   return `${new Date(now).toISOString().replace(/[:.]/g, "-")}-${random}`;
 }
+
+/** When a backup began, from its id; null for a name that is no backup id. */
+export function backupIdTime(id: string): number | null {
+  const m = /^(\d{4}-\d\d-\d\d)T(\d\d)-(\d\d)-(\d\d)-(\d{3})Z-[0-9a-f]+$/.exec(id);
+  if (!m) return null;
+  const t = Date.parse(`${m[1]}T${m[2]}:${m[3]}:${m[4]}.${m[5]}Z`);
+  return Number.isNaN(t) ? null : t;
+}

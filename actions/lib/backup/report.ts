@@ -57,5 +57,10 @@ export function pruneRows(plan: PrunePlan, dryRun: boolean): Rows {
     ["Backup", "Outcome", "Why"],
     ...plan.keep.map((k) => [k.id, "keep", k.why.join("; ")]),
     ...plan.prune.map((id) => [id, dryRun ? "would prune" : "pruned", "outside the retention policy"]),
+    ...plan.leftovers.map((name) => [
+      name,
+      dryRun ? "would remove" : "removed",
+      "left by a run killed mid-write: never a backup",
+    ]),
   ];
 }

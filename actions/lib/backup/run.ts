@@ -23,7 +23,10 @@ export async function runBackupMode(
   inputs: BackupInputs,
   deps: { pgBin: string; clock: Clock; reporter: Reporter },
 ): Promise<BackupRunReport> {
-  const store = await openBackupStore(inputs.store, { gcsApiUrl: inputs["gcs-api-url"] });
+  const store = await openBackupStore(inputs.store, {
+    gcsApiUrl: inputs["gcs-api-url"],
+    mustExist: inputs.mode !== "backup",
+  });
   if (inputs.mode === "backup") {
     const manifest = await backupDatabase({
       databaseUrl: inputs["database-url"] as string,
@@ -80,7 +83,7 @@ export async function runBackupMode(
       weekly: inputs["keep-weekly"] as number,
       monthly: inputs["keep-monthly"] as number,
     },
-    { dryRun },
+    { dryRun, now: deps.clock.now() },
   );
   return {
     outputs: { pruned: plan.prune.join(","), report: JSON.stringify({ dryRun, ...plan }) },

@@ -13,6 +13,13 @@ export interface BackupStore {
   /** Names under a prefix, sorted. */
   list(prefix: string): Promise<string[]>;
   delete(name: string): Promise<void>;
+  /** Whether the store itself (directory, bucket) exists; throws when that cannot be told. */
+  exists(): Promise<boolean>;
+  /**
+   * Removes what runs killed mid-write left behind (never visible as objects), and returns its
+   * names. Stores whose half-writes expire on their own (GCS resumable uploads) have none.
+   */
+  sweep?(): Promise<string[]>;
 }
 
 /** Object names are paths below the store: no absolute paths, no "..". */

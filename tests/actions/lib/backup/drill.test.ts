@@ -119,6 +119,26 @@ describe("restore drill", () => {
     });
   }, 120_000);
 
+  it("drops the scratch database a killed drill left a day ago, and not one a drill may still be using", async () => {
+    const admin = new pg.Client({ connectionString: server.adminUrl });
+    await admin.connect();
+    const seconds = Math.floor(Date.now() / 1000);
+    const abandoned = `garde_drill_${seconds - 2 * 86_400}_0123456789`;
+    const recent = `garde_drill_${seconds - 60}_9876543210`;
+    for (const name of [abandoned, recent]) await admin.query(`CREATE DATABASE ${name}`);
+    try {
+      const reporter = recordingReporter();
+      expect((await drill(store, undefined, { reporter })).passed).toBe(true);
+      expect(await scratchDatabases()).toEqual([recent]);
+      expect(reporter.lines).toContain(
+        `warn Dropped ${abandoned}, the scratch database of a drill killed before its cleanup`,
+      );
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${recent}`);
+      await admin.end();
+    }
+  });
+
   it("catches one flipped byte by its checksum, and still drops the scratch database", async () => {
     const corrupted = tamperedCopy("corrupted", (dir) => {
       const path = join(dir, "dump.pgc");

@@ -14,7 +14,7 @@ import { recordingReporter } from "../../../helpers.ts";
 let gcs: GcsEmulator;
 let storage: Storage;
 beforeAll(async () => {
-  gcs = new GcsEmulator();
+  gcs = new GcsEmulator({ buckets: ["garde-backups"] });
   await gcs.start();
   storage = new Storage({
     apiEndpoint: gcs.url,
@@ -77,6 +77,19 @@ describe("GCS backup store through @google-cloud/storage against the emulator", 
     const file = storage.bucket("garde-backups").file("single/request.bin");
     await pipeline(Readable.from([bytes]), file.createWriteStream({ resumable: true, validation: "crc32c" }));
     expect((await read(file.createReadStream())).equals(bytes)).toBe(true);
+  });
+
+  it("refuses a bucket that does not exist as bad input naming it, before reading or writing anything", async () => {
+    const { openBackupStore } = await import("../../../../actions/lib/backup/open-store.ts");
+    const { InputError } = await import("../../../../actions/lib/errors.ts");
+    const err = await openBackupStore("gs://garde-no-such-bucket/prod", { gcsApiUrl: gcs.url }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toBe(
+      "store gs://garde-no-such-bucket/prod: the bucket does not exist; create it (gcloud storage buckets create gs://NAME) or correct the name",
+    );
+    expect(await openBackupStore("gs://garde-backups/prod", { gcsApiUrl: gcs.url })).toBeDefined();
   });
 
   it("reports a missing object clearly", async () => {

@@ -104,10 +104,10 @@ describe("pruning a store", () => {
           await store.put(`${id}/drill.json`, Readable.from([JSON.stringify({ passed: true })]));
       }
       const policy = { daily: 1, weekly: 0, monthly: 0 };
-      const dry = await pruneBackups(store, policy, { dryRun: true });
+      const dry = await pruneBackups(store, policy, { dryRun: true, now: Date.now() });
       expect(dry.prune).toEqual(["backup-4"]);
       expect(await store.list("backup-4/")).toHaveLength(2);
-      await pruneBackups(store, policy, { dryRun: false });
+      await pruneBackups(store, policy, { dryRun: false, now: Date.now() });
       expect(await store.list("backup-4/")).toEqual([]);
       expect(await store.list("backup-3/")).toEqual([
         "backup-3/drill.json",

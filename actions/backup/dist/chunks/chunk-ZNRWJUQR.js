@@ -1,0 +1,2 @@
+import { createRequire as __gardeRequire } from "node:module"; const require = __gardeRequire(import.meta.url);
+function o(e){if(!/^[\w.-]+(\/[\w.-]+)*$/.test(e)||e.split("/").some(r=>r==="."||r===".."))throw new Error(`Invalid backup object name "${e}"`);return e}async function s(e,r){let t=[];for await(let n of await e.get(r))t.push(Buffer.from(n));return JSON.parse(Buffer.concat(t).toString("utf8"))}export{o as a,s as b};
