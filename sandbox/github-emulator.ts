@@ -5,6 +5,7 @@ import { type EmulatorResponse, JsonRouter, type ListenOptions } from "./http-se
 /** GitHub ids fit in a JS number; the OpenAPI description allows bigint for the future. */
 type Deployment = components["schemas"]["deployment"] & { id: number };
 type DeploymentStatus = components["schemas"]["deployment-status"];
+type CommitStatus = components["schemas"]["status"];
 type SimpleUser = components["schemas"]["simple-user"];
 type Issue = components["schemas"]["issue"] & { number: number };
 type IssueComment = components["schemas"]["issue-comment"];
@@ -39,6 +40,8 @@ export class GitHubEmulator {
   readonly router = new JsonRouter();
   readonly deployments: Deployment[] = [];
   readonly statuses = new Map<number, DeploymentStatus[]>();
+  /** Commit statuses by SHA, oldest first, as CI systems post them. */
+  readonly commitStatuses = new Map<string, CommitStatus[]>();
   readonly issues: Issue[] = [];
   readonly pulls: PullRequest[] = [];
   /** Actions secrets as GitHub keeps them: sealed to the repository key. Tests open them with the private key. */
@@ -54,14 +57,24 @@ export class GitHubEmulator {
   /** The commit a branch, tag or SHA names in the repository; without one, only full SHAs resolve. */
   private readonly resolveRef: (ref: string) => string | undefined;
   private readonly compareRefs: CompareRefs | undefined;
+  private readonly mergeInto: ((source: string, into: string) => string | undefined) | undefined;
+  readonly defaultBranch: string;
 
   constructor(opts: {
     token: string;
     resolveRef?: (ref: string) => string | undefined;
     /** The repository's history, for compare and for refusing a pull request with no commits. */
     compareRefs?: CompareRefs;
+    /**
+     * Merges a branch into another with a merge commit (its SHA), or undefined on a conflict: what
+     * a deployment's auto_merge does to a branch behind the default branch.
+     */
+    mergeInto?: (source: string, into: string) => string | undefined;
+    defaultBranch?: string;
   }) {
     this.compareRefs = opts.compareRefs;
+    this.mergeInto = opts.mergeInto;
+    this.defaultBranch = opts.defaultBranch ?? "main";
     this.resolveRef = opts.resolveRef ?? ((ref) => (/^[0-9a-f]{40}$/.test(ref) ? ref : undefined));
     this.bot = GitHubEmulator.user("github-actions[bot]", 41898282);
     this.router.setAuthorizer((req) => {
@@ -88,6 +101,10 @@ export class GitHubEmulator {
       )
       .on("GET", "/repos/:owner/:repo/actions/secrets/:name", (r) => this.getSecret(r.params.name ?? ""))
       .on("GET", "/repos/:owner/:repo/compare/:basehead", (r) => this.compare(r.params))
+      .on("POST", "/repos/:owner/:repo/statuses/:sha", (r) => this.createCommitStatus(r.params, r.body))
+      .on("GET", "/repos/:owner/:repo/commits/:ref/statuses", (r) =>
+        this.listCommitStatuses(r.params, r.query),
+      )
       .on("GET", "/repos/:owner/:repo/pulls", (r) => this.listPulls(r.params, r.query))
       .on("POST", "/repos/:owner/:repo/pulls", (r) => this.createPull(r.params, r.body))
       .on("GET", "/repos/:owner/:repo/issues", (r) => this.listIssues(r.params, r.query))
@@ -163,6 +180,31 @@ export class GitHubEmulator {
       return ghError(422, 'Invalid request.\n\n"ref" wasn\'t supplied.');
     const sha = this.resolveRef(b.ref);
     if (!sha) return ghError(422, `No ref found for: ${b.ref}`);
+    // GitHub's two guards before it records a deployment: the default branch merged in
+    // (auto_merge, on unless false), then every required commit status a success.
+    if (b.auto_merge !== false) {
+      const merged = this.autoMerge(b.ref, sha);
+      if (merged.response) return merged.response;
+    }
+    const failed = this.failedContexts(sha, b.required_contexts);
+    if (failed.length) {
+      return {
+        status: 409,
+        body: {
+          message: `Conflict: Commit status checks failed for ${b.ref}.`,
+          errors: [
+            {
+              contexts: failed,
+              resource: "Deployment",
+              field: "required_contexts",
+              code: "invalid",
+            },
+          ],
+          documentation_url: "https://docs.github.com/rest/deployments/deployments#create-a-deployment",
+          status: "409",
+        },
+      };
+    }
     const environment = typeof b.environment === "string" ? b.environment : "production";
     const id = this.nextId++;
     const now = new Date().toISOString();
@@ -189,6 +231,72 @@ export class GitHubEmulator {
     this.deployments.push(deployment);
     this.statuses.set(id, []);
     return { status: 201, body: deployment };
+  }
+
+  /**
+   * auto_merge: a ref behind the default branch gets it merged in. A branch gets a merge commit and
+   * the answer 202 with no deployment (the caller deploys again); a SHA cannot take a merge: 409.
+   */
+  private autoMerge(ref: string, sha: string): { response?: EmulatorResponse } {
+    const behind = this.compareRefs?.(this.defaultBranch, sha)?.behind ?? 0;
+    if (behind === 0) return {};
+    const isBranch = ref !== sha && this.resolveRef(`refs/heads/${ref}`) !== undefined;
+    const merged = isBranch ? this.mergeInto?.(this.defaultBranch, ref) : undefined;
+    if (!merged) return { response: ghError(409, `Conflict merging ${this.defaultBranch} into ${ref}.`) };
+    return {
+      response: {
+        status: 202,
+        body: { message: `Auto-merged ${this.defaultBranch} into ${ref} on deployment.` },
+      },
+    };
+  }
+
+  /**
+   * Contexts that keep a deployment from being created: by default every context posted on the
+   * commit must be success; required_contexts names them instead (ones never posted fail too).
+   */
+  private failedContexts(sha: string, required: unknown): { context: string; state: string }[] {
+    const latest = new Map<string, string>();
+    for (const status of this.commitStatuses.get(sha) ?? []) latest.set(status.context, status.state);
+    const contexts = Array.isArray(required)
+      ? required.filter((c): c is string => typeof c === "string")
+      : [...latest.keys()];
+    return contexts
+      .map((context) => ({ context, state: latest.get(context) ?? "missing" }))
+      .filter((c) => c.state !== "success");
+  }
+
+  private createCommitStatus(p: Record<string, string>, body: unknown): EmulatorResponse {
+    const b = (body ?? {}) as Record<string, unknown>;
+    const sha = p.sha ?? "";
+    if (!this.resolveRef(sha)) return ghError(422, `No commit found for SHA: ${sha}`);
+    if (typeof b.state !== "string" || !["error", "failure", "pending", "success"].includes(b.state))
+      return ghError(422, "Validation Failed: state is not included in the list");
+    const id = this.nextId++;
+    const now = new Date().toISOString();
+    const status: CommitStatus = {
+      url: `${this.repoUrl(p)}/statuses/${sha}`,
+      avatar_url: this.bot.avatar_url,
+      id,
+      node_id: `SC_kwDO${id}`,
+      state: b.state,
+      description: typeof b.description === "string" ? b.description : null,
+      target_url: typeof b.target_url === "string" ? b.target_url : null,
+      context: typeof b.context === "string" && b.context ? b.context : "default",
+      created_at: now,
+      updated_at: now,
+      creator: this.bot,
+    };
+    this.commitStatuses.set(sha, [...(this.commitStatuses.get(sha) ?? []), status]);
+    return { status: 201, body: status };
+  }
+
+  private listCommitStatuses(p: Record<string, string>, q: URLSearchParams): EmulatorResponse {
+    const sha = this.resolveRef(p.ref ?? "");
+    const perPage = Math.min(Number(q.get("per_page") ?? 30), 100);
+    const page = Number(q.get("page") ?? 1);
+    const newestFirst = [...(sha ? (this.commitStatuses.get(sha) ?? []) : [])].reverse();
+    return { status: 200, body: newestFirst.slice((page - 1) * perPage, page * perPage) };
   }
 
   private get(p: Record<string, string>): EmulatorResponse {

@@ -73,6 +73,16 @@ export class SampleApp {
     return this.git("rev-parse", "HEAD");
   }
 
+  /** merge(), or undefined when the two conflict (the merge is aborted, as GitHub leaves the branch). */
+  tryMerge(source: string, into: string): string | undefined {
+    try {
+      return this.merge(source, into);
+    } catch {
+      this.git("merge", "--abort");
+      return undefined;
+    }
+  }
+
   private hasCommits(): boolean {
     try {
       this.git("rev-parse", "--verify", "--quiet", "HEAD");

@@ -65,6 +65,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     token: githubToken,
     resolveRef: (ref) => app.resolveRef(ref),
     compareRefs: (base, head) => app.compare(base, head),
+    mergeInto: (source, into) => app.tryMerge(source, into),
   });
   const slack = new SlackEmulator();
   const monitoring = new GcpMonitoringEmulator("garde-sandbox");

@@ -131,6 +131,16 @@ describe("GitHub emulator against GitHub's OpenAPI description", () => {
     });
   });
 
+  it("answers commit statuses as described", async () => {
+    const sha = app.resolveRef("main");
+    await conforming(
+      "POST /repos/{owner}/{repo}/statuses/{sha}",
+      { sha, state: "success", context: "ci/test", target_url: "https://ci.example.com/1" },
+      201,
+    );
+    await conforming("GET /repos/{owner}/{repo}/commits/{ref}/statuses", { ref: "main" }, 200);
+  });
+
   it("answers issues, comments and the Actions secrets endpoints as described", async () => {
     const issue = await conforming(
       "POST /repos/{owner}/{repo}/issues",
