@@ -39,7 +39,7 @@ describe("an Alertmanager alert counts against a release only when it provably f
     ["silenced (suppressed)", { startsAt: during, status: { state: "suppressed" } }, false],
     ["webhook format, resolved", { startsAt: during, status: "resolved" }, false],
     ["not yet processed by Alertmanager", { startsAt: during, status: { state: "unprocessed" } }, false],
-  ])("%s → %s", (_name, alert, active) => {
+  ])("%s", (_name, alert, active) => {
     expect(isActiveSince(alert, WATCH_START, NOW)).toBe(active);
   });
 });
@@ -98,7 +98,7 @@ describe("a Cloud Monitoring incident counts only when open and opened during th
     ["opened before the watch", { state: "OPEN", openTime: before }, false],
     ["closed", { state: "CLOSED", openTime: during }, false],
     ["open but already given a closeTime", { state: "OPEN", openTime: during, closeTime: during }, false],
-  ])("%s → %s", async (_name, alert, active) => {
+  ])("%s", async (_name, alert, active) => {
     const fired = await signalAnswering([{ name: "a", policy: { displayName: "5xx" }, ...alert }]).firing(
       new Date(WATCH_START),
     );
