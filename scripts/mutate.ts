@@ -34,9 +34,9 @@ const mutantSchema = z
     why: z.string().min(1),
   })
   .strict();
-type Mutant = z.infer<typeof mutantSchema> & { list: string };
+export type Mutant = z.infer<typeof mutantSchema> & { list: string };
 
-function loadMutants(): Mutant[] {
+export function loadMutants(): Mutant[] {
   const mutants: Mutant[] = [];
   for (const name of readdirSync(LIST_DIR)
     .filter((n) => n.endsWith(".yml"))
@@ -60,9 +60,17 @@ function loadMutants(): Mutant[] {
   return mutants;
 }
 
+/** Ends the run with a message and an exit code (2: the list is wrong; 1: the tests are). */
+class MutateError extends Error {
+  readonly code: number;
+  constructor(code: number, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
 function fail(code: number, message: string): never {
-  process.stderr.write(`mutate: ${message}\n`);
-  process.exit(code);
+  throw new MutateError(code, message);
 }
 
 /** Puts back every file a killed run left mutated. */
@@ -167,4 +175,13 @@ function main(): void {
   }
 }
 
-main();
+// Imported by the tests for its list; run as a script otherwise.
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  try {
+    main();
+  } catch (err) {
+    if (!(err instanceof MutateError)) throw err;
+    process.stderr.write(`mutate: ${err.message}\n`);
+    process.exit(err.code);
+  }
+}
