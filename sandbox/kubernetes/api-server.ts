@@ -85,7 +85,14 @@ export class KubernetesApiServer {
   private readonly watches = new Set<ServerResponse>();
   /** Writes another client makes right after a read of a path: how tests race garde. */
   private readonly races: { path: string; reads: number; write: () => void }[] = [];
+  /** Answers the next matching requests get instead of the real one: an outage, as tests make it. */
+  private readonly faults: { method: string; path: string; status: number; times: number }[] = [];
   url = "";
+
+  /** The next `times` requests of `method` on exactly `path` are answered `status` (503: an outage). */
+  failNext(method: string, path: string, status = 503, times = 1): void {
+    this.faults.push({ method, path, status, times });
+  }
 
   constructor(
     private readonly store: ObjectStore,
@@ -167,6 +174,21 @@ export class KubernetesApiServer {
     const path = url.pathname.replace(/\/$/, "");
     if (req.headers.authorization !== `Bearer ${this.token}`) {
       return this.send(res, 401, statusBody(new ApiError(401, "Unauthorized", "Unauthorized")));
+    }
+    const fault = this.faults.find((f) => f.method === req.method && f.path === path);
+    if (fault) {
+      if (--fault.times <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
+      return this.send(
+        res,
+        fault.status,
+        statusBody(
+          new ApiError(
+            fault.status,
+            "ServiceUnavailable",
+            "the server is currently unable to handle the request",
+          ),
+        ),
+      );
     }
     if (req.method === "GET") {
       if (path === "/version") return this.send(res, 200, VERSION_INFO);

@@ -43,6 +43,13 @@ export interface WorkloadOptions {
 export const isApiException = (err: unknown): err is ApiException<unknown> =>
   typeof (err as { code?: unknown })?.code === "number" && "body" in (err as object);
 
+function platformError(what: string, err: unknown): PlatformError {
+  const detail = isApiException(err)
+    ? `HTTP ${err.code} ${JSON.stringify(err.body).slice(0, 300)}`
+    : errorMessage(err);
+  return new PlatformError(what, detail, { status: isApiException(err) ? err.code : undefined, attempts: 1 });
+}
+
 /** A LoadBalancer Service's address, as its status gives it. */
 export function urlOf(service: V1Service): string | null {
   const ingress = service.status?.loadBalancer?.ingress?.[0];
@@ -99,9 +106,8 @@ export class KubernetesWorkload {
       return await send();
     } catch (err) {
       if (isApiException(err) && err.code === 404) {
-        const namespace = await this.core.readNamespace({ name: this.opts.namespace }).then(
-          () => true,
-          () => false,
+        const namespace = await this.readIfExists(`read namespace ${this.opts.namespace}`, () =>
+          this.core.readNamespace({ name: this.opts.namespace }),
         );
         if (!namespace) {
           throw new InputError(
@@ -114,13 +120,20 @@ export class KubernetesWorkload {
           `${what}: not found in namespace ${this.opts.namespace}; check kubernetes-deployment and kubernetes-service`,
         );
       }
-      const detail = isApiException(err)
-        ? `HTTP ${err.code} ${JSON.stringify(err.body).slice(0, 300)}`
-        : errorMessage(err);
-      throw new PlatformError(what, detail, {
-        status: isApiException(err) ? err.code : undefined,
-        attempts: 1,
-      });
+      throw platformError(what, err);
+    }
+  }
+
+  /**
+   * An object that may be absent: null on 404 only. Any other failure (an outage, a 403) is an
+   * error, never "absent": reading it as absent would create a duplicate or name the wrong fix.
+   */
+  async readIfExists<T>(what: string, read: () => Promise<T>): Promise<T | null> {
+    try {
+      return await read();
+    } catch (err) {
+      if (isApiException(err) && err.code === 404) return null;
+      throw platformError(what, err);
     }
   }
 

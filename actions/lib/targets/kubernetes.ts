@@ -123,9 +123,9 @@ export class KubernetesTarget implements DeployTarget {
   ): Promise<void> {
     const labels = { app: name, "garde.dev/beside": this.opts.deployment };
     const sideTemplate: V1PodTemplateSpec = { ...template, metadata: { ...template.metadata, labels } };
-    const existing = await this.apps
-      .readNamespacedDeployment({ name, namespace: this.opts.namespace })
-      .catch(() => null);
+    const existing = await this.workload.readIfExists(`read deployment ${this.opts.namespace}/${name}`, () =>
+      this.apps.readNamespacedDeployment({ name, namespace: this.opts.namespace }),
+    );
     if (existing) {
       await this.workload.update(name, (d) => {
         d.spec = { ...d.spec, replicas: 1, template: sideTemplate, selector: { matchLabels: labels } };
@@ -146,9 +146,9 @@ export class KubernetesTarget implements DeployTarget {
         }),
       );
     }
-    const service = await this.core
-      .readNamespacedService({ name, namespace: this.opts.namespace })
-      .catch(() => null);
+    const service = await this.workload.readIfExists(`read service ${this.opts.namespace}/${name}`, () =>
+      this.core.readNamespacedService({ name, namespace: this.opts.namespace }),
+    );
     if (!service) {
       const port = production.spec?.template?.spec?.containers?.[0]?.ports?.[0]?.containerPort ?? 8080;
       await this.workload.call(`create service ${this.opts.namespace}/${name}`, () =>
@@ -190,9 +190,9 @@ export class KubernetesTarget implements DeployTarget {
     }
     for (const role of SIDE_ROLES) {
       const name = sideName(this.opts.deployment, role);
-      const side = await this.apps
-        .readNamespacedDeployment({ name, namespace: this.opts.namespace })
-        .catch(() => null);
+      const side = await this.workload.readIfExists(`read deployment ${this.opts.namespace}/${name}`, () =>
+        this.apps.readNamespacedDeployment({ name, namespace: this.opts.namespace }),
+      );
       if (side && buildOf(side) === id) return as(side.spec?.template, name, rolloutState(side));
     }
     const rs = (await this.workload.replicaSets(production)).find((r) => buildOf(r) === id);

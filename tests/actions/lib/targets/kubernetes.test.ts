@@ -7,7 +7,7 @@ import {
 } from "@kubernetes/client-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { waitReady } from "../../../../actions/lib/deploy/wait-ready.ts";
-import { CheckFailedError, exitCodeFor, InputError } from "../../../../actions/lib/errors.ts";
+import { CheckFailedError, exitCodeFor, InputError, PlatformError } from "../../../../actions/lib/errors.ts";
 import { systemClock } from "../../../../actions/lib/reporter.ts";
 import { KubernetesTarget } from "../../../../actions/lib/targets/kubernetes.ts";
 import { type KubernetesEmulator, TENANTS } from "../../../../sandbox/kubernetes/cluster.ts";
@@ -211,6 +211,25 @@ describe("Kubernetes target through @kubernetes/client-node", () => {
     expect(noDeployment).toBeInstanceOf(InputError);
     expect((noDeployment as Error).message).toContain(
       "read deployment production/api: not found in namespace production",
+    );
+  });
+
+  it("reads an outage as an outage (exit 1), never as a missing namespace or object (exit 2)", async () => {
+    const { t } = target({ deployment: "api" });
+    cluster.api.failNext("GET", "/api/v1/namespaces/production");
+    const namespaceDown = await t.currentProduction().catch((e: unknown) => e);
+    expect(namespaceDown).toBeInstanceOf(PlatformError);
+    expect(exitCodeFor(namespaceDown)).toBe(1);
+    expect((namespaceDown as Error).message).toMatch(/^Failed to read namespace production: HTTP 503/);
+
+    const { t: tenants } = target();
+    const first = release("v1");
+    await tenants.create(request(first));
+    cluster.api.failNext("GET", "/apis/apps/v1/namespaces/production/deployments/api-server-staged");
+    const sideDown = await tenants.create(request(release("v2"))).catch((e: unknown) => e);
+    expect(exitCodeFor(sideDown)).toBe(1);
+    expect((sideDown as Error).message).toMatch(
+      /^Failed to read deployment production\/api-server-staged: HTTP 503/,
     );
   });
 
