@@ -45,7 +45,7 @@ export interface CliIo {
   untilStopped?: () => Promise<string>;
 }
 
-const processIo = (): CliIo => ({
+export const processIo = (): CliIo => ({
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
   cwd: process.cwd(),
@@ -72,19 +72,21 @@ function unknownCommand(name: string): InputError {
   );
 }
 
+/** Progress on stderr, so stdout stays the command's result (JSON, a table). */
+const reporterFor = (env: Readonly<Record<string, string | undefined>>, io: CliIo): Reporter => ({
+  info: (m) => io.stderr(`${m}\n`),
+  warn: (m) => io.stderr(`warning: ${m}\n`),
+  debug: (m) => {
+    if (env.GARDE_DEBUG) io.stderr(`debug: ${m}\n`);
+  },
+});
+
 /** Runs one CLI invocation; returns the exit code: 0 done, 1 a check failed, 2 bad input. */
 export async function main(
   argv: string[],
   env: Readonly<Record<string, string | undefined>>,
   io: CliIo = processIo(),
 ): Promise<number> {
-  const reporter: Reporter = {
-    info: (m) => io.stderr(`${m}\n`),
-    warn: (m) => io.stderr(`warning: ${m}\n`),
-    debug: (m) => {
-      if (env.GARDE_DEBUG) io.stderr(`debug: ${m}\n`);
-    },
-  };
   let command: Command | undefined;
   try {
     const [first, ...rest] = argv;
@@ -114,15 +116,40 @@ export async function main(
     }
     command = COMMANDS.find((c) => c.name === first);
     if (!command) throw unknownCommand(first);
-    const args = parseCommandArgs(command, rest);
+  } catch (err) {
+    io.stderr(`garde: ${errorMessage(err)}\n`);
+    return exitCodeFor(err);
+  }
+  return runCommand(command, argv.slice(1), env, io);
+}
+
+/**
+ * One command, start to end: its flags parsed, --help, its run with a context, and every failure
+ * turned into a message in the CLI's terms and an exit code (0 done, 1 a check failed, 2 bad input).
+ * garde's own main and the sandbox's entry both run commands through it.
+ */
+export async function runCommand(
+  command: Command,
+  argv: string[],
+  env: Readonly<Record<string, string | undefined>>,
+  io: CliIo,
+): Promise<number> {
+  try {
+    const args = parseCommandArgs(command, argv);
     if (args.values.help) {
       io.stdout(commandHelp(command));
       return 0;
     }
-    const ctx: CliContext = { env, cwd: io.cwd, stdout: io.stdout, reporter, untilStopped: io.untilStopped };
+    const ctx: CliContext = {
+      env,
+      cwd: io.cwd,
+      stdout: io.stdout,
+      reporter: reporterFor(env, io),
+      untilStopped: io.untilStopped,
+    };
     return await command.run(args, ctx);
   } catch (err) {
-    const shown = command && InputError.is(err) ? inCliTerms(command, err) : err;
+    const shown = InputError.is(err) ? inCliTerms(command, err) : err;
     io.stderr(`garde: ${errorMessage(shown)}\n`);
     return exitCodeFor(err);
   }

@@ -11,7 +11,7 @@ import { planStacks, type StackPlan, secretIdentity } from "../infra/plan.ts";
 import { readStackFile, secretDigestsOf } from "../infra/stack-file.ts";
 import { baseProgramRoot, checkoutBase, runChild } from "./base-revision.ts";
 import { evaluatedStacks } from "./evaluated-stacks.ts";
-import type { StackSelection, StackSource } from "./plan-command.ts";
+import type { StackSelection, StackSource } from "./stack-sources.ts";
 
 /** garde's own root: its infra program, and the node_modules a base checkout borrows. */
 const GARDE_ROOT = resolve(import.meta.dirname, "..");

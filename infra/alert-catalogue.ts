@@ -1,5 +1,3 @@
-import type { StackConfig } from "./config.ts";
-
 /**
  * Alert policies built from the seeds' thresholds (CSAR: 5xx > 5 in 5 min, CPU > 80 %, memory
  * > 90 %, disk < 10 %; tenants: P95 > 2 s, the site down; Cesizen: failed logins > 50/min,
@@ -7,6 +5,10 @@ import type { StackConfig } from "./config.ts";
  * tests/infra/alert-semantics.test.ts evaluates every condition on synthetic time series.
  */
 export type Severity = "P1" | "P2" | "P3" | "P4";
+
+/** The stacks garde knows; each catalogue entry has a threshold per environment. */
+export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
+export type StackEnvironment = (typeof ENVIRONMENTS)[number];
 
 export const ALERT_IDS = [
   "http-5xx",
@@ -49,7 +51,7 @@ export interface CatalogueEntry {
   filter?: string;
   comparison: "COMPARISON_GT" | "COMPARISON_LT";
   /** Default threshold in the metric's unit, per environment (dev tolerates more). */
-  threshold: Record<StackConfig["environment"], number>;
+  threshold: Record<StackEnvironment, number>;
   /** How long the condition must hold; 0 fires on the first aligned point over the threshold. */
   durationSeconds: number;
   aligner: string;
@@ -190,14 +192,32 @@ export const ALERT_CATALOGUE: readonly CatalogueEntry[] = [
   },
 ];
 
+/**
+ * What of a stack's config decides which alerts it can have. The catalogue owns its ids and the
+ * config imports them; the config's StackConfig has this shape, so the catalogue never imports it.
+ */
+export interface AlertedStack {
+  environment: StackEnvironment;
+  vercel?: { domain?: string | undefined; stagingDomain?: string | undefined } | undefined;
+  kubernetes?: { host?: string | undefined } | undefined;
+  backups?: { cloudSql?: unknown } | undefined;
+  alerts?:
+    | {
+        uptimePaths: readonly string[];
+        policies?: readonly AlertId[] | undefined;
+        thresholds: Partial<Record<AlertId, number>>;
+      }
+    | undefined;
+}
+
 /** The public hosts uptime checks reach: the Vercel production or staging domain, the API's host. */
-export function uptimeHosts(config: StackConfig): string[] {
+export function uptimeHosts(config: AlertedStack): string[] {
   const web = config.vercel?.domain ?? config.vercel?.stagingDomain;
   return [web, config.kubernetes?.host].filter((h): h is string => Boolean(h));
 }
 
 /** Which metric sources a stack has. */
-export function metricSources(config: StackConfig): Record<Needs, boolean> {
+export function metricSources(config: AlertedStack): Record<Needs, boolean> {
   return {
     uptime: (config.alerts?.uptimePaths.length ?? 0) > 0 && uptimeHosts(config).length > 0,
     containers: Boolean(config.kubernetes),
@@ -208,7 +228,7 @@ export function metricSources(config: StackConfig): Record<Needs, boolean> {
 }
 
 /** The entries a stack gets: those whose metric exists there, narrowed by `alerts.policies`. */
-export function alertsFor(config: StackConfig): { entry: CatalogueEntry; threshold: number }[] {
+export function alertsFor(config: AlertedStack): { entry: CatalogueEntry; threshold: number }[] {
   const alerts = config.alerts;
   if (!alerts) return [];
   const has = metricSources(config);

@@ -4,7 +4,13 @@ import { InputError } from "../actions/lib/errors.ts";
 import { strictObject } from "../actions/lib/zod-strict.ts";
 import { POLICY_NAMES } from "../policies/all.ts";
 import { imageReference } from "../policies/workloads.ts";
-import { ALERT_CATALOGUE, ALERT_IDS, metricSources, NEEDS_EXPLAINED } from "./alert-catalogue.ts";
+import {
+  ALERT_CATALOGUE,
+  ALERT_IDS,
+  ENVIRONMENTS,
+  metricSources,
+  NEEDS_EXPLAINED,
+} from "./alert-catalogue.ts";
 import { API_LIMITS } from "./api-limits.ts";
 
 /**
@@ -13,7 +19,6 @@ import { API_LIMITS } from "./api-limits.ts";
  * Secret values never live here: they are `secure:` keys of the `garde-secrets` namespace.
  */
 
-export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
 export const SEVERITY = z.enum(["P1", "P2", "P3", "P4"]);
 
 const cron = z

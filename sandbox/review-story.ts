@@ -9,8 +9,8 @@ import { GitHubClient } from "../actions/lib/github-client.ts";
 import { type Reporter, systemClock } from "../actions/lib/reporter.ts";
 import { defaultRetryPolicy } from "../actions/lib/retry.ts";
 import { publishReviews } from "../actions/lib/review/publish.ts";
-import { stackSources } from "../cli/plan-command.ts";
 import { runPlanDiff } from "../cli/plan-diff.ts";
+import { stackSources } from "../cli/stack-sources.ts";
 import type { Sandbox } from "./sandbox.ts";
 import { scratchRepo } from "./scratch-repo.ts";
 

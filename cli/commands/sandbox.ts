@@ -1,22 +1,10 @@
-import { InputError } from "../../actions/lib/errors.ts";
-import { type Command, noPositionals, stringFlag } from "../context.ts";
-import { JSON_FLAG } from "../flags.ts";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { Command } from "../context.ts";
+import { type CommandSpec, JSON_FLAG } from "../flags.ts";
 
-const PORT_SPAN = 7;
-
-function portBaseOf(raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1024 || n > 65535 - PORT_SPAN) {
-    throw new InputError(
-      "port-base",
-      `--port-base must be a whole number from 1024 to ${65535 - PORT_SPAN} (the sandbox uses it and the next ${PORT_SPAN - 1} ports), got ${JSON.stringify(raw)}`,
-    );
-  }
-  return n;
-}
-
-export const sandboxCommand: Command = {
+/** What `garde help sandbox` shows; sandbox/command.ts runs it. */
+export const SANDBOX_SPEC: CommandSpec = {
   name: "sandbox",
   summary: "Run the emulated Vercel, GitHub and GCP with the sample app, until Ctrl-C, to drive by hand.",
   details: [
@@ -35,29 +23,39 @@ export const sandboxCommand: Command = {
     JSON_FLAG,
   ],
   examples: ["garde sandbox", "garde sandbox --json --port-base 7400 > sandbox.json &"],
+};
+
+/** The sandbox's own entry: the emulators are its code, never the CLI's (nor in the CLI's build). */
+const SANDBOX_BIN = fileURLToPath(new URL("../../bin/garde-sandbox.js", import.meta.url));
+
+/**
+ * Hands `garde sandbox` over to the sandbox's own process, as git runs git-foo: same arguments,
+ * same terminal, Ctrl-C and SIGTERM passed on, its exit code returned once it has cleaned up.
+ */
+export const sandboxCommand: Command = {
+  ...SANDBOX_SPEC,
   async run(args, ctx) {
-    noPositionals(this, args);
-    const portBase = portBaseOf(stringFlag(args, "port-base"));
-    if (!ctx.untilStopped) throw new Error("garde sandbox runs until stopped, but no stop signal is wired");
-    // Loaded here: the emulators are not needed by any other command.
-    const { describePlatform, startPlatform } = await import("../../sandbox/platform.ts");
-    const platform = await startPlatform({
-      portBase,
-      reporter: ctx.reporter,
-      extraCaCerts: ctx.env.NODE_EXTRA_CA_CERTS,
-    }).catch((err: unknown) => {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== "EADDRINUSE") throw err;
-      throw new InputError(
-        "port-base",
-        `a port from ${portBase} to ${(portBase ?? 0) + PORT_SPAN - 1} is already in use (${(err as Error).message}); choose another --port-base, or omit it for free ports`,
-      );
+    const argv = [
+      ...args.positionals,
+      ...(typeof args.values["port-base"] === "string" ? ["--port-base", args.values["port-base"]] : []),
+      ...(args.values.json ? ["--json"] : []),
+    ];
+    const child = spawn(process.execPath, [SANDBOX_BIN, ...argv], {
+      cwd: ctx.cwd,
+      env: ctx.env as NodeJS.ProcessEnv,
+      stdio: "inherit",
     });
-    if (args.values.json) ctx.stdout(`${JSON.stringify(platform.description)}\n`);
-    else ctx.stdout(describePlatform(platform.description));
-    const signal = await ctx.untilStopped();
-    ctx.reporter.info(`${signal}: stopping the sandbox`);
-    await platform.stop();
-    return 0;
+    const pass = (signal: NodeJS.Signals) => child.kill(signal);
+    process.on("SIGINT", pass);
+    process.on("SIGTERM", pass);
+    try {
+      return await new Promise<number>((resolve, reject) => {
+        child.once("error", reject);
+        child.once("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+      });
+    } finally {
+      process.off("SIGINT", pass);
+      process.off("SIGTERM", pass);
+    }
   },
 };

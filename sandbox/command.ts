@@ -1,0 +1,50 @@
+import { InputError } from "../actions/lib/errors.ts";
+import { SANDBOX_SPEC } from "../cli/commands/sandbox.ts";
+import { type Command, noPositionals, stringFlag } from "../cli/context.ts";
+import { describePlatform, startPlatform } from "./platform.ts";
+
+const PORT_SPAN = 7;
+
+function portBaseOf(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1024 || n > 65535 - PORT_SPAN) {
+    throw new InputError(
+      "port-base",
+      `--port-base must be a whole number from 1024 to ${65535 - PORT_SPAN} (the sandbox uses it and the next ${PORT_SPAN - 1} ports), got ${JSON.stringify(raw)}`,
+    );
+  }
+  return n;
+}
+
+/**
+ * `garde sandbox` itself: the emulators, the sample app and a production deployment, until
+ * stopped. It lives with the emulators and runs as its own process (bin/garde-sandbox.js), so
+ * the CLI never imports them: the CLI's `garde sandbox` hands its arguments over to it.
+ */
+export const sandboxCommand: Command = {
+  ...SANDBOX_SPEC,
+  async run(args, ctx) {
+    noPositionals(this, args);
+    const portBase = portBaseOf(stringFlag(args, "port-base"));
+    if (!ctx.untilStopped) throw new Error("garde sandbox runs until stopped, but no stop signal is wired");
+    const platform = await startPlatform({
+      portBase,
+      reporter: ctx.reporter,
+      extraCaCerts: ctx.env.NODE_EXTRA_CA_CERTS,
+    }).catch((err: unknown) => {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "EADDRINUSE") throw err;
+      throw new InputError(
+        "port-base",
+        `a port from ${portBase} to ${(portBase ?? 0) + PORT_SPAN - 1} is already in use (${(err as Error).message}); choose another --port-base, or omit it for free ports`,
+      );
+    });
+    if (args.values.json) ctx.stdout(`${JSON.stringify(platform.description)}\n`);
+    else ctx.stdout(describePlatform(platform.description));
+    const signal = await ctx.untilStopped();
+    ctx.reporter.info(`${signal}: stopping the sandbox`);
+    await platform.stop();
+    return 0;
+  },
+};
