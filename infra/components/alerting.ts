@@ -94,7 +94,24 @@ export class Alerting extends pulumi.ComponentResource {
   constructor(name: string, args: AlertingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("garde:gcp:Alerting", name, {}, opts);
     const parent = { parent: this };
-    const channels: { kind: ChannelKind; id: pulumi.Output<string> }[] = [];
+    const channels = this.notificationChannels(name, args, parent);
+    const uptime = uptimeChecks(name, args, parent);
+    const logins = failedLoginsMetric(name, args, parent);
+    const policies = args.policies.map((p) => alertPolicy(name, args, p, channels, logins, this));
+    this.policies = policies.map((p) => p.summary);
+    alertDashboard(
+      name,
+      args,
+      policies.map((p) => p.name),
+      parent,
+    );
+    this.uptimeChecks = pulumi.all(uptime.map((u) => u.uptimeCheckId));
+    this.registerOutputs({ uptimeChecks: this.uptimeChecks });
+  }
+
+  /** One channel per destination; credentials only in sensitive labels. SMS needs a human once. */
+  private notificationChannels(name: string, args: AlertingArgs, parent: { parent: Alerting }): Channel[] {
+    const channels: Channel[] = [];
     const channel = (
       kind: ChannelKind,
       key: string,
@@ -143,134 +160,163 @@ export class Alerting extends pulumi.ComponentResource {
         displayName: "Webhook",
         labels: { url: c.webhook },
       });
+    return channels;
+  }
+}
 
-    const uptime = args.hosts.flatMap((host) =>
-      args.uptimePaths.map(
-        (path) =>
-          new gcp.monitoring.UptimeCheckConfig(
-            `${name}-uptime-${host.replace(/[^a-z0-9]+/gi, "-")}${path.replace(/[^a-z0-9]+/gi, "-").replace(/-$/, "") || "-root"}`,
-            {
-              project: args.project,
-              displayName: `${args.app} ${args.environment} ${host}${path}`,
-              period: `${args.uptimePeriodSeconds}s`,
-              timeout: "10s",
-              httpCheck: {
-                path,
-                port: 443,
-                useSsl: true,
-                validateSsl: true,
-                acceptedResponseStatusCodes: [{ statusClass: "STATUS_CLASS_2XX" }],
-              },
-              monitoredResource: { type: "uptime_url", labels: { project_id: args.project, host } },
-              // Every checker region (six): "down from more than one" needs several to compare.
-              checkerType: "STATIC_IP_CHECKERS",
-            },
-            parent,
-          ),
-      ),
-    );
+type Channel = { kind: ChannelKind; id: pulumi.Output<string> };
 
-    // Log-based metrics are per project: the name carries the app and environment, the filter
-    // the stack's namespace, so two stacks in one project never count each other's logins.
-    const logMetricName = `${args.app}_${args.environment}_failed_logins`.replace(/-/g, "_");
-    const logMetric = args.policies.some((p) => p.entry.id === "failed-logins")
-      ? new gcp.logging.Metric(
-          `${name}-failed-logins`,
+/** An HTTPS check of every public host and path, from every checker region. */
+function uptimeChecks(name: string, args: AlertingArgs, parent: { parent: Alerting }) {
+  return args.hosts.flatMap((host) =>
+    args.uptimePaths.map(
+      (path) =>
+        new gcp.monitoring.UptimeCheckConfig(
+          `${name}-uptime-${host.replace(/[^a-z0-9]+/gi, "-")}${path.replace(/[^a-z0-9]+/gi, "-").replace(/-$/, "") || "-root"}`,
           {
             project: args.project,
-            name: logMetricName,
-            description: "Failed login attempts (log lines tagged event=login_failed)",
-            filter: [
-              'resource.type="k8s_container"',
-              args.scope.namespace && `resource.labels.namespace_name="${args.scope.namespace}"`,
-              'jsonPayload.event="login_failed"',
-            ]
-              .filter(Boolean)
-              .join(" AND "),
-            metricDescriptor: { metricKind: "DELTA", valueType: "INT64", unit: "1" },
+            displayName: `${args.app} ${args.environment} ${host}${path}`,
+            period: `${args.uptimePeriodSeconds}s`,
+            timeout: "10s",
+            httpCheck: {
+              path,
+              port: 443,
+              useSsl: true,
+              validateSsl: true,
+              acceptedResponseStatusCodes: [{ statusClass: "STATUS_CLASS_2XX" }],
+            },
+            monitoredResource: { type: "uptime_url", labels: { project_id: args.project, host } },
+            // Every checker region (six): "down from more than one" needs several to compare.
+            checkerType: "STATIC_IP_CHECKERS",
           },
           parent,
-        )
-      : undefined;
-    const metricOf = (entry: CatalogueEntry) =>
-      entry.id === "failed-logins" ? `logging.googleapis.com/user/${logMetricName}` : entry.metric;
+        ),
+    ),
+  );
+}
 
-    const policyNames: pulumi.Output<string>[] = [];
-    this.policies = args.policies.map(({ entry, threshold }) => {
-      const routes = CHANNELS_BY_SEVERITY[entry.severity].filter((kind) =>
-        channels.some((ch) => ch.kind === kind),
-      );
-      const title = entry.title(threshold);
-      const policy = new gcp.monitoring.AlertPolicy(
-        `${name}-${entry.id}`,
+/** The failed-logins metric, when the stack alerts on it, and the metric type policies read. */
+function failedLoginsMetric(
+  name: string,
+  args: AlertingArgs,
+  parent: { parent: Alerting },
+): { resource: gcp.logging.Metric | undefined; type: string } {
+  // Log-based metrics are per project: the name carries the app and environment, the filter
+  // the stack's namespace, so two stacks in one project never count each other's logins.
+  const logMetricName = `${args.app}_${args.environment}_failed_logins`.replace(/-/g, "_");
+  const resource = args.policies.some((p) => p.entry.id === "failed-logins")
+    ? new gcp.logging.Metric(
+        `${name}-failed-logins`,
         {
           project: args.project,
-          displayName: `[${entry.severity}] ${args.app} ${args.environment}: ${title}`,
-          combiner: "OR",
-          severity: entry.severity === "P1" ? "CRITICAL" : entry.severity === "P2" ? "ERROR" : "WARNING",
-          conditions: [
-            {
-              displayName: title,
-              conditionThreshold: {
-                filter: conditionFilter(entry, metricOf(entry), args.scope, args.hosts),
-                comparison: entry.comparison,
-                thresholdValue: threshold,
-                duration: `${entry.durationSeconds}s`,
-                aggregations: [
-                  {
-                    alignmentPeriod: `${entry.alignmentSeconds}s`,
-                    perSeriesAligner: entry.aligner,
-                    ...(entry.reducer ? { crossSeriesReducer: entry.reducer } : {}),
-                    ...(entry.groupBy ? { groupByFields: entry.groupBy } : {}),
-                  },
-                ],
+          name: logMetricName,
+          description: "Failed login attempts (log lines tagged event=login_failed)",
+          filter: [
+            'resource.type="k8s_container"',
+            args.scope.namespace && `resource.labels.namespace_name="${args.scope.namespace}"`,
+            'jsonPayload.event="login_failed"',
+          ]
+            .filter(Boolean)
+            .join(" AND "),
+          metricDescriptor: { metricKind: "DELTA", valueType: "INT64", unit: "1" },
+        },
+        parent,
+      )
+    : undefined;
+  return { resource, type: `logging.googleapis.com/user/${logMetricName}` };
+}
+
+/** One catalogue entry as a policy, notifying the channels its severity routes to. */
+function alertPolicy(
+  name: string,
+  args: AlertingArgs,
+  { entry, threshold }: AlertingArgs["policies"][number],
+  channels: readonly Channel[],
+  logins: ReturnType<typeof failedLoginsMetric>,
+  owner: Alerting,
+): { summary: AlertSummary; name: pulumi.Output<string> } {
+  const routes = CHANNELS_BY_SEVERITY[entry.severity].filter((kind) =>
+    channels.some((ch) => ch.kind === kind),
+  );
+  const title = entry.title(threshold);
+  const onLogins = entry.id === "failed-logins";
+  const policy = new gcp.monitoring.AlertPolicy(
+    `${name}-${entry.id}`,
+    {
+      project: args.project,
+      displayName: `[${entry.severity}] ${args.app} ${args.environment}: ${title}`,
+      combiner: "OR",
+      severity: entry.severity === "P1" ? "CRITICAL" : entry.severity === "P2" ? "ERROR" : "WARNING",
+      conditions: [
+        {
+          displayName: title,
+          conditionThreshold: {
+            filter: conditionFilter(entry, onLogins ? logins.type : entry.metric, args.scope, args.hosts),
+            comparison: entry.comparison,
+            thresholdValue: threshold,
+            duration: `${entry.durationSeconds}s`,
+            aggregations: [
+              {
+                alignmentPeriod: `${entry.alignmentSeconds}s`,
+                perSeriesAligner: entry.aligner,
+                ...(entry.reducer ? { crossSeriesReducer: entry.reducer } : {}),
+                ...(entry.groupBy ? { groupByFields: entry.groupBy } : {}),
               },
-            },
-          ],
-          notificationChannels: channels.filter((ch) => routes.includes(ch.kind)).map((ch) => ch.id),
-          alertStrategy: { autoClose: "1800s" },
-          userLabels: {
-            severity: entry.severity.toLowerCase(),
-            environment: args.environment,
-            "managed-by": "garde",
-          },
-          documentation: {
-            content: `garde catalogue entry ${entry.id} (${entry.severity}).`,
-            mimeType: "text/markdown",
+            ],
           },
         },
-        // A policy on a log metric 404s until the metric exists.
-        { parent: this, ...(entry.id === "failed-logins" && logMetric ? { dependsOn: [logMetric] } : {}) },
-      );
-      policyNames.push(policy.name);
-      return { id: entry.id, title, severity: entry.severity, threshold, unit: entry.unit, routes };
-    });
-
-    // Alert charts read each policy (its metric, its threshold line) by the name Cloud Monitoring
-    // gave it: retuning a threshold changes the policy alone, and the dashboard never drifts.
-    new gcp.monitoring.Dashboard(
-      `${name}-dashboard`,
-      {
-        project: args.project,
-        dashboardJson: pulumi.all(policyNames).apply((names) =>
-          JSON.stringify({
-            displayName: `${args.app} ${args.environment}`,
-            mosaicLayout: {
-              columns: 12,
-              tiles: args.policies.map(({ entry }, i) => ({
-                xPos: (i % 2) * 6,
-                yPos: Math.floor(i / 2) * 4,
-                width: 6,
-                height: 4,
-                widget: { title: `[${entry.severity}] ${entry.id}`, alertChart: { name: names[i] } },
-              })),
-            },
-          }),
-        ),
+      ],
+      notificationChannels: channels.filter((ch) => routes.includes(ch.kind)).map((ch) => ch.id),
+      alertStrategy: { autoClose: "1800s" },
+      userLabels: {
+        severity: entry.severity.toLowerCase(),
+        environment: args.environment,
+        "managed-by": "garde",
       },
-      parent,
-    );
-    this.uptimeChecks = pulumi.all(uptime.map((u) => u.uptimeCheckId));
-    this.registerOutputs({ uptimeChecks: this.uptimeChecks });
-  }
+      documentation: {
+        content: `garde catalogue entry ${entry.id} (${entry.severity}).`,
+        mimeType: "text/markdown",
+      },
+    },
+    // A policy on a log metric 404s until the metric exists.
+    { parent: owner, ...(onLogins && logins.resource ? { dependsOn: [logins.resource] } : {}) },
+  );
+  return {
+    summary: { id: entry.id, title, severity: entry.severity, threshold, unit: entry.unit, routes },
+    name: policy.name,
+  };
+}
+
+/**
+ * Alert charts read each policy (its metric, its threshold line) by the name Cloud Monitoring
+ * gave it: retuning a threshold changes the policy alone, and the dashboard never drifts.
+ */
+function alertDashboard(
+  name: string,
+  args: AlertingArgs,
+  policyNames: pulumi.Output<string>[],
+  parent: { parent: Alerting },
+): void {
+  new gcp.monitoring.Dashboard(
+    `${name}-dashboard`,
+    {
+      project: args.project,
+      dashboardJson: pulumi.all(policyNames).apply((names) =>
+        JSON.stringify({
+          displayName: `${args.app} ${args.environment}`,
+          mosaicLayout: {
+            columns: 12,
+            tiles: args.policies.map(({ entry }, i) => ({
+              xPos: (i % 2) * 6,
+              yPos: Math.floor(i / 2) * 4,
+              width: 6,
+              height: 4,
+              widget: { title: `[${entry.severity}] ${entry.id}`, alertChart: { name: names[i] } },
+            })),
+          },
+        }),
+      ),
+    },
+    parent,
+  );
 }

@@ -57,216 +57,258 @@ export class Environment extends pulumi.ComponentResource {
       { ...opts, transformations: [afterApis, ...(opts?.transformations ?? [])] },
     );
     const c = args.config;
-    const parent = { parent: this };
-    const protect = c.environment !== "dev";
+    const step: Step = { name, c, args, parent: { parent: this }, protect: c.environment !== "dev" };
 
+    // The environment, in the order a runbook would build it: APIs, the web app, the cluster's app,
+    // then (on GCP) its address, secrets, alerts, backups, and the CI's keyless access.
+    if (c.gcp) enableApis(step, c.gcp, services);
+    if (c.vercel) this.addWebApp(step, c.vercel);
+    const app = c.kubernetes ? this.addKubernetesApp(step, c.kubernetes) : undefined;
     if (c.gcp) {
-      for (const api of requiredApis(c)) {
-        services.set(
-          api,
-          new gcp.projects.Service(
-            `${name}-api-${api.split(".")[0]}`,
-            // Disabling an API on destroy would break whatever else in the project uses it.
-            {
-              project: c.gcp.project,
-              service: api,
-              disableOnDestroy: false,
-              disableDependentServices: false,
-            },
-            parent,
-          ),
-        );
-      }
-    }
-
-    if (c.vercel) {
-      new VercelWebApp(
-        `${name}-web`,
-        {
-          project: c.vercel.project,
-          createProject: c.vercel.createProject ?? c.environment === "prod",
-          teamId: c.vercel.teamId,
-          framework: c.vercel.framework,
-          gitRepository: c.vercel.gitRepository,
-          domain: c.vercel.domain,
-          stagingDomain: c.vercel.stagingDomain,
-          stagingBranch: c.vercel.stagingBranch,
-          env: c.vercel.env.flatMap((e) =>
-            e.rotated !== undefined
-              ? []
-              : [
-                  {
-                    key: e.key,
-                    targets: e.targets,
-                    secret: e.secret !== undefined,
-                    value: e.secret !== undefined ? args.secret(e.secret) : (e.value as string),
-                  },
-                ],
-          ),
-        },
-        parent,
-      );
-      for (const e of c.vercel.env)
-        if (e.rotated !== undefined) this.rotatedVariables.push({ key: e.key, secret: e.rotated });
-      if (!(c.vercel.createProject ?? c.environment === "prod"))
-        this.warnings.push(
-          `Vercel project ${c.vercel.project} is created by the prod stack: run pulumi up there first`,
-        );
-    }
-
-    const app = c.kubernetes
-      ? new KubernetesApp(
-          `${name}-k8s`,
-          {
-            app: c.app.name,
-            environment: c.environment,
-            image: c.kubernetes.image,
-            replicas: c.kubernetes.replicas,
-            cpu: c.kubernetes.cpu,
-            memory: c.kubernetes.memory,
-            port: c.kubernetes.port,
-            rateLimitPerMinute: c.kubernetes.rateLimitPerMinute,
-            readOnly: c.kubernetes.readOnly,
-            host: c.kubernetes.host,
-            protect,
-            provider: args.kubernetesProvider,
-          },
-          parent,
-        )
-      : undefined;
-    if (app) this.warnings.push(...app.warnings);
-
-    if (!c.gcp) {
-      this.registerOutputs({});
-      return;
-    }
-    const g = c.gcp;
-    if (c.kubernetes?.host) {
-      new gcp.compute.GlobalAddress(
-        `${name}-ingress-address`,
-        { project: g.project, name: ingressAddressName(c.app.name, c.environment) },
-        parent,
-      );
-    }
-    const secrets = c.secrets
-      ? new SecretSet(
-          `${name}-secrets`,
-          {
-            project: g.project,
-            projectNumber: g.projectNumber,
-            environment: c.environment,
-            app: c.app.name,
-            rotationStart: c.secrets.rotationStart,
-            now: args.now,
-            protect,
-            items: c.secrets.items,
-          },
-          parent,
-        )
-      : undefined;
-    if (secrets && c.secrets) {
-      this.secrets.push(...c.secrets.items.map((s) => ({ name: s.name, rotationDays: s.rotationDays })));
-      this.pending.push(...secrets.pending);
-    }
-    if (c.alerts) {
-      const ch = c.alerts.channels;
-      const alerting = new Alerting(
-        `${name}-alerts`,
-        {
-          project: g.project,
-          environment: c.environment,
-          app: c.app.name,
-          hosts: uptimeHosts(c),
-          scope: {
-            cluster: c.kubernetes?.cluster.name,
-            namespace: app?.namespaceName,
-            container: app ? API_CONTAINER : undefined,
-            service: app ? API_SERVICE : undefined,
-            database: c.backups?.cloudSql ? `${g.project}:${c.app.name}-${c.environment}` : undefined,
-          },
-          uptimePaths: c.alerts.uptimePaths,
-          uptimePeriodSeconds: c.alerts.uptimePeriodSeconds,
-          policies: alertsFor(c),
-          channels: {
-            slack: ch.slack ? { channel: ch.slack.channel, token: args.secret("SLACK_TOKEN") } : undefined,
-            email: ch.email,
-            sms: ch.sms,
-            pagerduty: ch.pagerduty ? { serviceKey: args.secret("PAGERDUTY_SERVICE_KEY") } : undefined,
-            webhook: ch.webhook,
-          },
-        },
-        parent,
-      );
-      this.alerts.push(...alerting.policies);
-      this.warnings.push(...alerting.warnings);
-      if (alerting.policies.some((p) => p.severity === "P3" || p.severity === "P4"))
-        this.warnings.push(
-          "P3/P4 alerts go to email one incident at a time: Cloud Monitoring cannot batch metric alerts into the seeds' daily/weekly digests",
-        );
-      if (c.kubernetes && !c.kubernetes.host)
-        this.warnings.push(
-          "No 5xx, P95 or uptime alerts for the Kubernetes app: it has no public host (set garde:kubernetes.host to expose it through a load balancer)",
-        );
-    }
-    const backups = c.backups
-      ? new BackupPlan(
-          `${name}-backups`,
-          {
-            project: g.project,
-            projectNumber: g.projectNumber,
-            region: g.region,
-            environment: c.environment,
-            app: c.app.name,
-            location: c.backups.location,
-            secondaryLocation: c.backups.secondaryLocation,
-            retentionDays: c.backups.retentionDays,
-            coldAfterDays: c.backups.coldAfterDays,
-            protect,
-            postgres: c.backups.postgres
-              ? {
-                  ...c.backups.postgres,
-                  drill: c.backups.drill,
-                  namespace: app?.namespace,
-                  provider: args.kubernetesProvider,
-                  secretIds: secrets?.ids,
-                }
-              : undefined,
-            firestore: c.backups.firestore,
-            cloudSql: c.backups.cloudSql,
-            restoreDrillSchedule: c.backups.restoreDrillSchedule,
-          },
-          parent,
-        )
-      : undefined;
-    if (backups) {
-      this.schedules.push(...backups.schedules);
-      this.pending.push(...backups.pending);
-      this.warnings.push(...backups.warnings);
-    }
-    if (c.githubOidc) {
-      new GitHubOidc(
-        `${name}-github`,
-        {
-          project: g.project,
-          environment: c.environment,
-          app: c.app.name,
-          repository: c.githubOidc.repository,
-          repositoryId: c.githubOidc.repositoryId,
-          repositoryOwnerId: c.githubOidc.repositoryOwnerId,
-          githubEnvironment: GITHUB_ENVIRONMENT[c.environment],
-          refs: c.environment === "prod" ? c.githubOidc.productionRefs : undefined,
-          grants: {
-            secrets: Object.values(secrets?.ids ?? {}),
-            rotationSubscription: secrets?.subscription,
-            readsAlerts: Boolean(c.alerts),
-            backupBucket: backups?.bucket,
-          },
-        },
-        parent,
-      );
+      if (c.kubernetes?.host) reserveIngressAddress(step, c.gcp);
+      const secrets = c.secrets ? this.addSecrets(step, c.gcp, c.secrets) : undefined;
+      if (c.alerts) this.addAlerting(step, c.gcp, c.alerts, app);
+      const backups = c.backups ? this.addBackups(step, c.gcp, c.backups, app, secrets) : undefined;
+      if (c.githubOidc) addGitHubOidc(step, c.gcp, c.githubOidc, secrets, backups);
     }
     this.registerOutputs({});
   }
+
+  /** The Vercel project and its variables; rotated ones are left to rotate-keys. */
+  private addWebApp(s: Step, vercel: NonNullable<StackConfig["vercel"]>): void {
+    const createProject = vercel.createProject ?? s.c.environment === "prod";
+    new VercelWebApp(
+      `${s.name}-web`,
+      {
+        project: vercel.project,
+        createProject,
+        teamId: vercel.teamId,
+        framework: vercel.framework,
+        gitRepository: vercel.gitRepository,
+        domain: vercel.domain,
+        stagingDomain: vercel.stagingDomain,
+        stagingBranch: vercel.stagingBranch,
+        env: vercel.env.flatMap((e) =>
+          e.rotated !== undefined
+            ? []
+            : [
+                {
+                  key: e.key,
+                  targets: e.targets,
+                  secret: e.secret !== undefined,
+                  value: e.secret !== undefined ? s.args.secret(e.secret) : (e.value as string),
+                },
+              ],
+        ),
+      },
+      s.parent,
+    );
+    for (const e of vercel.env)
+      if (e.rotated !== undefined) this.rotatedVariables.push({ key: e.key, secret: e.rotated });
+    if (!createProject)
+      this.warnings.push(
+        `Vercel project ${vercel.project} is created by the prod stack: run pulumi up there first`,
+      );
+  }
+
+  private addKubernetesApp(s: Step, k: NonNullable<StackConfig["kubernetes"]>): KubernetesApp {
+    const app = new KubernetesApp(
+      `${s.name}-k8s`,
+      {
+        app: s.c.app.name,
+        environment: s.c.environment,
+        image: k.image,
+        replicas: k.replicas,
+        cpu: k.cpu,
+        memory: k.memory,
+        port: k.port,
+        rateLimitPerMinute: k.rateLimitPerMinute,
+        readOnly: k.readOnly,
+        host: k.host,
+        protect: s.protect,
+        provider: s.args.kubernetesProvider,
+      },
+      s.parent,
+    );
+    this.warnings.push(...app.warnings);
+    return app;
+  }
+
+  private addSecrets(s: Step, g: Gcp, secretsConfig: NonNullable<StackConfig["secrets"]>): SecretSet {
+    const secrets = new SecretSet(
+      `${s.name}-secrets`,
+      {
+        project: g.project,
+        projectNumber: g.projectNumber,
+        environment: s.c.environment,
+        app: s.c.app.name,
+        rotationStart: secretsConfig.rotationStart,
+        now: s.args.now,
+        protect: s.protect,
+        items: secretsConfig.items,
+      },
+      s.parent,
+    );
+    this.secrets.push(...secretsConfig.items.map((i) => ({ name: i.name, rotationDays: i.rotationDays })));
+    this.pending.push(...secrets.pending);
+    return secrets;
+  }
+
+  /** The seeds' alert catalogue for this stack's metrics, routed to channels by severity. */
+  private addAlerting(
+    s: Step,
+    g: Gcp,
+    alerts: NonNullable<StackConfig["alerts"]>,
+    app: KubernetesApp | undefined,
+  ): void {
+    const { c, args } = s;
+    const ch = alerts.channels;
+    const alerting = new Alerting(
+      `${s.name}-alerts`,
+      {
+        project: g.project,
+        environment: c.environment,
+        app: c.app.name,
+        hosts: uptimeHosts(c),
+        scope: {
+          cluster: c.kubernetes?.cluster.name,
+          namespace: app?.namespaceName,
+          container: app ? API_CONTAINER : undefined,
+          service: app ? API_SERVICE : undefined,
+          database: c.backups?.cloudSql ? `${g.project}:${c.app.name}-${c.environment}` : undefined,
+        },
+        uptimePaths: alerts.uptimePaths,
+        uptimePeriodSeconds: alerts.uptimePeriodSeconds,
+        policies: alertsFor(c),
+        channels: {
+          slack: ch.slack ? { channel: ch.slack.channel, token: args.secret("SLACK_TOKEN") } : undefined,
+          email: ch.email,
+          sms: ch.sms,
+          pagerduty: ch.pagerduty ? { serviceKey: args.secret("PAGERDUTY_SERVICE_KEY") } : undefined,
+          webhook: ch.webhook,
+        },
+      },
+      s.parent,
+    );
+    this.alerts.push(...alerting.policies);
+    this.warnings.push(...alerting.warnings);
+    if (alerting.policies.some((p) => p.severity === "P3" || p.severity === "P4"))
+      this.warnings.push(
+        "P3/P4 alerts go to email one incident at a time: Cloud Monitoring cannot batch metric alerts into the seeds' daily/weekly digests",
+      );
+    if (c.kubernetes && !c.kubernetes.host)
+      this.warnings.push(
+        "No 5xx, P95 or uptime alerts for the Kubernetes app: it has no public host (set garde:kubernetes.host to expose it through a load balancer)",
+      );
+  }
+
+  private addBackups(
+    s: Step,
+    g: Gcp,
+    b: NonNullable<StackConfig["backups"]>,
+    app: KubernetesApp | undefined,
+    secrets: SecretSet | undefined,
+  ): BackupPlan {
+    const backups = new BackupPlan(
+      `${s.name}-backups`,
+      {
+        project: g.project,
+        projectNumber: g.projectNumber,
+        region: g.region,
+        environment: s.c.environment,
+        app: s.c.app.name,
+        location: b.location,
+        secondaryLocation: b.secondaryLocation,
+        retentionDays: b.retentionDays,
+        coldAfterDays: b.coldAfterDays,
+        protect: s.protect,
+        postgres: b.postgres
+          ? {
+              ...b.postgres,
+              drill: b.drill,
+              namespace: app?.namespace,
+              provider: s.args.kubernetesProvider,
+              secretIds: secrets?.ids,
+            }
+          : undefined,
+        firestore: b.firestore,
+        cloudSql: b.cloudSql,
+        restoreDrillSchedule: b.restoreDrillSchedule,
+      },
+      s.parent,
+    );
+    this.schedules.push(...backups.schedules);
+    this.pending.push(...backups.pending);
+    this.warnings.push(...backups.warnings);
+    return backups;
+  }
+}
+
+type Gcp = NonNullable<StackConfig["gcp"]>;
+
+/** What every step of the environment is built from. */
+interface Step {
+  name: string;
+  c: StackConfig;
+  args: EnvironmentArgs;
+  parent: { parent: Environment };
+  /** Staging and prod resources refuse `pulumi destroy`; dev's do not. */
+  protect: boolean;
+}
+
+/** One Service per API the stack uses; each GCP resource waits for its own (see afterApis). */
+function enableApis(s: Step, g: Gcp, services: Map<string, gcp.projects.Service>): void {
+  for (const api of requiredApis(s.c)) {
+    services.set(
+      api,
+      new gcp.projects.Service(
+        `${s.name}-api-${api.split(".")[0]}`,
+        // Disabling an API on destroy would break whatever else in the project uses it.
+        { project: g.project, service: api, disableOnDestroy: false, disableDependentServices: false },
+        s.parent,
+      ),
+    );
+  }
+}
+
+/** The global address the app's ingress takes, reserved so it survives the ingress. */
+function reserveIngressAddress(s: Step, g: Gcp): void {
+  new gcp.compute.GlobalAddress(
+    `${s.name}-ingress-address`,
+    { project: g.project, name: ingressAddressName(s.c.app.name, s.c.environment) },
+    s.parent,
+  );
+}
+
+/** Keyless access for the repository's workflows, allowed what this environment's pipelines need. */
+function addGitHubOidc(
+  s: Step,
+  g: Gcp,
+  oidc: NonNullable<StackConfig["githubOidc"]>,
+  secrets: SecretSet | undefined,
+  backups: BackupPlan | undefined,
+): void {
+  const { c } = s;
+  new GitHubOidc(
+    `${s.name}-github`,
+    {
+      project: g.project,
+      environment: c.environment,
+      app: c.app.name,
+      repository: oidc.repository,
+      repositoryId: oidc.repositoryId,
+      repositoryOwnerId: oidc.repositoryOwnerId,
+      githubEnvironment: GITHUB_ENVIRONMENT[c.environment],
+      refs: c.environment === "prod" ? oidc.productionRefs : undefined,
+      grants: {
+        secrets: Object.values(secrets?.ids ?? {}),
+        rotationSubscription: secrets?.subscription,
+        readsAlerts: Boolean(c.alerts),
+        backupBucket: backups?.bucket,
+      },
+    },
+    s.parent,
+  );
 }
 
 /** Every API the stack's GCP resources use, from the catalogue in project-apis.ts. */
