@@ -60,12 +60,6 @@ export class KubernetesApp extends pulumi.ComponentResource {
       },
       child,
     );
-    const probe = (failureThreshold: number) => ({
-      httpGet: { path: "/healthz", port: args.port },
-      periodSeconds: 10,
-      timeoutSeconds: 3,
-      failureThreshold,
-    });
     // Its own identity, with no API token mounted: the app never talks to the Kubernetes API.
     const account = new k8s.core.v1.ServiceAccount(
       `${name}-account`,
@@ -74,51 +68,7 @@ export class KubernetesApp extends pulumi.ComponentResource {
     );
     new k8s.apps.v1.Deployment(
       `${name}-api`,
-      {
-        metadata: { name: "api-server", namespace, labels },
-        spec: {
-          replicas: args.replicas,
-          selector: { matchLabels: { app: args.app } },
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-          template: {
-            metadata: { labels },
-            spec: {
-              serviceAccountName: account.metadata.name,
-              automountServiceAccountToken: false,
-              securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
-              containers: [
-                {
-                  name: API_CONTAINER,
-                  image: args.image,
-                  ports: [{ containerPort: args.port }],
-                  env: [
-                    {
-                      name: "READ_ONLY_MODE",
-                      valueFrom: { configMapKeyRef: { name: switches.metadata.name, key: "READ_ONLY_MODE" } },
-                    },
-                    { name: "RATE_LIMIT_CONFIGMAP", value: "rate-limits" },
-                  ],
-                  envFrom: [{ secretRef: { name: `${args.app}-secrets`, optional: true } }],
-                  // Startup gives a slow boot up to 5 min before liveness may restart it.
-                  startupProbe: probe(30),
-                  readinessProbe: probe(3),
-                  livenessProbe: probe(3),
-                  securityContext: {
-                    allowPrivilegeEscalation: false,
-                    readOnlyRootFilesystem: true,
-                    capabilities: { drop: ["ALL"] },
-                  },
-                  // A CPU request and no CPU limit (a limit throttles); memory is capped.
-                  resources: {
-                    requests: { cpu: args.cpu, memory: args.memory },
-                    limits: { memory: args.memory },
-                  },
-                },
-              ],
-            },
-          },
-        },
-      },
+      apiDeployment(args, labels, namespace, account.metadata.name, switches.metadata.name),
       // The deploy pipeline sets the image for each release: Pulumi sets only the first one.
       { ...child, ignoreChanges: ["spec.template.spec.containers[0].image"] },
     );
@@ -209,4 +159,68 @@ export class KubernetesApp extends pulumi.ComponentResource {
       `${host}: point its DNS A record at the global address ${addressName}; the managed certificate stays PROVISIONING until it resolves there`,
     );
   }
+}
+
+/**
+ * The API's Deployment: rolling with no capacity lost, non-root and read-only, probed, a CPU request
+ * and a memory cap, the runbook's switches read from the ConfigMap. A table of data.
+ */
+function apiDeployment(
+  args: KubernetesAppArgs,
+  labels: Record<string, string>,
+  namespace: pulumi.Output<string>,
+  serviceAccountName: pulumi.Output<string>,
+  switches: pulumi.Output<string>,
+): k8s.apps.v1.DeploymentArgs {
+  const probe = (failureThreshold: number) => ({
+    httpGet: { path: "/healthz", port: args.port },
+    periodSeconds: 10,
+    timeoutSeconds: 3,
+    failureThreshold,
+  });
+  return {
+    metadata: { name: "api-server", namespace, labels },
+    spec: {
+      replicas: args.replicas,
+      selector: { matchLabels: { app: args.app } },
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: { labels },
+        spec: {
+          serviceAccountName,
+          automountServiceAccountToken: false,
+          securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+          containers: [
+            {
+              name: API_CONTAINER,
+              image: args.image,
+              ports: [{ containerPort: args.port }],
+              env: [
+                {
+                  name: "READ_ONLY_MODE",
+                  valueFrom: { configMapKeyRef: { name: switches, key: "READ_ONLY_MODE" } },
+                },
+                { name: "RATE_LIMIT_CONFIGMAP", value: "rate-limits" },
+              ],
+              envFrom: [{ secretRef: { name: `${args.app}-secrets`, optional: true } }],
+              // Startup gives a slow boot up to 5 min before liveness may restart it.
+              startupProbe: probe(30),
+              readinessProbe: probe(3),
+              livenessProbe: probe(3),
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ["ALL"] },
+              },
+              // A CPU request and no CPU limit (a limit throttles); memory is capped.
+              resources: {
+                requests: { cpu: args.cpu, memory: args.memory },
+                limits: { memory: args.memory },
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
 }
