@@ -107,7 +107,6 @@ export class BackupPlan extends pulumi.ComponentResource {
 
   constructor(name: string, args: BackupPlanArgs, opts?: pulumi.ComponentResourceOptions) {
     super("garde:gcp:BackupPlan", name, {}, opts);
-    const parent = { parent: this };
     const stateful = { parent: this, protect: args.protect };
     const bucketName = `${args.project}-${args.app}-${args.environment}-backups`;
     const primary = new gcp.storage.Bucket(
@@ -125,6 +124,36 @@ export class BackupPlan extends pulumi.ComponentResource {
       ),
       stateful,
     );
+    this.secondCopy(name, args, primary, secondary, bucketName);
+    if (args.postgres) this.postgres(name, args, args.postgres, primary, bucketName);
+    if (args.firestore) this.firestore(name, args, args.firestore.database);
+    if (args.cloudSql) this.cloudSql(name, args, args.cloudSql, stateful);
+
+    if (!args.postgres)
+      this.pending.push({
+        what: "restore drill",
+        schedule: args.restoreDrillSchedule,
+        waitingFor:
+          "garde:backups.postgres: garde drills its own PostgreSQL dumps; restore Firestore and Cloud SQL backups by hand",
+      });
+
+    this.bucket = primary.name;
+    this.secondaryBucket = secondary.name;
+    this.registerOutputs({ bucket: this.bucket, secondaryBucket: this.secondaryBucket });
+  }
+
+  /**
+   * A daily second copy in another location. Storage Transfer runs as the project's transfer
+   * service agent: it reads the primary and writes the copy.
+   */
+  private secondCopy(
+    name: string,
+    args: BackupPlanArgs,
+    primary: gcp.storage.Bucket,
+    secondary: gcp.storage.Bucket,
+    bucketName: string,
+  ): void {
+    const parent = { parent: this };
     const bucketRole = (
       key: string,
       bucket: gcp.storage.Bucket,
@@ -132,8 +161,7 @@ export class BackupPlan extends pulumi.ComponentResource {
       member: pulumi.Input<string>,
     ) => new gcp.storage.BucketIAMMember(`${name}-${key}`, { bucket: bucket.name, role, member }, parent);
 
-    // Storage Transfer runs as the project's transfer service agent: it reads the primary and
-    // writes the copy. The lookup also creates the agent on a project that never used it.
+    // The lookup also creates the agent on a project that never used it.
     const transferAgent = gcp.storage.getTransferProjectServiceAccountOutput(
       { project: args.project },
       parent,
@@ -170,40 +198,33 @@ export class BackupPlan extends pulumi.ComponentResource {
       output: `gs://${bucketName}-copy in ${args.secondaryLocation}`,
       retentionDays: args.retentionDays,
     });
+  }
 
-    if (args.postgres) {
-      const postgres = new PostgresBackups(
-        `${name}-pg`,
-        {
-          ...args.postgres,
-          project: args.project,
-          region: args.region,
-          environment: args.environment,
-          app: args.app,
-          retentionDays: args.retentionDays,
-          drillSchedule: args.restoreDrillSchedule,
-          bucket: primary.name,
-          bucketName,
-        },
-        parent,
-      );
-      this.schedules.push(...postgres.schedules);
-      this.pending.push(...postgres.pending);
-    }
-    if (args.firestore) this.firestore(name, args, args.firestore.database);
-    if (args.cloudSql) this.cloudSql(name, args, args.cloudSql, stateful);
-
-    if (!args.postgres)
-      this.pending.push({
-        what: "restore drill",
-        schedule: args.restoreDrillSchedule,
-        waitingFor:
-          "garde:backups.postgres: garde drills its own PostgreSQL dumps; restore Firestore and Cloud SQL backups by hand",
-      });
-
-    this.bucket = primary.name;
-    this.secondaryBucket = secondary.name;
-    this.registerOutputs({ bucket: this.bucket, secondaryBucket: this.secondaryBucket });
+  /** garde's own PostgreSQL dumps into the primary bucket, and their drill, on schedule. */
+  private postgres(
+    name: string,
+    args: BackupPlanArgs,
+    pg: NonNullable<BackupPlanArgs["postgres"]>,
+    primary: gcp.storage.Bucket,
+    bucketName: string,
+  ): void {
+    const postgres = new PostgresBackups(
+      `${name}-pg`,
+      {
+        ...pg,
+        project: args.project,
+        region: args.region,
+        environment: args.environment,
+        app: args.app,
+        retentionDays: args.retentionDays,
+        drillSchedule: args.restoreDrillSchedule,
+        bucket: primary.name,
+        bucketName,
+      },
+      { parent: this },
+    );
+    this.schedules.push(...postgres.schedules);
+    this.pending.push(...postgres.pending);
   }
 
   /**
