@@ -173,21 +173,7 @@ async function dropAbandonedScratch(admin: Client, now: number, reporter: Report
  */
 export async function drillBackup(opts: DrillOptions): Promise<DrillResult> {
   const started = opts.clock.now();
-  const ids = await listBackups(opts.store);
-  const id = opts.backupId ?? ids.at(-1);
-  if (!id) throw new InputError("store", `No backup in ${opts.store.url}: run garde backup first`);
-  if (!ids.includes(id))
-    throw new InputError("backup", `No backup ${id} in ${opts.store.url}; newest: ${ids.at(-1) ?? "none"}`);
-  const manifest = await readManifest(opts.store, id);
-  const identity = opts.ageIdentity;
-  if (manifest.encryption && !identity) {
-    throw new InputError(
-      "age-identity",
-      `Backup ${id} is encrypted with age: give the identity matching ${manifest.encryption.recipients.join(", ")}`,
-    );
-  }
-  if (identity) await checkIdentity(identity);
-
+  const { id, manifest } = await chooseBackup(opts);
   const { default: pg } = await import("pg");
   const admin = new pg.Client({ connectionString: opts.targetUrl });
   await admin.connect();
@@ -208,49 +194,23 @@ export async function drillBackup(opts: DrillOptions): Promise<DrillResult> {
   try {
     await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(scratch)}`);
     opts.reporter.info(`Restoring ${id} (${manifest.dump.size} bytes) into scratch database ${scratch}`);
-    const { digest, error: restoreError } = await restoreHashing(
-      opts.pgBin,
-      scratchUrl.href,
-      await opts.store.get(`${id}/${manifest.dump.name}`),
-      manifest.encryption && identity ? (stored) => decryptStream(stored, identity) : undefined,
-    );
+    const { digest, error } = await restoreStored(opts, id, manifest, scratchUrl.href);
     result.checksumOk = digest === manifest.dump.sha256;
     if (!result.checksumOk) {
       throw new Error(
         `Checksum mismatch: ${id}/${manifest.dump.name} has sha256 ${digest}, the manifest says ${manifest.dump.sha256}`,
       );
     }
-    if (restoreError) throw restoreError;
-
+    if (error) throw error;
     const restored = new pg.Client({ connectionString: scratchUrl.href });
     await restored.connect();
     try {
-      for (const [table, expected] of Object.entries(manifest.rowCounts)) {
-        const [schema, name] = table.split(".") as [string, string];
-        const { rows } = await restored
-          .query<{ n: string }>(
-            `SELECT count(*) AS n FROM ${restored.escapeIdentifier(schema)}.${restored.escapeIdentifier(name)}`,
-          )
-          .catch(() => ({ rows: [] as { n: string }[] }));
-        const got = rows[0] ? Number(rows[0].n) : null;
-        result.tables.push({ table, expected, restored: got, ok: got === expected });
-      }
+      result.tables = await compareRowCounts(restored, manifest);
       for (const check of opts.checks ?? []) result.checks.push(await runCheck(restored, check));
     } finally {
       await restored.end();
     }
-    const badTables = result.tables.filter((t) => !t.ok);
-    const badChecks = result.checks.filter((c) => !c.ok);
-    if (badTables.length || badChecks.length) {
-      result.failure = [
-        ...badTables.map(
-          (t) => `${t.table}: manifest ${t.expected} rows, restored ${t.restored ?? "no table"}`,
-        ),
-        ...badChecks.map(
-          (c) => `check ${c.name}: ${c.got === null ? c.detail : `got ${c.got}, expected ${c.detail}`}`,
-        ),
-      ].join("; ");
-    }
+    result.failure = mismatches(result);
     result.passed = !result.failure;
   } catch (err) {
     result.failure = (err as Error).message;
@@ -266,4 +226,66 @@ export async function drillBackup(opts: DrillOptions): Promise<DrillResult> {
   result.durationMs = opts.clock.now() - started;
   await opts.store.put(`${id}/${DRILL}`, Readable.from([JSON.stringify(result, null, 2)]));
   return result;
+}
+
+/** The backup asked for (or the newest), its manifest, and the identity an encrypted one needs. */
+async function chooseBackup(opts: DrillOptions): Promise<{ id: string; manifest: Manifest }> {
+  const ids = await listBackups(opts.store);
+  const id = opts.backupId ?? ids.at(-1);
+  if (!id) throw new InputError("store", `No backup in ${opts.store.url}: run garde backup first`);
+  if (!ids.includes(id))
+    throw new InputError("backup", `No backup ${id} in ${opts.store.url}; newest: ${ids.at(-1) ?? "none"}`);
+  const manifest = await readManifest(opts.store, id);
+  if (manifest.encryption && !opts.ageIdentity) {
+    throw new InputError(
+      "age-identity",
+      `Backup ${id} is encrypted with age: give the identity matching ${manifest.encryption.recipients.join(", ")}`,
+    );
+  }
+  if (opts.ageIdentity) await checkIdentity(opts.ageIdentity);
+  return { id, manifest };
+}
+
+/** pg_restore of the stored dump (decrypted on the way when it is encrypted), hashed as it streams. */
+function restoreStored(opts: DrillOptions, id: string, manifest: Manifest, url: string) {
+  const identity = opts.ageIdentity;
+  return opts.store
+    .get(`${id}/${manifest.dump.name}`)
+    .then((stored) =>
+      restoreHashing(
+        opts.pgBin,
+        url,
+        stored,
+        manifest.encryption && identity ? (s) => decryptStream(s, identity) : undefined,
+      ),
+    );
+}
+
+/** Each table's count(*) in the restored database against the manifest's; a missing table is null. */
+async function compareRowCounts(restored: Client, manifest: Manifest): Promise<DrillResult["tables"]> {
+  const tables: DrillResult["tables"] = [];
+  for (const [table, expected] of Object.entries(manifest.rowCounts)) {
+    const [schema, name] = table.split(".") as [string, string];
+    const { rows } = await restored
+      .query<{ n: string }>(
+        `SELECT count(*) AS n FROM ${restored.escapeIdentifier(schema)}.${restored.escapeIdentifier(name)}`,
+      )
+      .catch(() => ({ rows: [] as { n: string }[] }));
+    const got = rows[0] ? Number(rows[0].n) : null;
+    tables.push({ table, expected, restored: got, ok: got === expected });
+  }
+  return tables;
+}
+
+/** Every table and check that did not match, in one line; null when all did. */
+function mismatches(result: DrillResult): string | null {
+  const badTables = result.tables.filter((t) => !t.ok);
+  const badChecks = result.checks.filter((c) => !c.ok);
+  if (!badTables.length && !badChecks.length) return null;
+  return [
+    ...badTables.map((t) => `${t.table}: manifest ${t.expected} rows, restored ${t.restored ?? "no table"}`),
+    ...badChecks.map(
+      (c) => `check ${c.name}: ${c.got === null ? c.detail : `got ${c.got}, expected ${c.detail}`}`,
+    ),
+  ].join("; ");
 }
