@@ -3,7 +3,7 @@ import type { Clock, Reporter } from "../reporter.ts";
 import type { SmokeCheck, SmokeConfig } from "./config.ts";
 import { evaluate } from "./expectations.ts";
 import { loadPool, runLoad } from "./load.ts";
-import type { CheckResult, SmokeReport } from "./report.ts";
+import type { CheckResult, LoadResult, SmokeReport } from "./report.ts";
 import { type EnvLookup, redact, resolveHeaders } from "./secrets.ts";
 
 export interface SmokeRunOptions {
@@ -60,6 +60,18 @@ async function mapLimit<T, R>(
   return results;
 }
 
+/** What every check of one run shares: the target, the deadline, the connection pool, the secrets to redact. */
+interface RunContext {
+  base: string;
+  config: SmokeConfig;
+  clock: Clock;
+  reporter: Reporter;
+  agent: Agent;
+  deadline: AbortSignal;
+  deadlineAt: number;
+  secrets: readonly string[];
+}
+
 /**
  * Runs the checks (retrying each, with doubling backoff, until it passes or its attempts or the
  * deadline run out), then, when they all pass, the load phase. Never throws for a failing
@@ -76,110 +88,25 @@ export async function runSmoke(
   const startedAt = new Date().toISOString();
   const resolved = config.checks.map((c, i) => resolveHeaders(c.headers, opts.env, `checks[${i}]`));
   const loadHeaders = config.load ? resolveHeaders(config.load.headers, opts.env, "load") : undefined;
-  const secrets = [...resolved.flatMap((r) => r.secrets), ...(loadHeaders?.secrets ?? [])];
-  const deadlineAt = started + config.deadline;
-  const deadline = AbortSignal.timeout(config.deadline);
-  const agent = new Agent({ connect: { timeout: config.timeout } });
-  const base = baseUrl.replace(/\/$/, "");
-
-  const runCheck = async (check: SmokeCheck, index: number): Promise<CheckResult> => {
-    const name = check.name ?? `${check.method} ${check.path}`;
-    const follow = check.followRedirects ?? config.defaults.followRedirects ?? false;
-    const maxLatency = check.maxLatency ?? config.defaults.maxLatency;
-    const headers = { ...(resolved[index]?.headers ?? {}) };
-    let body: string | undefined;
-    if (check.body !== undefined) {
-      body = typeof check.body === "string" ? check.body : JSON.stringify(check.body);
-      if (typeof check.body !== "string") headers["content-type"] ??= "application/json";
-    }
-    const result: CheckResult = {
-      name,
-      method: check.method,
-      path: check.path,
-      passed: false,
-      status: null,
-      latencyMs: null,
-      attempts: 0,
-      failures: [],
-    };
-    for (let attempt = 1; attempt <= config.retries.attempts; attempt++) {
-      result.attempts = attempt;
-      const t0 = performance.now();
-      try {
-        const response = await request(`${base}${check.path}`, {
-          method: check.method,
-          headers,
-          body,
-          dispatcher: agent,
-          maxRedirections: follow ? MAX_REDIRECTS : 0,
-          signal: AbortSignal.any([deadline, AbortSignal.timeout(config.timeout)]),
-        });
-        const text = await readLimited(response.body);
-        const latencyMs = performance.now() - t0;
-        result.status = response.statusCode;
-        result.latencyMs = latencyMs;
-        result.failures = evaluate(
-          check,
-          { status: response.statusCode, headers: response.headers, body: text, latencyMs },
-          maxLatency,
-        );
-        // undici hands back the last 3xx once it stops following: that is a loop or a chain too long.
-        if (follow && response.statusCode >= 300 && response.statusCode < 400 && response.headers.location) {
-          result.failures.push(
-            `still redirecting after ${MAX_REDIRECTS} redirects (to ${response.headers.location})`,
-          );
-        }
-      } catch (err) {
-        result.status = null;
-        result.latencyMs = null;
-        result.failures = [describeError(err, config.timeout, deadline.aborted)];
-      }
-      result.failures = result.failures.map((f) => redact(f, secrets));
-      result.passed = result.failures.length === 0;
-      if (result.passed || deadline.aborted) break;
-      const wait = config.retries.backoff * 2 ** (attempt - 1);
-      if (attempt < config.retries.attempts && clock.now() + wait < deadlineAt) {
-        opts.reporter.debug(`${name}: ${result.failures.join("; ")}; trying again in ${wait} ms`);
-        await clock.sleep(wait);
-      } else if (attempt < config.retries.attempts) {
-        result.failures.push("no time left before the deadline to try again");
-        break;
-      }
-    }
-    return result;
+  const ctx: RunContext = {
+    base: baseUrl.replace(/\/$/, ""),
+    config,
+    clock,
+    reporter: opts.reporter,
+    agent: new Agent({ connect: { timeout: config.timeout } }),
+    deadline: AbortSignal.timeout(config.deadline),
+    deadlineAt: started + config.deadline,
+    secrets: [...resolved.flatMap((r) => r.secrets), ...(loadHeaders?.secrets ?? [])],
   };
-
   try {
-    const checks = await mapLimit(config.checks, config.concurrency, runCheck);
-    let load = null;
-    if (config.load) {
-      if (checks.every((c) => c.passed)) {
-        const pool = loadPool(new URL(base).origin, config.load.concurrency, config.timeout);
-        try {
-          load = await runLoad(base, config.load, {
-            pool,
-            headers: loadHeaders?.headers ?? {},
-            signal: deadline,
-          });
-        } finally {
-          await pool.close();
-        }
-      } else {
-        load = {
-          requests: config.load.requests,
-          completed: 0,
-          concurrency: config.load.concurrency,
-          errors: 0,
-          errorRate: 0,
-          requestsPerSecond: 0,
-          durationMs: 0,
-          latencyMs: { p50: 0, p95: 0, p99: 0, max: 0, mean: 0 },
-          thresholds: [],
-          passed: false,
-          note: "not run: a check failed",
-        };
-      }
-    }
+    const checks = await mapLimit(config.checks, config.concurrency, (check, i) =>
+      runCheck(ctx, check, resolved[i]?.headers ?? {}),
+    );
+    const load = config.load
+      ? checks.every((c) => c.passed)
+        ? await loadPhase(ctx, config.load, loadHeaders?.headers ?? {})
+        : skippedLoad(config.load)
+      : null;
     return {
       url: baseUrl,
       passed: checks.every((c) => c.passed) && (load?.passed ?? true),
@@ -189,6 +116,119 @@ export async function runSmoke(
       load,
     };
   } finally {
-    await agent.close();
+    await ctx.agent.close();
   }
+}
+
+/** One check, tried until it passes or its attempts, or the run's deadline, run out. */
+async function runCheck(
+  ctx: RunContext,
+  check: SmokeCheck,
+  resolvedHeaders: Record<string, string>,
+): Promise<CheckResult> {
+  const { config, clock } = ctx;
+  const name = check.name ?? `${check.method} ${check.path}`;
+  const headers = { ...resolvedHeaders };
+  let body: string | undefined;
+  if (check.body !== undefined) {
+    body = typeof check.body === "string" ? check.body : JSON.stringify(check.body);
+    if (typeof check.body !== "string") headers["content-type"] ??= "application/json";
+  }
+  const result: CheckResult = {
+    name,
+    method: check.method,
+    path: check.path,
+    passed: false,
+    status: null,
+    latencyMs: null,
+    attempts: 0,
+    failures: [],
+  };
+  for (let attempt = 1; attempt <= config.retries.attempts; attempt++) {
+    result.attempts = attempt;
+    Object.assign(result, await attemptCheck(ctx, check, headers, body));
+    result.failures = result.failures.map((f) => redact(f, ctx.secrets));
+    result.passed = result.failures.length === 0;
+    if (result.passed || ctx.deadline.aborted) break;
+    const wait = config.retries.backoff * 2 ** (attempt - 1);
+    if (attempt < config.retries.attempts && clock.now() + wait < ctx.deadlineAt) {
+      ctx.reporter.debug(`${name}: ${result.failures.join("; ")}; trying again in ${wait} ms`);
+      await clock.sleep(wait);
+    } else if (attempt < config.retries.attempts) {
+      result.failures.push("no time left before the deadline to try again");
+      break;
+    }
+  }
+  return result;
+}
+
+/** One request of a check and what its answer fails, or why no answer came. */
+async function attemptCheck(
+  ctx: RunContext,
+  check: SmokeCheck,
+  headers: Record<string, string>,
+  body: string | undefined,
+): Promise<Pick<CheckResult, "status" | "latencyMs" | "failures">> {
+  const { config } = ctx;
+  const follow = check.followRedirects ?? config.defaults.followRedirects ?? false;
+  const t0 = performance.now();
+  try {
+    const response = await request(`${ctx.base}${check.path}`, {
+      method: check.method,
+      headers,
+      body,
+      dispatcher: ctx.agent,
+      maxRedirections: follow ? MAX_REDIRECTS : 0,
+      signal: AbortSignal.any([ctx.deadline, AbortSignal.timeout(config.timeout)]),
+    });
+    const text = await readLimited(response.body);
+    const latencyMs = performance.now() - t0;
+    const failures = evaluate(
+      check,
+      { status: response.statusCode, headers: response.headers, body: text, latencyMs },
+      check.maxLatency ?? config.defaults.maxLatency,
+    );
+    // undici hands back the last 3xx once it stops following: that is a loop or a chain too long.
+    if (follow && response.statusCode >= 300 && response.statusCode < 400 && response.headers.location) {
+      failures.push(`still redirecting after ${MAX_REDIRECTS} redirects (to ${response.headers.location})`);
+    }
+    return { status: response.statusCode, latencyMs, failures };
+  } catch (err) {
+    return {
+      status: null,
+      latencyMs: null,
+      failures: [describeError(err, config.timeout, ctx.deadline.aborted)],
+    };
+  }
+}
+
+/** The load phase on a pool of its own, stopped by the run's deadline. */
+async function loadPhase(
+  ctx: RunContext,
+  load: NonNullable<SmokeConfig["load"]>,
+  headers: Record<string, string>,
+) {
+  const pool = loadPool(new URL(ctx.base).origin, load.concurrency, ctx.config.timeout);
+  try {
+    return await runLoad(ctx.base, load, { pool, headers, signal: ctx.deadline });
+  } finally {
+    await pool.close();
+  }
+}
+
+/** The report of a load phase that did not run because a check failed. */
+function skippedLoad(load: NonNullable<SmokeConfig["load"]>): LoadResult {
+  return {
+    requests: load.requests,
+    completed: 0,
+    concurrency: load.concurrency,
+    errors: 0,
+    errorRate: 0,
+    requestsPerSecond: 0,
+    durationMs: 0,
+    latencyMs: { p50: 0, p95: 0, p99: 0, max: 0, mean: 0 },
+    thresholds: [],
+    passed: false,
+    note: "not run: a check failed",
+  };
 }

@@ -237,7 +237,7 @@ describe("load phase", () => {
     expect(report.load?.latencyMs.p50).toBeLessThan(150);
     const p95 = report.load?.thresholds.find((t) => t.name === "p95");
     expect(p95).toMatchObject({ limit: 150, passed: false });
-    expect(p95?.actual).toBeGreaterThanOrEqual(250);
+    expect(p95?.actual).toBeGreaterThan(200);
   });
 
   it("passes an error rate equal to its threshold (the largest share allowed) and fails one above", async () => {
