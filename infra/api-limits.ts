@@ -10,6 +10,7 @@ export const API_LIMITS = {
   /** Firestore backup schedules: a daily one keeps at most 7 days, a weekly one 14 weeks. */
   firestoreDailyRetentionDays: 7,
   firestoreWeeklyRetentionDays: 98,
-  /** Cloud Storage soft delete keeps deleted objects 7 to 90 days. */
+  /** Cloud Storage soft delete keeps deleted objects 7 to 90 days (or is off, 0). */
+  softDeleteMinDays: 7,
   softDeleteMaxDays: 90,
 } as const;

@@ -200,6 +200,10 @@ const backups = strictObject({
   cloudSql: strictObject({
     databaseVersion: z.enum(["POSTGRES_15", "POSTGRES_16", "MYSQL_8_0"]).default("POSTGRES_15"),
     tier: z.string().default("db-custom-1-3840"),
+    edition: z.enum(["ENTERPRISE", "ENTERPRISE_PLUS"]).default("ENTERPRISE").meta({
+      description:
+        "Cloud SQL edition, always set: left out, PostgreSQL 16 defaults to ENTERPRISE_PLUS, which refuses custom and shared-core tiers. ENTERPRISE_PLUS takes db-perf-optimized-N-* tiers only",
+    }),
     highAvailability: z.boolean().default(false),
     pointInTimeRecovery: z.boolean().default(true),
     network: z
@@ -339,6 +343,19 @@ export function isPinnedImage(image: string): boolean {
   return /^v?\d+\.\d+\.\d+([-+][\w.]+)?$/.test(tag) || /^[0-9a-f]{7,40}$/.test(tag);
 }
 
+/**
+ * Whether Cloud SQL takes a tier in an edition: ENTERPRISE_PLUS runs the predefined
+ * db-perf-optimized-N-* machines only; ENTERPRISE runs custom and shared-core ones, not those.
+ */
+export function cloudSqlTierProblem(edition: "ENTERPRISE" | "ENTERPRISE_PLUS", tier: string): string | null {
+  const perfOptimized = /^db-perf-optimized-N-\d+$/.test(tier);
+  if (edition === "ENTERPRISE_PLUS" && !perfOptimized)
+    return `${tier} is not an ENTERPRISE_PLUS tier: use db-perf-optimized-N-2 (or -4, -8, …), or edition ENTERPRISE`;
+  if (edition === "ENTERPRISE" && perfOptimized)
+    return `${tier} runs on ENTERPRISE_PLUS only: set garde:backups.cloudSql.edition to ENTERPRISE_PLUS, or use db-custom-CPUS-MEMORY`;
+  return null;
+}
+
 /** Rules across keys: references between parts, the APIs' own bounds, what prod must pin. */
 function crossFieldProblems(c: StackConfig): string[] {
   const problems: string[] = [];
@@ -361,6 +378,8 @@ function crossFieldProblems(c: StackConfig): string[] {
     problems.push(
       `- garde:backups.retentionDays: Cloud SQL keeps at most ${API_LIMITS.cloudSqlRetainedBackups} automated backups; got ${b.retentionDays} (keep longer history as exports in the bucket)`,
     );
+  const tierProblem = b?.cloudSql ? cloudSqlTierProblem(b.cloudSql.edition, b.cloudSql.tier) : null;
+  if (tierProblem) problems.push(`- garde:backups.cloudSql.tier: ${tierProblem}`);
   if (b?.firestore && b.retentionDays > API_LIMITS.firestoreWeeklyRetentionDays)
     problems.push(
       `- garde:backups.retentionDays: Firestore keeps backups at most 14 weeks (${API_LIMITS.firestoreWeeklyRetentionDays} days); got ${b.retentionDays}`,

@@ -27,6 +27,7 @@ export interface BackupPlanArgs {
     | {
         databaseVersion: string;
         tier: string;
+        edition: "ENTERPRISE" | "ENTERPRISE_PLUS";
         highAvailability: boolean;
         pointInTimeRecovery: boolean;
         network?: string | undefined;
@@ -48,6 +49,15 @@ export function coldStorageClass(daysCold: number): "COLDLINE" | "NEARLINE" | un
 }
 
 /**
+ * The soft-delete window: as long as the backups are kept, within what GCS accepts (0, or 7 to 90
+ * days). A week of backups or less still gets GCS's 7-day minimum: a deleted dump stays
+ * recoverable a few days past its retention, which costs little and refuses nothing.
+ */
+export function softDeleteDays(retentionDays: number): number {
+  return Math.min(Math.max(retentionDays, API_LIMITS.softDeleteMinDays), API_LIMITS.softDeleteMaxDays);
+}
+
+/**
  * Backup buckets keep object versions and a soft-delete window: GCS refuses versioning together
  * with a retention policy, and dumps are never overwritten (each has its own name), so the
  * guard against a mistaken or malicious delete is soft delete, up to GCS's 90 days.
@@ -66,9 +76,7 @@ function bucketArgs(
     location,
     storageClass,
     versioning: { enabled: true },
-    softDeletePolicy: {
-      retentionDurationSeconds: Math.min(args.retentionDays, API_LIMITS.softDeleteMaxDays) * DAY,
-    },
+    softDeletePolicy: { retentionDurationSeconds: softDeleteDays(args.retentionDays) * DAY },
     publicAccessPrevention: "enforced",
     uniformBucketLevelAccess: true,
     forceDestroy: false,
@@ -283,6 +291,8 @@ export class BackupPlan extends pulumi.ComponentResource {
         deletionProtection: args.protect,
         settings: {
           tier: sql.tier,
+          // Always said: left out, PostgreSQL 16 gets ENTERPRISE_PLUS, which refuses this tier.
+          edition: sql.edition,
           availabilityType: sql.highAvailability ? "REGIONAL" : "ZONAL",
           deletionProtectionEnabled: args.protect,
           backupConfiguration: {

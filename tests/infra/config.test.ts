@@ -114,6 +114,34 @@ describe("stack config validation", () => {
       /garde:backups\.retentionDays: Cloud SQL keeps at most 365 automated backups; got 400/,
     ],
     [
+      "a custom Cloud SQL tier on ENTERPRISE_PLUS",
+      {
+        ...base,
+        gcp,
+        backups: {
+          location: "EU",
+          secondaryLocation: "US",
+          retentionDays: 30,
+          cloudSql: { databaseVersion: "POSTGRES_16", edition: "ENTERPRISE_PLUS" },
+        },
+      },
+      /garde:backups\.cloudSql\.tier: db-custom-1-3840 is not an ENTERPRISE_PLUS tier: use db-perf-optimized-N-2/,
+    ],
+    [
+      "an ENTERPRISE_PLUS tier on ENTERPRISE",
+      {
+        ...base,
+        gcp,
+        backups: {
+          location: "EU",
+          secondaryLocation: "US",
+          retentionDays: 30,
+          cloudSql: { databaseVersion: "POSTGRES_16", tier: "db-perf-optimized-N-2" },
+        },
+      },
+      /garde:backups\.cloudSql\.tier: db-perf-optimized-N-2 runs on ENTERPRISE_PLUS only/,
+    ],
+    [
       "Firestore backups kept longer than 14 weeks",
       {
         ...base,
@@ -457,5 +485,12 @@ describe("garde:policies", () => {
     expect(message).toContain(
       "- garde:policies.overrides.k8s-resources: give enforcement (advisory, mandatory, disabled), resources (names to exempt), or both",
     );
+  });
+});
+
+describe("bounds the GCP APIs hold garde to", () => {
+  it("gives a week of backups or less GCS's smallest soft-delete window, and caps a long one at 90 days", async () => {
+    const { softDeleteDays } = await import("../../infra/components/backup-plan.ts");
+    expect([1, 3, 7, 14, 30, 90, 400].map(softDeleteDays)).toEqual([7, 7, 7, 14, 30, 90, 90]);
   });
 });

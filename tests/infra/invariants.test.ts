@@ -109,6 +109,24 @@ describe("each rule fails on a fixture that breaks it", () => {
       /firestore-daily: retention 2592000s over 7 days/,
     ],
     [
+      "cloudSqlEditionFitsTier",
+      () =>
+        broken("csar-laravel.yaml", "gcp:sql/databaseInstance:DatabaseInstance", (i) => {
+          // As before garde said the edition: PostgreSQL 16 and the default custom tier.
+          i.inputs.databaseVersion = "POSTGRES_16";
+          delete (i.inputs.settings as Record<string, unknown>).edition;
+        }),
+      /POSTGRES_16 edition ENTERPRISE_PLUS: db-custom-2-7680 is not an ENTERPRISE_PLUS tier/,
+    ],
+    [
+      "valuesWithinApiBounds",
+      () =>
+        broken("dev", "gcp:storage/bucket:Bucket", (b) => {
+          (b.inputs.softDeletePolicy as Record<string, unknown>).retentionDurationSeconds = 3 * 86_400;
+        }),
+      /soft delete 259200s outside 7–90 days/,
+    ],
+    [
       "apisEnabledBeforeUse",
       () =>
         broken("prod", "gcp:secretmanager/secret:Secret", (s) => {

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { API_LIMITS } from "../../infra/api-limits.ts";
+import { cloudSqlTierProblem } from "../../infra/config.ts";
 import type { PlannedResource, StackPlan } from "../../infra/plan.ts";
 import { apisFor } from "../../infra/project-apis.ts";
 import { at, DAY, durationSeconds } from "../../policies/props.ts";
@@ -156,6 +157,21 @@ export const valuesWithinApiBounds: Rule = (p) => {
   return out;
 };
 
+/**
+ * Cloud SQL takes a tier only in its edition; an edition left out is the API's default, which is
+ * ENTERPRISE_PLUS from PostgreSQL 16 on (and refuses custom and shared-core tiers).
+ */
+export const cloudSqlEditionFitsTier: Rule = (p) =>
+  ofType(p, "gcp:sql/databaseInstance:DatabaseInstance").flatMap((i) => {
+    const version = String(i.inputs.databaseVersion);
+    const pg = /^POSTGRES_(\d+)$/.exec(version);
+    const edition =
+      (at(i.inputs, "settings.edition") as "ENTERPRISE" | "ENTERPRISE_PLUS" | undefined) ??
+      (pg && Number(pg[1]) >= 16 ? "ENTERPRISE_PLUS" : "ENTERPRISE");
+    const problem = cloudSqlTierProblem(edition, String(at(i.inputs, "settings.tier")));
+    return problem ? [`${i.name}: ${version} edition ${edition}: ${problem}`] : [];
+  });
+
 export const apisEnabledBeforeUse: Rule = (p) => {
   const serviceByApi = new Map(
     ofType(p, "gcp:projects/service:Service").map((s) => [String(s.inputs.service), s.name]),
@@ -231,6 +247,7 @@ export const RULES: Record<string, Rule> = {
   pointInTimeRecoveryOnlyWhereSupported,
   valuesWithinApiBounds,
   apisEnabledBeforeUse,
+  cloudSqlEditionFitsTier,
   everyScheduleHasItsExecutor,
   everyAlertMetricIsEmitted,
 };
