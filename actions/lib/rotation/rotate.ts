@@ -221,6 +221,9 @@ export async function rotate(secret: string, opts: RotateOptions): Promise<Rotat
     }
 
     if (snap.state.step === "set") {
+      // Resuming a killed run: this process never gave the consumers the value it is to verify.
+      if (!steps.includes("set"))
+        for (const consumer of opts.consumers) await consumer.apply(pendingValue, currentValue);
       try {
         await opts.rotator.test(pendingValue);
         for (const consumer of opts.consumers) await consumer.verify();
