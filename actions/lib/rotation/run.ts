@@ -16,7 +16,7 @@ import { PostgresRotator } from "./postgres-rotator.ts";
 import { type RotationReport, rotate } from "./rotate.ts";
 import type { Consumer, Rotator } from "./rotator.ts";
 import type { SecretStore, Step } from "./store.ts";
-import { TokenRotator } from "./token-rotator.ts";
+import { type TokenIssuer, TokenRotator } from "./token-rotator.ts";
 import { VercelEnvConsumer } from "./vercel-consumer.ts";
 
 export interface RotationRequest {
@@ -169,7 +169,7 @@ export async function runRotation(config: RotationConfig, request: RotationReque
           `${secret}: set ${spec.postgres.adminUrlEnv} to the admin connection URL (from a secret)`,
         );
       rotator = new PostgresRotator({ adminUrl, roles: spec.postgres.roles });
-    } else rotator = new TokenRotator();
+    } else rotator = new TokenRotator({ issuer: tokenIssuer(secret, spec.token?.revoke, deps.env) });
     const consumers: Consumer[] = [];
     for (const c of spec.consumers) {
       if ("githubSecret" in c) {
@@ -252,6 +252,22 @@ export async function runRotation(config: RotationConfig, request: RotationReque
     );
   }
   return { planned, reports };
+}
+
+/** Where a token is revoked, with the Authorization header its variable holds. */
+function tokenIssuer(
+  secret: string,
+  revoke: { url: string; authorizationEnv?: string | undefined } | undefined,
+  env: EnvLookup,
+): TokenIssuer | undefined {
+  if (!revoke) return undefined;
+  const authorization = revoke.authorizationEnv ? env[revoke.authorizationEnv] : undefined;
+  if (revoke.authorizationEnv && !authorization)
+    throw new InputError(
+      "env",
+      `${secret}: set ${revoke.authorizationEnv} to the Authorization header the revocation endpoint wants (from a secret)`,
+    );
+  return { url: revoke.url, authorization };
 }
 
 /**

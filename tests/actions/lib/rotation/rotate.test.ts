@@ -1,4 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -251,6 +253,78 @@ describe("API token rotation", () => {
     const [cur, prev] = await Promise.all([store.value("api-token", "2"), store.value("api-token", "1")]);
     expect(cur).toMatch(/^grd_[\w-]{43}$/);
     expect(prev).not.toBe(cur);
+  });
+});
+
+/** An OAuth issuer's revocation endpoint (RFC 7009): records each token revoked; answers `status`. */
+async function startIssuer() {
+  const issuer = {
+    revoked: [] as string[],
+    authorization: [] as (string | undefined)[],
+    status: 200,
+    url: "",
+  };
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => {
+      body += c;
+    });
+    req.on("end", () => {
+      const form = new URLSearchParams(body);
+      if (req.method !== "POST" || req.headers["content-type"] !== "application/x-www-form-urlencoded") {
+        res.writeHead(400).end('{"error":"invalid_request"}');
+        return;
+      }
+      issuer.authorization.push(req.headers.authorization);
+      if (issuer.status === 200) issuer.revoked.push(form.get("token") ?? "");
+      res.writeHead(issuer.status).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  issuer.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/oauth/revoke`;
+  return { issuer, close: () => new Promise((r) => server.close(r)) };
+}
+
+describe("API token revocation at the issuer", () => {
+  it("asks the issuer to revoke the previous token after the grace, and a refused new one at once", async () => {
+    const { issuer, close } = await startIssuer();
+    try {
+      const rotator = new TokenRotator({ issuer: { url: issuer.url, authorization: "Basic Z2FyZGU6cw==" } });
+      const o = { rotator, consumers: [consumer] };
+      consumer.apply = async (value: string) => {
+        consumer.applied.push(value);
+      };
+      consumer.verify = async () => {
+        if (consumer.refuse) throw new Error("the app answered 401 to the new token");
+      };
+      await rotate("api-token", options(o));
+      await clock.sleep(2 * 60 * 60_000);
+      await rotate("api-token", options(o)); // nothing before the first token
+      await rotate("api-token", options(o));
+      expect(issuer.revoked).toEqual([]);
+      await clock.sleep(2 * 60 * 60_000);
+      // The issuer is down: the revocation stops at its recorded step, and says where, not what.
+      issuer.status = 503;
+      const err = (await rotate("api-token", options(o)).catch((e: unknown) => e)) as Error;
+      const first = await store.value("api-token", "1");
+      expect(err.message).toBe(
+        `Failed to revoke a token at ${issuer.url}: HTTP 503, expected 200 (RFC 7009)`,
+      );
+      expect(err.message + reporter.lines.join("\n")).not.toContain(first);
+      expect((await store.snapshot("api-token")).state).toMatchObject({ step: "revoking", lock: null });
+      issuer.status = 200;
+      expect((await rotate("api-token", options(o))).outcome).toBe("revoked-previous");
+      expect(issuer.revoked).toEqual([first]);
+      expect(issuer.authorization.at(-1)).toBe("Basic Z2FyZGU6cw==");
+
+      consumer.refuse = true;
+      await expect(rotate("api-token", options(o))).rejects.toThrow(CheckFailedError);
+      const refused = consumer.applied.at(-2) as string;
+      expect(refused).toMatch(/^grd_/);
+      expect(issuer.revoked).toEqual([first, refused]);
+    } finally {
+      await close();
+    }
   });
 });
 
