@@ -87,6 +87,9 @@ export class GitHubEmulator {
         this.putSecret(r.params.name ?? "", r.body),
       )
       .on("GET", "/repos/:owner/:repo/actions/secrets/:name", (r) => this.getSecret(r.params.name ?? ""))
+      .on("DELETE", "/repos/:owner/:repo/actions/secrets/:name", (r) =>
+        this.actionsSecrets.delete(r.params.name ?? "") ? { status: 204 } : ghError(404, "Not Found"),
+      )
       .on("GET", "/repos/:owner/:repo/compare/:basehead", (r) => this.compare(r.params))
       .on("GET", "/repos/:owner/:repo/pulls", (r) => this.listPulls(r.params, r.query))
       .on("POST", "/repos/:owner/:repo/pulls", (r) => this.createPull(r.params, r.body))

@@ -105,6 +105,12 @@ export const rotationConfigSchema = strictObject({
                   name: z
                     .string()
                     .regex(/^[A-Z][A-Z0-9_]*$/, { error: "must be a secret name such as DEPLOY_TOKEN" }),
+                  previousName: z
+                    .string()
+                    .regex(/^[A-Z][A-Z0-9_]*$/, {
+                      error: "must be a secret name such as DEPLOY_TOKEN_PREVIOUS",
+                    })
+                    .optional(),
                 }),
               }),
             ]),

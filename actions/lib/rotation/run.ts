@@ -184,6 +184,7 @@ export async function runRotation(config: RotationConfig, request: RotationReque
             reporter: deps.reporter,
             retry: defaultRetryPolicy,
             secretName: c.githubSecret.name,
+            previousName: c.githubSecret.previousName,
           }),
         );
         continue;

@@ -238,4 +238,41 @@ describe("rotating a GitHub Actions secret", () => {
     expect(sandbox.github.openSecret("DEPLOY_TOKEN")).toBe(value);
     expect(sandbox.github.actionsSecrets.get("DEPLOY_TOKEN")?.encrypted).not.toContain(value);
   });
+
+  it("keeps the previous value under previousName through the grace, then deletes that secret", async () => {
+    const file = join(work, "rotation-gh-previous.yml");
+    writeFileSync(
+      file,
+      `store: { type: file, path: ${join(work, "gh-previous.enc")} }\nsecrets:\n  - name: deploy-token\n    kind: token\n    consumers: [{ githubSecret: { name: DEPLOY_TOKEN, previousName: DEPLOY_TOKEN_PREVIOUS } }]\n`,
+    );
+    const store = new EncryptedFileStore(join(work, "gh-previous.enc"), Buffer.alloc(32, 5));
+    const deps = {
+      reporter: recordingReporter(),
+      env: {},
+      clock: fastClock(),
+      platform: vercelRotationAccess(sandbox.platformInputs()),
+      smoke: SMOKE,
+      store,
+    };
+    const config = loadRotationConfig(file);
+    const request = {
+      secrets: ["deploy-token"],
+      reason: "new token",
+      dryRun: false,
+      actor: "ops",
+      runId: "r",
+    };
+    await runRotation(config, request, deps);
+    await deps.clock.sleep(25 * 3_600_000);
+    await runRotation(config, request, deps);
+    await runRotation(config, request, deps);
+    const [first, second] = [await store.value("deploy-token", "1"), await store.value("deploy-token", "2")];
+    expect(sandbox.github.openSecret("DEPLOY_TOKEN")).toBe(second);
+    expect(sandbox.github.openSecret("DEPLOY_TOKEN_PREVIOUS")).toBe(first);
+    await deps.clock.sleep(25 * 3_600_000);
+    const { reports } = await runRotation(config, request, deps);
+    expect(reports[0]?.outcome).toBe("revoked-previous");
+    expect(sandbox.github.actionsSecrets.has("DEPLOY_TOKEN_PREVIOUS")).toBe(false);
+    expect(sandbox.github.openSecret("DEPLOY_TOKEN")).toBe(second);
+  });
 });
