@@ -38,7 +38,7 @@ export const rotateCommand: Command = {
   args: "SECRET[,SECRET] | due",
   summary: "Rotate secrets from rotation.yml: create, set in consumers, test, finish, revoke the old one.",
   details: [
-    "Resumable: each step is recorded on the store before the next; a second run refuses while one is active.",
+    "Resumable: each step is recorded on the store before the next. A run holds the secret by a 30 s lease it renews; a second run refuses while it holds, naming it, and a rerun takes over at once when that run's process is gone from this host (or once the lease runs out) and continues from the recorded step.",
     "--dry-run reads only the store (no consumer credentials); without store credentials it still prints the plan.",
   ],
   flags: [
