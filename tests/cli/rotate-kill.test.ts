@@ -151,8 +151,10 @@ describe("garde rotate killed with SIGKILL at every step, then run again at once
       const old = before?.current ? await store().value("api-token", before.current) : null;
       const killed = await garde({ GARDE_TEST_KILL_AFTER_STEP: step });
       expect(killed.signal).toBe("SIGKILL");
+      // What SIGKILL leaves: the step recorded, the secret still held by the dead run.
       const held = (await store().snapshot("api-token")).state;
-      expect(held).toMatchObject({ step, lock: { pid: expect.any(Number) } });
+      expect(held.step).toBe(step);
+      expect(held.lock).not.toBeNull();
 
       const rerun = await garde();
       timings.push(`after ${step}: rerun ${Math.round(rerun.ms)} ms`);
