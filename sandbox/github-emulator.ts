@@ -100,6 +100,9 @@ export class GitHubEmulator {
         this.putSecret(r.params.name ?? "", r.body),
       )
       .on("GET", "/repos/:owner/:repo/actions/secrets/:name", (r) => this.getSecret(r.params.name ?? ""))
+      .on("DELETE", "/repos/:owner/:repo/actions/secrets/:name", (r) =>
+        this.actionsSecrets.delete(r.params.name ?? "") ? { status: 204 } : ghError(404, "Not Found"),
+      )
       .on("GET", "/repos/:owner/:repo/compare/:basehead", (r) => this.compare(r.params))
       .on("POST", "/repos/:owner/:repo/statuses/:sha", (r) => this.createCommitStatus(r.params, r.body))
       .on("GET", "/repos/:owner/:repo/commits/:ref/statuses", (r) =>

@@ -44,6 +44,12 @@ export function urlFromEnv(
   return value;
 }
 
+/** This process, and the probe that tells a dead writer's leftovers from a live one's. */
+export async function thisProcessOwner() {
+  const { isAliveHere, thisProcess } = await import("../../actions/shared/process-owner.ts");
+  return { owner: thisProcess(), isAlive: isAliveHere };
+}
+
 export const backupCommand: Command = {
   name: "backup",
   summary: "Dump a PostgreSQL database into a backup store, with its sha256 and per-table row counts.",
@@ -88,7 +94,10 @@ export const backupCommand: Command = {
     const { openBackupStore } = await import("../../actions/lib/backup/open-store.ts");
     const { backupDatabase } = await import("../../actions/lib/backup/backup.ts");
     const { VERSION } = await import("../../actions/lib/version.ts");
-    const store = await openBackupStore(i.store, { gcsApiUrl: stringFlag(args, "gcs-api-url") });
+    const store = await openBackupStore(i.store, {
+      gcsApiUrl: stringFlag(args, "gcs-api-url"),
+      process: await thisProcessOwner(),
+    });
     const manifest = await backupDatabase({
       databaseUrl,
       store,

@@ -6,7 +6,7 @@ import { systemClock } from "../../actions/lib/reporter.ts";
 import { formatTable } from "../../actions/lib/smoke/report.ts";
 import { type Command, noPositionals, stringFlag } from "../context.ts";
 import { JSON_FLAG } from "../flags.ts";
-import { PG_BIN, STORE_FLAGS, urlFromEnv } from "./backup.ts";
+import { PG_BIN, STORE_FLAGS, thisProcessOwner, urlFromEnv } from "./backup.ts";
 
 export const drillCommand: Command = {
   name: "drill",
@@ -68,7 +68,11 @@ export const drillCommand: Command = {
     const { openBackupStore } = await import("../../actions/lib/backup/open-store.ts");
     const { drillBackup } = await import("../../actions/lib/backup/drill.ts");
     const result = await drillBackup({
-      store: await openBackupStore(storeUrl, { gcsApiUrl: stringFlag(args, "gcs-api-url"), mustExist: true }),
+      store: await openBackupStore(storeUrl, {
+        gcsApiUrl: stringFlag(args, "gcs-api-url"),
+        process: await thisProcessOwner(),
+        mustExist: true,
+      }),
       backupId: stringFlag(args, "backup"),
       targetUrl,
       pgBin: findPgBin(stringFlag(args, "pg-bin"), ctx.env),

@@ -4,7 +4,7 @@ import { parseInputs } from "../../actions/lib/inputs.ts";
 import { formatTable } from "../../actions/lib/smoke/report.ts";
 import { type Command, noPositionals, stringFlag } from "../context.ts";
 import { JSON_FLAG } from "../flags.ts";
-import { STORE_FLAGS } from "./backup.ts";
+import { STORE_FLAGS, thisProcessOwner } from "./backup.ts";
 
 const count = (what: string) =>
   z
@@ -64,7 +64,11 @@ export const pruneCommand: Command = {
     const { pruneBackups } = await import("../../actions/lib/backup/retention.ts");
     const dryRun = args.values["dry-run"] === true;
     const plan = await pruneBackups(
-      await openBackupStore(i.store, { gcsApiUrl: stringFlag(args, "gcs-api-url"), mustExist: true }),
+      await openBackupStore(i.store, {
+        gcsApiUrl: stringFlag(args, "gcs-api-url"),
+        process: await thisProcessOwner(),
+        mustExist: true,
+      }),
       { daily: i["keep-daily"], weekly: i["keep-weekly"], monthly: i["keep-monthly"] },
       { dryRun, now: Date.now() },
     );

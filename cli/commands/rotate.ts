@@ -19,12 +19,26 @@ function describe(p: PlannedRotation, r: RotationReport | undefined): string {
   return p.due ? "due" : "not due";
 }
 
+/**
+ * GARDE_TEST_KILL_AFTER_STEP=set (or set:2, the second time that step is recorded) makes the
+ * process SIGKILL itself right after recording it: the kill tests use it to stop a real run
+ * where a crash would, leaving its lease and nothing released.
+ */
+function killAfterStepForTests(spec: string | undefined) {
+  if (!spec) return undefined;
+  const [step, nth = "1"] = spec.split(":");
+  let seen = 0;
+  return (recorded: string) => {
+    if (recorded === step && ++seen === Number(nth)) process.kill(process.pid, "SIGKILL");
+  };
+}
+
 export const rotateCommand: Command = {
   name: "rotate",
   args: "SECRET[,SECRET] | due",
   summary: "Rotate secrets from rotation.yml: create, set in consumers, test, finish, revoke the old one.",
   details: [
-    "Resumable: each step is recorded on the store before the next; a second run refuses while one is active.",
+    "Resumable: each step is recorded on the store before the next. A run holds the secret by a 30 s lease it renews; a second run refuses while it holds, naming it, and a rerun takes over at once when that run's process is gone from this host (or once the lease runs out) and continues from the recorded step.",
     "--dry-run reads only the store (no consumer credentials); without store credentials it still prints the plan.",
   ],
   flags: [
@@ -64,9 +78,10 @@ export const rotateCommand: Command = {
   ],
   async run(args, ctx) {
     noPositionals(this, args, 1);
-    const [{ parseRotateInputs }, { runRotation }] = await Promise.all([
+    const [{ parseRotateInputs }, { runRotation }, { isAliveHere, thisProcess }] = await Promise.all([
       import("../../actions/lib/rotation/inputs.ts"),
       import("../../actions/lib/rotation/run.ts"),
+      import("../../actions/shared/process-owner.ts"),
     ]);
     const raw = platformRaw(args, ctx, ["smoke-config"]);
     const inputs = parseRotateInputs({
@@ -87,6 +102,9 @@ export const rotateCommand: Command = {
         platform: inputs.platform,
         smoke: inputs.smoke,
         fileStoreKey: inputs.fileStoreKey,
+        owner: thisProcess(),
+        isAlive: isAliveHere,
+        afterStep: killAfterStepForTests(ctx.env.GARDE_TEST_KILL_AFTER_STEP),
       },
     );
     if (args.values.json) ctx.stdout(`${JSON.stringify(result, null, 2)}\n`);

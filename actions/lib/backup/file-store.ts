@@ -5,7 +5,7 @@ import { dirname, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
-import { ownerIsGone, thisProcess } from "../process-liveness.ts";
+import type { RunOwner } from "../rotation/lease.ts";
 import { type BackupStore, checkObjectName } from "./store.ts";
 
 /** Temporary names start with this: never listed, never a backup. */
@@ -22,10 +22,18 @@ const ABANDONED_MS = 24 * 3_600_000;
 export class DirectoryStore implements BackupStore {
   readonly url: string;
   private readonly root: string;
+  private readonly owner: RunOwner | undefined;
+  private readonly isAlive: (owner: RunOwner) => boolean;
 
-  constructor(url: string) {
+  /**
+   * `owner` (this process) names the temporary files it writes; `isAlive` tells whether another
+   * writer of this host still runs. The doors give both; without them no writer is taken for dead.
+   */
+  constructor(url: string, opts: { owner?: RunOwner; isAlive?: (owner: RunOwner) => boolean } = {}) {
     this.url = url;
     this.root = fileURLToPath(url);
+    this.owner = opts.owner;
+    this.isAlive = opts.isAlive ?? (() => true);
   }
 
   private path(name: string): string {
@@ -35,7 +43,7 @@ export class DirectoryStore implements BackupStore {
   async put(name: string, source: Readable): Promise<{ size: number }> {
     const final = this.path(name);
     await mkdir(dirname(final), { recursive: true });
-    const { host, pid } = thisProcess();
+    const { host, pid } = this.owner ?? { host: "unknown", pid: 0 };
     const temporary = join(dirname(final), `${PARTIAL}${host}-${pid}-${randomBytes(6).toString("hex")}`);
     try {
       await pipeline(source, createWriteStream(temporary, { flags: "wx" }));
@@ -92,7 +100,8 @@ export class DirectoryStore implements BackupStore {
       if (!e.isFile() || !e.name.startsWith(PARTIAL)) continue;
       const path = join(e.parentPath, e.name);
       const owner = PARTIAL_NAME.exec(e.name);
-      const gone = owner ? ownerIsGone({ host: owner[1] as string, pid: Number(owner[2]) }) : false;
+      const writer = owner ? { host: owner[1] as string, pid: Number(owner[2]) } : undefined;
+      const gone = writer !== undefined && writer.host === this.owner?.host && !this.isAlive(writer);
       const idle = Date.now() - (await stat(path).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
       if (!gone && idle < ABANDONED_MS) continue;
       await rm(path, { force: true });

@@ -1,4 +1,5 @@
 import { InputError } from "../errors.ts";
+import type { RunOwner } from "../rotation/lease.ts";
 import { DirectoryStore } from "./file-store.ts";
 import type { BackupStore } from "./store.ts";
 
@@ -9,6 +10,8 @@ export interface OpenStoreOptions {
    * store, and must not pass as "nothing to do". A backup may create a directory, never a bucket.
    */
   mustExist?: boolean;
+  /** This process and a probe of other writers of this host: leftovers of dead ones are swept. */
+  process?: { owner: RunOwner; isAlive: (owner: RunOwner) => boolean } | undefined;
 }
 
 /** A store from its URL: file:///path or gs://bucket/prefix; anything else is bad input. */
@@ -22,7 +25,7 @@ export async function openBackupStore(url: string, opts: OpenStoreOptions = {}):
         `store ${url} is not an absolute directory URL: use file:///var/backups/app (three slashes, then the absolute path)`,
       );
     }
-    const store = new DirectoryStore(url);
+    const store = new DirectoryStore(url, opts.process ?? {});
     if (opts.mustExist) await requireExisting(store, "directory");
     return store;
   }

@@ -4,7 +4,7 @@ import { backupDatabase } from "./backup.ts";
 import { loadDrillChecks } from "./checks.ts";
 import { drillBackup } from "./drill.ts";
 import type { BackupInputs } from "./inputs.ts";
-import { openBackupStore } from "./open-store.ts";
+import { type OpenStoreOptions, openBackupStore } from "./open-store.ts";
 import { drillRows, drillVerdict, manifestRows, pruneRows, rowCountRows } from "./report.ts";
 import { pruneBackups } from "./retention.ts";
 
@@ -21,11 +21,12 @@ export interface BackupRunReport {
 /** Runs one mode of the backup action; `pgBin` has been found by the door. */
 export async function runBackupMode(
   inputs: BackupInputs,
-  deps: { pgBin: string; clock: Clock; reporter: Reporter },
+  deps: { pgBin: string; clock: Clock; reporter: Reporter; process?: OpenStoreOptions["process"] },
 ): Promise<BackupRunReport> {
   const store = await openBackupStore(inputs.store, {
     gcsApiUrl: inputs["gcs-api-url"],
     mustExist: inputs.mode !== "backup",
+    process: deps.process,
   });
   if (inputs.mode === "backup") {
     const manifest = await backupDatabase({

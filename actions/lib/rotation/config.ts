@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as z from "zod";
 import { InputError } from "../errors.ts";
+import { isLoopbackUrl } from "../loopback.ts";
 import { readYamlInput } from "../yaml-text.ts";
 import { strictObject } from "../zod-strict.ts";
 
@@ -44,6 +45,32 @@ export const rotationConfigSchema = strictObject({
         name: z.string().regex(/^[a-z][a-z0-9-]*$/, { error: "must be a lowercase name (a-z, 0-9, -)" }),
         kind: z.enum(["token", "postgres"], { error: "must be token or postgres" }),
         rotationDays: z.number().int().min(1).max(365, { error: "must be at most 365" }).default(30),
+        token: strictObject({
+          /** The issuer's revocation endpoint (RFC 7009): garde POSTs token=… there to revoke a value. */
+          revoke: strictObject({
+            url: z
+              .string({
+                error:
+                  "is required: the issuer's revocation endpoint, e.g. https://auth.example.com/oauth/revoke",
+              })
+              .refine(
+                (u) =>
+                  URL.canParse(u) &&
+                  (u.startsWith("https://") || (u.startsWith("http://") && isLoopbackUrl(u))),
+                {
+                  error:
+                    "must be an https URL such as https://auth.example.com/oauth/revoke (http only on this machine)",
+                },
+              ),
+            authorizationEnv: z
+              .string()
+              .regex(/^[A-Z][A-Z0-9_]*$/, {
+                error:
+                  "must name an environment variable holding the Authorization header, e.g. TOKEN_REVOKE_AUTH",
+              })
+              .optional(),
+          }),
+        }).optional(),
         postgres: strictObject({
           adminUrlEnv: z.string().regex(/^[A-Z][A-Z0-9_]*$/, {
             error: "must name an environment variable holding the admin connection URL",
@@ -78,14 +105,24 @@ export const rotationConfigSchema = strictObject({
                   name: z
                     .string()
                     .regex(/^[A-Z][A-Z0-9_]*$/, { error: "must be a secret name such as DEPLOY_TOKEN" }),
+                  previousName: z
+                    .string()
+                    .regex(/^[A-Z][A-Z0-9_]*$/, {
+                      error: "must be a secret name such as DEPLOY_TOKEN_PREVIOUS",
+                    })
+                    .optional(),
                 }),
               }),
             ]),
           )
           .default([]),
-      }).refine((s) => s.kind !== "postgres" || s.postgres, {
-        error: "a postgres secret needs postgres: { adminUrlEnv, roles }",
-      }),
+      })
+        .refine((s) => s.kind !== "postgres" || s.postgres, {
+          error: "a postgres secret needs postgres: { adminUrlEnv, roles }",
+        })
+        .refine((s) => s.kind === "token" || !s.token, {
+          error: "token: { revoke } is for kind token; a postgres secret is revoked in the database",
+        }),
     )
     .min(1),
 });

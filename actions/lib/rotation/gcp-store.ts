@@ -148,6 +148,11 @@ export class GcpSecretStore implements SecretStore {
     await this.client.disableSecretVersion({ name: `${this.path(secret)}/versions/${version}` });
   }
 
+  async enabled(secret: string, version: string): Promise<boolean> {
+    const [v] = await this.client.getSecretVersion({ name: `${this.path(secret)}/versions/${version}` });
+    return v.state === "ENABLED";
+  }
+
   /**
    * Each record is a version of one audit secret per environment: versions are immutable and
    * append-only, which is what an audit trail wants. Records hold no secret value.

@@ -61,6 +61,21 @@ export class KubernetesSecretConsumer implements Consumer {
     this.podsHold = this.value;
   }
 
+  /** Deletes previousKey from the Secret, restarts the pods that read it, checks them with the current value. */
+  async revoke(current: string): Promise<void> {
+    const { workload, secret, previousKey } = this.opts;
+    if (!previousKey) return;
+    await workload.call(`remove ${previousKey} from secret ${workload.namespace}/${secret}`, () =>
+      workload.core.patchNamespacedSecret(
+        // JSON merge patch (RFC 7386): null deletes the key.
+        { name: secret, namespace: workload.namespace, body: { data: { [previousKey]: null } } },
+        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      ),
+    );
+    this.value = current;
+    await this.verify();
+  }
+
   async verify(): Promise<void> {
     await this.restart();
     const url = await this.opts.workload.serviceUrl(this.opts.service);

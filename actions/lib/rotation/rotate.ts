@@ -1,6 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { CheckFailedError, errorMessage } from "../errors.ts";
 import type { Clock, Reporter } from "../reporter.ts";
+import {
+  describeLease,
+  intervalHeartbeat,
+  judgeLease,
+  LEASE_MS,
+  type Lease,
+  type RunOwner,
+} from "./lease.ts";
 import type { Consumer, Rotator } from "./rotator.ts";
 import {
   ConcurrentRotationError,
@@ -18,10 +26,16 @@ export interface RotateOptions {
   reporter: Reporter;
   /** The previous value stays valid this long after finish, then is revoked. */
   graceMs: number;
-  /** How long a run's lock holds if the run dies without releasing it. */
-  lockMs?: number;
-  /** This run's identity (the workflow run), for the lock and the audit trail. */
+  /** How long a run's lease holds without renewal: a rerun takes over after that (default 30 s). */
+  leaseMs?: number;
+  /** This run's identity (the workflow run), for the lease and the audit trail. */
   runId: string;
+  /** This run's process: a rerun on the same host takes over at once when it is gone. */
+  owner?: RunOwner | undefined;
+  /** Whether a process on this host still runs (the door probes; without it, only expiry counts). */
+  isAlive?: ((owner: RunOwner) => boolean) | undefined;
+  /** Renews the lease while the run works: given renew(), returns stop() (default every 10 s). */
+  heartbeat?: ((renew: () => Promise<void>) => () => void) | undefined;
   actor: string;
   reason: string;
   /**
@@ -31,7 +45,7 @@ export interface RotateOptions {
    */
   rollbackTargets?: (builtBefore: number) => Promise<string[]>;
   /** Called after each step is recorded: tests kill a run here. */
-  afterStep?: (step: Step) => Promise<void> | void;
+  afterStep?: ((step: Step) => Promise<void> | void) | undefined;
 }
 
 export interface RotationReport {
@@ -62,24 +76,40 @@ export class RotationLockedError extends CheckFailedError {
  */
 export async function rotate(secret: string, opts: RotateOptions): Promise<RotationReport> {
   const { store, clock, reporter } = opts;
-  const lockMs = opts.lockMs ?? 15 * 60_000;
+  const leaseMs = opts.leaseMs ?? LEASE_MS;
+  const isAlive = opts.isAlive ?? (() => true);
   let snap = await store.snapshot(secret);
-  const lock = snap.state.lock;
-  if (lock && lock.holder !== opts.runId && lock.until > clock.now()) {
-    throw new RotationLockedError(
-      `Secret ${secret} is being rotated by run ${lock.holder} (step ${snap.state.step}); this run refuses rather than interleave. It stops holding it at ${new Date(lock.until).toISOString()}.`,
+  const verdict = judgeLease(
+    snap.state.lock,
+    { runId: opts.runId, owner: ownerOf(opts) },
+    clock.now(),
+    isAlive,
+  );
+  if (verdict.kind === "held") throw lockedBy(secret, verdict.lease, snap.state.step);
+  if (verdict.kind === "take-over") {
+    reporter.warn(
+      `${secret}: taking over from run ${snap.state.lock?.holder} at step ${snap.state.step}: ${verdict.why}`,
     );
   }
-  // Take the lock with compare-and-swap: of two runs that read the same etag, one write fails.
-  const write = async (
+  const startedAt = clock.now();
+  // Writes go one at a time (the heartbeat's too), each compare-and-swap on the etag: of two runs
+  // that read the same etag, one write fails.
+  let tail: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const result = tail.then(work);
+    tail = result.catch(() => undefined);
+    return result;
+  };
+  const lease = (): Lease => {
+    const now = clock.now();
+    const owner = opts.owner ? { host: opts.owner.host, pid: opts.owner.pid } : {};
+    return { holder: opts.runId, ...owner, startedAt, heartbeatAt: now, until: now + leaseMs };
+  };
+  const writeNow = async (
     roles: Pick<SecretSnapshot, "current" | "pending" | "previous">,
     state: Partial<RotationState>,
   ) => {
-    const next: RotationState = {
-      ...snap.state,
-      ...state,
-      lock: { holder: opts.runId, until: clock.now() + lockMs },
-    };
+    const next: RotationState = { ...snap.state, ...state, lock: lease() };
     try {
       const etag = await store.update(secret, snap.etag, roles, next);
       snap = { ...roles, state: next, etag };
@@ -91,7 +121,26 @@ export async function rotate(secret: string, opts: RotateOptions): Promise<Rotat
       throw err;
     }
   };
-  await write(rolesOf(snap), {});
+  const write = (
+    roles: Pick<SecretSnapshot, "current" | "pending" | "previous">,
+    state: Partial<RotationState>,
+  ) => serial(() => writeNow(roles, state));
+  try {
+    await write(rolesOf(snap), {});
+  } catch (err) {
+    // Another rerun took the secret first: say which.
+    const now = await store.snapshot(secret).catch(() => null);
+    if (err instanceof RotationLockedError && now?.state.lock)
+      throw lockedBy(secret, now.state.lock, now.state.step);
+    throw err;
+  }
+  let renewFailed = false;
+  const stopHeartbeat = (opts.heartbeat ?? intervalHeartbeat())(() =>
+    serial(() => writeNow(rolesOf(snap), {})).catch((err: unknown) => {
+      if (!renewFailed) reporter.warn(`${secret}: could not renew this run's lease: ${errorMessage(err)}`);
+      renewFailed = true;
+    }),
+  );
 
   const steps: Step[] = [];
   const rotationId = snap.state.rotationId ?? randomUUID();
@@ -126,7 +175,7 @@ export async function rotate(secret: string, opts: RotateOptions): Promise<Rotat
   });
 
   try {
-    // A finished rotation still in grace, or due for revocation.
+    // A finished rotation still in grace, or due for revocation; or a revocation a killed run began.
     if (snap.state.step === "finished") {
       const due = (snap.state.finishedAt ?? 0) + opts.graceMs;
       if (clock.now() < due) return report("in-grace", new Date(due).toISOString());
@@ -138,10 +187,11 @@ export async function rotate(secret: string, opts: RotateOptions): Promise<Rotat
         );
         return report("revocation-deferred", null, held);
       }
-      if (snap.previous) {
-        await opts.rotator.revoke(await store.value(secret, snap.previous));
-        await store.disable(secret, snap.previous);
-      }
+      await write(rolesOf(snap), { step: "revoking" });
+      await done("revoking");
+    }
+    if (snap.state.step === "revoking") {
+      await revokePrevious(secret, snap, opts);
       await write(
         { current: snap.current, pending: null, previous: snap.previous },
         { step: "idle", rotationId: null, finishedAt: null, reason: null },
@@ -171,6 +221,9 @@ export async function rotate(secret: string, opts: RotateOptions): Promise<Rotat
     }
 
     if (snap.state.step === "set") {
+      // Resuming a killed run: this process never gave the consumers the value it is to verify.
+      if (!steps.includes("set"))
+        for (const consumer of opts.consumers) await consumer.apply(pendingValue, currentValue);
       try {
         await opts.rotator.test(pendingValue);
         for (const consumer of opts.consumers) await consumer.verify();
@@ -185,6 +238,14 @@ export async function rotate(secret: string, opts: RotateOptions): Promise<Rotat
             : null;
           for (const consumer of opts.consumers) await consumer.apply(currentValue, previousValue);
         }
+        // The refused value must not stay valid where it was made (a database role's password).
+        await opts.rotator
+          .revoke(pendingValue)
+          .catch((revokeErr: unknown) =>
+            reporter.warn(
+              `${secret}: the refused value could not be revoked (${errorMessage(revokeErr)}); revoke it by hand`,
+            ),
+          );
         await store.disable(secret, pending);
         await write(
           { current: snap.current, pending: null, previous: snap.previous },
@@ -208,14 +269,33 @@ export async function rotate(secret: string, opts: RotateOptions): Promise<Rotat
     }
     return report("rotated", new Date((snap.state.finishedAt ?? clock.now()) + opts.graceMs).toISOString());
   } finally {
-    // Release the lock unless another run took over (then our etag is stale and nothing changes).
-    await store
-      .update(
-        secret,
-        snap.etag,
-        { current: snap.current, pending: snap.pending, previous: snap.previous },
-        { ...snap.state, lock: null },
-      )
-      .catch(() => undefined);
+    // Release the lease unless another run took over (then our etag is stale and nothing changes).
+    stopHeartbeat();
+    await serial(() => store.update(secret, snap.etag, rolesOf(snap), { ...snap.state, lock: null })).catch(
+      () => undefined,
+    );
   }
+}
+
+const ownerOf = (opts: RotateOptions): RunOwner => opts.owner ?? { host: "", pid: -1 };
+
+function lockedBy(secret: string, lease: Lease, step: Step): RotationLockedError {
+  return new RotationLockedError(
+    `Secret ${secret} is being rotated by ${describeLease(lease)} (step ${step}); this run refuses rather than interleave. Run it again once that run has ended or its lease has run out.`,
+  );
+}
+
+/**
+ * The previous value leaves every consumer (each rebuilt or restarted and checked with the
+ * current one), then the issuer revokes it, then the store disables its version. A rerun after a
+ * kill does it again: each part is harmless twice, and a version already disabled was revoked
+ * by the issuer before.
+ */
+async function revokePrevious(secret: string, snap: SecretSnapshot, opts: RotateOptions): Promise<void> {
+  const { store } = opts;
+  const current = await store.value(secret, snap.current as string);
+  for (const consumer of opts.consumers) await consumer.revoke?.(current);
+  if (!snap.previous || !(await store.enabled(secret, snap.previous))) return;
+  await opts.rotator.revoke(await store.value(secret, snap.previous));
+  await store.disable(secret, snap.previous);
 }

@@ -5,8 +5,11 @@ export interface Rotator {
   generate(current: string | null): Promise<string>;
   /** Proves the value works; throws a secret-free error when it does not. */
   test(value: string): Promise<void>;
-  /** Makes an old value useless, once no consumer needs it. */
-  revoke(previous: string): Promise<void>;
+  /**
+   * Makes a value useless: the previous one once no consumer needs it, or a new one that was
+   * refused. Doing it twice is harmless (a rerun after a kill may).
+   */
+  revoke(value: string): Promise<void>;
 }
 
 /** Something that uses the secret: told the new value, and able to prove it works with it. */
@@ -16,4 +19,10 @@ export interface Consumer {
   apply(value: string, previous: string | null): Promise<void>;
   /** Proves the consumer works with what it was given; throws when it does not. */
   verify(): Promise<void>;
+  /**
+   * Forgets the previous value, keeping only `current`, and proves it still works: what it runs
+   * no longer accepts the previous one. Doing it twice is harmless. Absent on consumers that
+   * never hold a previous value.
+   */
+  revoke?(current: string): Promise<void>;
 }

@@ -11,11 +11,12 @@ import { hasEnvironmentVariables } from "../targets/target.ts";
 import type { RotationConfig } from "./config.ts";
 import { EncryptedFileStore } from "./file-store.ts";
 import type { RotationAccess } from "./inputs.ts";
+import type { RunOwner } from "./lease.ts";
 import { PostgresRotator } from "./postgres-rotator.ts";
 import { type RotationReport, rotate } from "./rotate.ts";
 import type { Consumer, Rotator } from "./rotator.ts";
-import type { SecretStore } from "./store.ts";
-import { TokenRotator } from "./token-rotator.ts";
+import type { SecretStore, Step } from "./store.ts";
+import { type TokenIssuer, TokenRotator } from "./token-rotator.ts";
 import { VercelEnvConsumer } from "./vercel-consumer.ts";
 
 export interface RotationRequest {
@@ -40,6 +41,11 @@ export interface RotationRunDeps {
   store?: SecretStore | undefined;
   /** Build status polling of the Vercel consumer's rebuilds. */
   pollIntervalMs?: number | undefined;
+  /** This process, for the lease and the file store's lock; and whether one of this host runs. */
+  owner?: RunOwner | undefined;
+  isAlive?: ((owner: RunOwner) => boolean) | undefined;
+  /** Called after each step is recorded (the CLI's test hook kills the process there). */
+  afterStep?: ((step: Step) => Promise<void> | void) | undefined;
 }
 
 export interface PlannedRotation {
@@ -79,7 +85,10 @@ async function openStore(config: RotationConfig, deps: RotationRunDeps): Promise
         "store-key",
         "The file store needs its key: set GARDE_STORE_KEY to 64 hex characters",
       );
-    return new EncryptedFileStore(config.store.path, deps.fileStoreKey);
+    return new EncryptedFileStore(config.store.path, deps.fileStoreKey, {
+      owner: deps.owner,
+      isAlive: deps.isAlive,
+    });
   }
   if (!config.store.apiEndpoint) await requireGoogleCredentials();
   const [{ SecretManagerServiceClient }, { GcpSecretStore }] = await Promise.all([
@@ -160,7 +169,7 @@ export async function runRotation(config: RotationConfig, request: RotationReque
           `${secret}: set ${spec.postgres.adminUrlEnv} to the admin connection URL (from a secret)`,
         );
       rotator = new PostgresRotator({ adminUrl, roles: spec.postgres.roles });
-    } else rotator = new TokenRotator();
+    } else rotator = new TokenRotator({ issuer: tokenIssuer(secret, spec.token?.revoke, deps.env) });
     const consumers: Consumer[] = [];
     for (const c of spec.consumers) {
       if ("githubSecret" in c) {
@@ -175,6 +184,7 @@ export async function runRotation(config: RotationConfig, request: RotationReque
             reporter: deps.reporter,
             retry: defaultRetryPolicy,
             secretName: c.githubSecret.name,
+            previousName: c.githubSecret.previousName,
           }),
         );
         continue;
@@ -234,12 +244,31 @@ export async function runRotation(config: RotationConfig, request: RotationReque
         reporter: deps.reporter,
         graceMs: config.graceHours * 3_600_000,
         runId: request.runId,
+        owner: deps.owner,
+        isAlive: deps.isAlive,
+        afterStep: deps.afterStep,
         actor: request.actor,
         reason: request.reason,
       }),
     );
   }
   return { planned, reports };
+}
+
+/** Where a token is revoked, with the Authorization header its variable holds. */
+function tokenIssuer(
+  secret: string,
+  revoke: { url: string; authorizationEnv?: string | undefined } | undefined,
+  env: EnvLookup,
+): TokenIssuer | undefined {
+  if (!revoke) return undefined;
+  const authorization = revoke.authorizationEnv ? env[revoke.authorizationEnv] : undefined;
+  if (revoke.authorizationEnv && !authorization)
+    throw new InputError(
+      "env",
+      `${secret}: set ${revoke.authorizationEnv} to the Authorization header the revocation endpoint wants (from a secret)`,
+    );
+  return { url: revoke.url, authorization };
 }
 
 /**

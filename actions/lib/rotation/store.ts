@@ -4,14 +4,17 @@
  * runs can never interleave their steps.
  */
 
-export const STEPS = ["idle", "created", "set", "tested", "finished"] as const;
+import type { Lease } from "./lease.ts";
+
+/** "revoking": the previous value is being removed from the consumers and the issuer. */
+export const STEPS = ["idle", "created", "set", "tested", "finished", "revoking"] as const;
 export type Step = (typeof STEPS)[number];
 
 export interface RotationState {
   step: Step;
   rotationId: string | null;
-  /** Run holding the secret, and until when (ms since epoch): another run refuses before then. */
-  lock: { holder: string; until: number } | null;
+  /** The run holding the secret (see lease.ts): another run refuses while it holds it. */
+  lock: Lease | null;
   /** When the current value took over (for the revocation grace period). */
   finishedAt: number | null;
   /** When the last rotation finished, kept across rotations (for "due"). */
@@ -63,6 +66,8 @@ export interface SecretStore {
     state: RotationState,
   ): Promise<string>;
   disable(secret: string, version: string): Promise<void>;
+  /** Whether a version can still be read (false once disabled). */
+  enabled(secret: string, version: string): Promise<boolean>;
   audit(record: AuditRecord): Promise<void>;
 }
 

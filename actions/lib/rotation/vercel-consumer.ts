@@ -40,6 +40,20 @@ export class VercelEnvConsumer implements Consumer {
     this.value = value;
   }
 
+  /**
+   * Removes previousKey from the project, then rebuilds production the way verify() does (staged,
+   * checked with the current value, promoted): the build users reach no longer has the previous
+   * value. Builds made before keep it, which is why revocation waits for rollback targets.
+   */
+  async revoke(current: string): Promise<void> {
+    const { previousKey, reporter } = this.opts;
+    if (!previousKey) return;
+    await this.opts.env.removeVariable(previousKey);
+    this.value = current;
+    await this.verify();
+    reporter.info(`${this.name}: ${previousKey} removed; production no longer holds the previous value`);
+  }
+
   async verify(): Promise<void> {
     const { target, clock, reporter } = this.opts;
     const live = await target.currentProduction();

@@ -50,6 +50,8 @@ export interface DeployTarget {
 export interface EnvironmentVariables {
   /** Creates or replaces a sensitive variable for production. */
   setSensitive(key: string, value: string): Promise<void>;
+  /** Removes a production variable; false when there was none. Builds made before keep theirs. */
+  removeVariable(key: string): Promise<boolean>;
 }
 
 export function hasEnvironmentVariables(target: object): target is EnvironmentVariables {

@@ -51,6 +51,10 @@ const sdk = {
   assignAlias: () => import("@vercel/sdk/funcs/aliasesAssignAlias.js").then((m) => m.aliasesAssignAlias),
   createProjectEnv: () =>
     import("@vercel/sdk/funcs/projectsCreateProjectEnv.js").then((m) => m.projectsCreateProjectEnv),
+  filterProjectEnvs: () =>
+    import("@vercel/sdk/funcs/projectsFilterProjectEnvs.js").then((m) => m.projectsFilterProjectEnvs),
+  removeProjectEnv: () =>
+    import("@vercel/sdk/funcs/projectsRemoveProjectEnv.js").then((m) => m.projectsRemoveProjectEnv),
 };
 
 /** Secret-free description of a Vercel SDK failure, and whether trying again can help. */
@@ -261,6 +265,24 @@ export class VercelTarget implements DeployTarget, EnvironmentVariables {
         requestBody: { key, value, type: "sensitive", target: ["production"] },
       }),
     );
+  }
+
+  async removeVariable(key: string): Promise<boolean> {
+    const { project } = this.opts;
+    const listed = await this.call(`list the variables of Vercel project ${project}`, async () =>
+      (await sdk.filterProjectEnvs())(this.core, { ...this.scope, idOrName: project }),
+    );
+    const envs = "envs" in listed ? listed.envs : [listed];
+    const production = envs.filter((e) => {
+      const target = e.target === undefined ? [] : Array.isArray(e.target) ? e.target : [e.target];
+      return e.key === key && e.id && target.includes("production" as never);
+    });
+    for (const env of production) {
+      await this.call(`remove the variable ${key} of Vercel project ${project}`, async () =>
+        (await sdk.removeProjectEnv())(this.core, { ...this.scope, idOrName: project, id: env.id as string }),
+      );
+    }
+    return production.length > 0;
   }
 
   async assignAlias(id: string, alias: string): Promise<{ previousDeploymentId: string | null }> {

@@ -9,6 +9,7 @@ import { DirectoryStore } from "../../../../actions/lib/backup/file-store.ts";
 import { backupId } from "../../../../actions/lib/backup/manifest.ts";
 import { planPrune, pruneBackups } from "../../../../actions/lib/backup/retention.ts";
 import type { BackupStore } from "../../../../actions/lib/backup/store.ts";
+import { isAliveHere, thisProcess } from "../../../../actions/shared/process-owner.ts";
 
 const DAY = 86_400_000;
 const NOW = Date.parse("2026-12-04T12:00:00Z");
@@ -91,7 +92,10 @@ describe("pruning through a store that fails mid-read", () => {
   });
 
   it("removes what killed runs left (a dump with no manifest a day on, a dead writer's temp file), and nothing a live run writes", async () => {
-    const store = new DirectoryStore(pathToFileURL(dir).href);
+    const store = new DirectoryStore(pathToFileURL(dir).href, {
+      owner: thisProcess(),
+      isAlive: isAliveHere,
+    });
     await seed(store, 1, [0]);
     const killedLongAgo = backupId(NOW - 2 * DAY, "dead01");
     const runningNow = backupId(NOW - 60_000, "live01");

@@ -59,6 +59,7 @@ describe("GCP Secret Manager store through @google-cloud/secret-manager (REST)",
       "set",
       "tested",
       "finished",
+      "revoking",
       "idle",
       "created",
       "set",
@@ -71,6 +72,12 @@ describe("GCP Secret Manager store through @google-cloud/secret-manager (REST)",
     ].filter(Boolean);
     for (const v of (audit?.versions ?? []).map((x) => Buffer.from(x.data, "base64").toString()))
       for (const value of values) expect(v).not.toContain(value);
+    // Past the grace the previous version is disabled, which is how a rerun knows it was revoked.
+    expect(await store.enabled("api-token", "1")).toBe(true);
+    await clock.sleep(2000);
+    expect((await rotate("api-token", opts)).outcome).toBe("revoked-previous");
+    expect(await store.enabled("api-token", "1")).toBe(false);
+    expect(await store.enabled("api-token", "2")).toBe(true);
   });
 
   it("refuses a write made on a stale etag: two runs cannot interleave", async () => {

@@ -76,7 +76,7 @@ const keyCheck = async (token: string) =>
   ).status;
 
 describe("rotation into a Kubernetes Secret", () => {
-  it("sets the key, restarts the pods that read it, checks the app with it, and keeps the previous one valid", async () => {
+  it("sets the key, restarts the pods that read it, checks the app with it, keeps the previous one valid through the grace, then removes it", async () => {
     const { store, opts } = setup();
     await rotate("api-token", opts);
     const first = await store.value("api-token", "1");
@@ -87,6 +87,19 @@ describe("rotation into a Kubernetes Secret", () => {
     const second = await store.value("api-token", "2");
     expect(await keyCheck(second)).toBe(200);
     expect(await keyCheck(first)).toBe(200); // the overlap
+
+    // Past the grace: the previous key leaves the Secret and the restarted pods refuse it.
+    expect((await rotate("api-token", opts)).outcome).toBe("revoked-previous");
+    const stored = cluster.store.get(
+      resourceByPlural("", "secrets") as ResourceType,
+      TENANTS.namespace,
+      TENANTS.secret,
+    );
+    expect(Object.keys((stored as { data?: object } | undefined)?.data ?? {})).not.toContain(
+      "API_TOKEN_PREVIOUS",
+    );
+    expect(await keyCheck(first)).toBe(401);
+    expect(await keyCheck(second)).toBe(200);
   });
 
   it("restores the current value in the Secret and in the pods when the app refuses the new one", async () => {

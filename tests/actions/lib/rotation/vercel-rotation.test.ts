@@ -91,6 +91,28 @@ describe("rotating an API token consumed by a Vercel app", () => {
     });
   });
 
+  it("revokes for real once the grace has passed: production is rebuilt without API_TOKEN_PREVIOUS and answers 401 to the old token", async () => {
+    const { config, store, deps } = setup();
+    const request = { secrets: ["api-token"], reason: "quarterly", dryRun: false, actor: "ops", runId: "r1" };
+    await runRotation(config, request, deps);
+    await deps.clock.sleep(25 * 3_600_000);
+    await runRotation(config, request, deps); // nothing before the first token to revoke
+    await runRotation(config, request, deps);
+    const [old, current] = [await store.value("api-token", "1"), await store.value("api-token", "2")];
+    expect(await keyCheck(sandbox, old)).toBe(200); // the overlap
+    const before = live(sandbox);
+
+    await deps.clock.sleep(25 * 3_600_000);
+    const { reports } = await runRotation(config, request, deps);
+    expect(reports[0]).toMatchObject({ outcome: "revoked-previous", steps: ["revoking", "idle"] });
+    expect(live(sandbox)).not.toBe(before);
+    expect(sandbox.vercel.envOf(sandbox.project)).toEqual({ API_TOKEN: current });
+    expect(liveEnv(sandbox)).not.toHaveProperty("API_TOKEN_PREVIOUS");
+    expect(await keyCheck(sandbox, old)).toBe(401);
+    expect(await keyCheck(sandbox, current)).toBe(200);
+    await expect(store.value("api-token", "1")).rejects.toThrow(/disabled/);
+  });
+
   it("when the rebuilt app refuses the new token, discards it and never promotes: production and current untouched", async () => {
     const { config, store, deps } = setup();
     const request = { secrets: ["api-token"], reason: "incident", dryRun: false, actor: "ops", runId: "r1" };
@@ -215,5 +237,42 @@ describe("rotating a GitHub Actions secret", () => {
     const value = await store.value("deploy-token", "1");
     expect(sandbox.github.openSecret("DEPLOY_TOKEN")).toBe(value);
     expect(sandbox.github.actionsSecrets.get("DEPLOY_TOKEN")?.encrypted).not.toContain(value);
+  });
+
+  it("keeps the previous value under previousName through the grace, then deletes that secret", async () => {
+    const file = join(work, "rotation-gh-previous.yml");
+    writeFileSync(
+      file,
+      `store: { type: file, path: ${join(work, "gh-previous.enc")} }\nsecrets:\n  - name: deploy-token\n    kind: token\n    consumers: [{ githubSecret: { name: DEPLOY_TOKEN, previousName: DEPLOY_TOKEN_PREVIOUS } }]\n`,
+    );
+    const store = new EncryptedFileStore(join(work, "gh-previous.enc"), Buffer.alloc(32, 5));
+    const deps = {
+      reporter: recordingReporter(),
+      env: {},
+      clock: fastClock(),
+      platform: vercelRotationAccess(sandbox.platformInputs()),
+      smoke: SMOKE,
+      store,
+    };
+    const config = loadRotationConfig(file);
+    const request = {
+      secrets: ["deploy-token"],
+      reason: "new token",
+      dryRun: false,
+      actor: "ops",
+      runId: "r",
+    };
+    await runRotation(config, request, deps);
+    await deps.clock.sleep(25 * 3_600_000);
+    await runRotation(config, request, deps);
+    await runRotation(config, request, deps);
+    const [first, second] = [await store.value("deploy-token", "1"), await store.value("deploy-token", "2")];
+    expect(sandbox.github.openSecret("DEPLOY_TOKEN")).toBe(second);
+    expect(sandbox.github.openSecret("DEPLOY_TOKEN_PREVIOUS")).toBe(first);
+    await deps.clock.sleep(25 * 3_600_000);
+    const { reports } = await runRotation(config, request, deps);
+    expect(reports[0]?.outcome).toBe("revoked-previous");
+    expect(sandbox.github.actionsSecrets.has("DEPLOY_TOKEN_PREVIOUS")).toBe(false);
+    expect(sandbox.github.openSecret("DEPLOY_TOKEN")).toBe(second);
   });
 });
