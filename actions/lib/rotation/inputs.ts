@@ -13,7 +13,7 @@ import {
 import type { SmokeConfig } from "../smoke/config.ts";
 import { loadSmokeConfig } from "../smoke/load-config.ts";
 import { loadRotationConfig, type RotationConfig } from "./config.ts";
-import type { RotationRequest } from "./run.ts";
+import type { RotationAccess, RotationRequest } from "./request.ts";
 
 // Each consumer in rotation.yml names its platform; a rotation builds no image and links no run.
 const {
@@ -47,13 +47,6 @@ export const rotateInputsSchema = z
       .optional(),
   })
   .strict();
-
-/** The consumers' platforms: each only when a secret in the config has a consumer there. */
-export interface RotationAccess {
-  github: PlatformConfig["github"];
-  vercel: VercelAccess | undefined;
-  kubernetes: KubernetesAccess | undefined;
-}
 
 export interface RotateInputs {
   config: RotationConfig;

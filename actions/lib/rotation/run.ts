@@ -10,23 +10,14 @@ import { LazyTarget } from "../targets/lazy.ts";
 import { hasEnvironmentVariables } from "../targets/target.ts";
 import type { RotationConfig } from "./config.ts";
 import { EncryptedFileStore } from "./file-store.ts";
-import type { RotationAccess } from "./inputs.ts";
 import type { RunOwner } from "./lease.ts";
 import { PostgresRotator } from "./postgres-rotator.ts";
+import type { RotationAccess, RotationRequest } from "./request.ts";
 import { type RotationReport, rotate } from "./rotate.ts";
 import type { Consumer, Rotator } from "./rotator.ts";
 import type { SecretStore, Step } from "./store.ts";
 import { type TokenIssuer, TokenRotator } from "./token-rotator.ts";
 import { VercelEnvConsumer } from "./vercel-consumer.ts";
-
-export interface RotationRequest {
-  /** Secret names, or "due": those whose rotation period has passed (or never rotated). */
-  secrets: string[] | "due";
-  reason: string;
-  dryRun: boolean;
-  actor: string;
-  runId: string;
-}
 
 export interface RotationRunDeps {
   reporter: Reporter;
