@@ -1,5 +1,8 @@
+import type { GitHubDeployments } from "../deploy/github-deployments.ts";
 import { waitReady } from "../deploy/wait-ready.ts";
+import { errorMessage } from "../errors.ts";
 import type { Clock, Reporter } from "../reporter.ts";
+import { ROTATION_REBUILT, rotationRebuildPayload } from "../rollback/known-good.ts";
 import type { GateVerdict } from "../smoke/gate.ts";
 import type { DeployTarget, EnvironmentVariables } from "../targets/target.ts";
 import type { Consumer } from "./rotator.ts";
@@ -16,6 +19,11 @@ export interface VercelConsumerOptions {
   reporter: Reporter;
   readyTimeoutMs: number;
   pollIntervalMs: number;
+  /**
+   * Where the rebuild is recorded as a production deployment (a rotation rebuild), so rollback
+   * knows which builds carry today's secrets. Without it the rebuild goes unrecorded.
+   */
+  github?: GitHubDeployments | undefined;
 }
 
 /**
@@ -41,11 +49,13 @@ export class VercelEnvConsumer implements Consumer {
   }
 
   async verify(): Promise<void> {
-    const { target, clock, reporter } = this.opts;
+    const { target, clock, reporter, github } = this.opts;
     const live = await target.currentProduction();
     if (!live) throw new Error("production serves nothing to rebuild");
     const built = await target.get(live.id);
     if (!built.sha) throw new Error(`deployment ${live.id} does not say which commit it was built from`);
+    // The variable was set before this moment: every build from here on carries the new value.
+    const secretsSetAt = new Date(clock.now()).toISOString();
     const staged = await target.create({
       sha: built.sha,
       branch: "main",
@@ -53,19 +63,50 @@ export class VercelEnvConsumer implements Consumer {
       staged: true,
       meta: { gardeRotation: this.opts.key },
     });
-    const ready = await waitReady(target, staged.id, {
-      timeoutMs: this.opts.readyTimeoutMs,
-      pollIntervalMs: this.opts.pollIntervalMs,
-      clock,
-      reporter,
-    });
-    const verdict = await this.opts.check(
-      ready.url,
-      this.value === null ? {} : { [this.opts.key]: this.value },
-    );
-    if (!verdict.passed)
-      throw new Error(`the rebuilt deployment ${ready.id} failed its checks: ${verdict.summary}`);
-    await target.promote(ready.id);
-    reporter.info(`${this.name}: production now runs ${ready.id}, built with the new value`);
+    const record = github
+      ? await github.ensure({
+          sha: built.sha,
+          environment: "production",
+          description: `garde: rotation rebuild of ${live.id} with a new ${this.opts.key}`,
+          targetDeploymentId: staged.id,
+          payload: rotationRebuildPayload({
+            key: this.opts.key,
+            rebuildOf: live.id,
+            secretsSetAt,
+            platform: target.platform,
+            url: staged.url,
+          }),
+        })
+      : null;
+    try {
+      const ready = await waitReady(target, staged.id, {
+        timeoutMs: this.opts.readyTimeoutMs,
+        pollIntervalMs: this.opts.pollIntervalMs,
+        clock,
+        reporter,
+      });
+      const verdict = await this.opts.check(
+        ready.url,
+        this.value === null ? {} : { [this.opts.key]: this.value },
+      );
+      if (!verdict.passed)
+        throw new Error(`the rebuilt deployment ${ready.id} failed its checks: ${verdict.summary}`);
+      await target.promote(ready.id);
+      reporter.info(`${this.name}: production now runs ${ready.id}, built with the new value`);
+    } catch (err) {
+      if (github && record !== null)
+        await github
+          .setStatus(record, "failure", {
+            description: `Rotation rebuild not promoted: ${errorMessage(err)}`,
+          })
+          .catch((e) =>
+            reporter.warn(`Could not mark GitHub deployment ${record} failed: ${errorMessage(e)}`),
+          );
+      throw err;
+    }
+    if (github && record !== null)
+      await github.setStatus(record, "success", {
+        description: `${ROTATION_REBUILT}: ${staged.id} (${this.opts.key} set at ${secretsSetAt})`,
+      });
   }
 }
