@@ -103,6 +103,10 @@ export const deployCommand: Command = {
     try {
       const result = await runDeploy(config, plan, { reporter: ctx.reporter, env: ctx.env, progress });
       if (args.values.json) ctx.stdout(`${JSON.stringify({ ok: true, ...result }, null, 2)}\n`);
+      else if (result.superseded)
+        ctx.stdout(
+          `${result.environment}: superseded, not promoted: production already serves ${result.superseded}, newer than ${config.sha} (${result.deploymentId} stays staged)\n`,
+        );
       else ctx.stdout(`${result.environment}: ${result.environmentUrl} (${result.deploymentId})\n`);
       return 0;
     } catch (err) {

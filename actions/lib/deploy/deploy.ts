@@ -2,9 +2,10 @@ import { CheckFailedError, errorMessage } from "../errors.ts";
 import type { Clock, Reporter } from "../reporter.ts";
 import type { PromotionGate } from "../smoke/gate.ts";
 import type { SmokeReport } from "../smoke/report.ts";
-import type { DeployTarget } from "../targets/target.ts";
+import type { DeployTarget, TargetDeployment } from "../targets/target.ts";
 import type { DeployPlan, Environment } from "./gitflow.ts";
 import type { GitHubDeployments } from "./github-deployments.ts";
+import { acquireLease } from "./lease.ts";
 import { waitReady } from "./wait-ready.ts";
 
 export interface DeployRequest {
@@ -62,6 +63,11 @@ export interface DeployResult {
   previousDeploymentId: string | null;
   githubDeploymentId: number;
   promoted: boolean;
+  /**
+   * Production already served a newer commit (this one is its ancestor): this build was not
+   * promoted over it. The newer commit's SHA; null otherwise.
+   */
+  superseded: string | null;
   gateSummary: string | null;
   /** The back-merge pull request of a hotfix, once production serves it. */
   backMergeUrl: string | null;
@@ -74,6 +80,24 @@ function describe(plan: DeployPlan): string {
   return [`garde: ${plan.rule}`, plan.version ? `v${plan.version}` : null, plan.reason]
     .filter(Boolean)
     .join(" · ");
+}
+
+/** Description of a record whose build production never took: a newer commit was already live. */
+export const SUPERSEDED = "garde superseded";
+
+/**
+ * The commit production serves when it is newer than `sha` (contains it): promoting `sha` would
+ * take production back in time. Commits that diverged (a hotfix beside main) are not ordered.
+ */
+async function newerCommitLive(
+  live: TargetDeployment,
+  sha: string,
+  deps: Pick<DeployDeps, "target" | "github">,
+): Promise<string | null> {
+  const liveSha = live.sha ?? (await deps.target.get(live.id)).sha;
+  if (!liveSha || liveSha === sha) return null;
+  const compared = await deps.github.compareCommits(sha, liveSha);
+  return compared.status === "ahead" ? liveSha : null;
 }
 
 /**
@@ -162,15 +186,33 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
       reporter.info(`Staging alias ${request.stagingAlias} now serves ${ready.id}`);
     }
 
+    let superseded: string | null = null;
     if (plan.environment === "production") {
+      // One promotion at a time per environment; inside the lease, what is live is what we replace.
+      await acquireLease({
+        github,
+        environment: plan.environment,
+        recordId: ghId,
+        holder: ready.id,
+        clock,
+        reporter,
+        pollMs: Math.max(request.pollIntervalMs, 1_000),
+      });
       const live = await target.currentProduction();
       previousDeploymentId = live && live.id !== ready.id ? live.id : null;
-      await target.promote(ready.id);
-      promoted = true;
-      environmentUrl = request.productionUrl ?? ready.url;
-      reporter.info(
-        `Promoted ${ready.id} to production${previousDeploymentId ? ` (was ${previousDeploymentId})` : ""}`,
-      );
+      superseded = live && live.id !== ready.id ? await newerCommitLive(live, sha, deps) : null;
+      if (superseded) {
+        reporter.warn(
+          `Production serves ${live?.id}, built from ${superseded.slice(0, 12)}, which already contains ${sha.slice(0, 12)}: ${ready.id} was not promoted over it`,
+        );
+      } else {
+        await target.promote(ready.id);
+        promoted = true;
+        environmentUrl = request.productionUrl ?? ready.url;
+        reporter.info(
+          `Promoted ${ready.id} to production${previousDeploymentId ? ` (was ${previousDeploymentId})` : ""}`,
+        );
+      }
     }
     const t4 = clock.now();
 
@@ -190,11 +232,18 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
       );
     }
 
-    await github.setStatus(ghId, "success", {
-      environmentUrl,
-      description: promoted ? `Promoted ${ready.id}` : `Ready: ${ready.id}`,
-      logUrl: request.logUrl,
-    });
+    if (superseded) {
+      await github.setStatus(ghId, "inactive", {
+        description: `${SUPERSEDED}: production serves ${superseded.slice(0, 12)}, newer than ${sha.slice(0, 12)}`,
+        logUrl: request.logUrl,
+      });
+    } else {
+      await github.setStatus(ghId, "success", {
+        environmentUrl,
+        description: promoted ? `Promoted ${ready.id}` : `Ready: ${ready.id}`,
+        logUrl: request.logUrl,
+      });
+    }
     return {
       environment: plan.environment,
       plan,
@@ -204,6 +253,7 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
       previousDeploymentId,
       githubDeploymentId: ghId,
       promoted,
+      superseded,
       gateSummary: verdict.summary,
       backMergeUrl,
       smoke: verdict.report,

@@ -129,10 +129,26 @@ export class GitHubDeployments extends GitHubClient {
     }));
   }
 
-  /**
-   * Opens the pull request that merges a hotfix back into the integration branch, once: a rerun
-   * finds the open one. Returns its URL.
-   */
+  /** How `head` relates to `base` in the repository's history (GitHub's compare). */
+  async compareCommits(
+    base: string,
+    head: string,
+  ): Promise<{ status: "ahead" | "behind" | "identical" | "diverged"; aheadBy: number; behindBy: number }> {
+    const compared = await this.call(`compare ${base.slice(0, 12)} with ${head.slice(0, 12)}`, () =>
+      this.octokit.request("GET /repos/{owner}/{repo}/compare/{basehead}", {
+        owner: this.owner,
+        repo: this.repo,
+        basehead: `${base}...${head}`,
+        per_page: 1,
+      }),
+    );
+    return {
+      status: compared.data.status,
+      aheadBy: compared.data.ahead_by,
+      behindBy: compared.data.behind_by,
+    };
+  }
+
   /** The back-merge pull request (opened once), or null when base already has every commit of head. */
   async ensureBackMerge(head: string, base: string, title: string, body: string): Promise<string | null> {
     const compared = await this.call(`compare ${base} with ${head}`, () =>

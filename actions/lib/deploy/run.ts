@@ -99,7 +99,14 @@ export function deploySummaryRows(
       "Timings",
       `build ${(t.buildMs / 1000).toFixed(1)} s · total ${(t.totalMs / 1000).toFixed(1)} s`,
     ]);
-    rows.push(["Outcome", result.promoted ? "promoted to production" : "ready"]);
+    rows.push([
+      "Outcome",
+      result.superseded
+        ? `superseded: production already serves ${result.superseded}, which contains this commit; not promoted`
+        : result.promoted
+          ? "promoted to production"
+          : "ready",
+    ]);
   }
   // A failed deploy still names the build it made, for its logs.
   if (!result && progress?.deploymentId)
