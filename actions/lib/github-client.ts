@@ -2,6 +2,7 @@ import { Octokit } from "@octokit/core";
 import { paginateRest } from "@octokit/plugin-paginate-rest";
 import { RequestError } from "@octokit/request-error";
 import { errorMessage } from "./errors.ts";
+import { isJsonContentType, MalformedResponseError } from "./malformed-response.ts";
 import type { Clock, Reporter } from "./reporter.ts";
 import { type FailureVerdict, parseRetryAfter, type RetryPolicy, withRetry } from "./retry.ts";
 
@@ -19,6 +20,7 @@ export interface GitHubClientOptions {
 
 /** Secret-free description of an octokit failure, and whether trying again can help. */
 export function classifyGitHubFailure(err: unknown, now: number = Date.now()): FailureVerdict {
+  if (MalformedResponseError.is(err)) return { retryable: true, detail: err.message };
   if (err instanceof RequestError) {
     const headers = (err.response?.headers ?? {}) as Record<string, string | undefined>;
     const retryAfterMs =
@@ -62,6 +64,18 @@ export class GitHubClient {
       auth: opts.token,
       baseUrl: opts.apiUrl.replace(/\/$/, ""),
       userAgent: "garde",
+    });
+    // Octokit hands back the text of a JSON answer it could not parse as `data`: a success cut
+    // short would reach garde as a string where an object or a list belongs.
+    this.octokit.hook.after("request", (response, options) => {
+      const contentType = String((response.headers as Record<string, unknown>)["content-type"] ?? "");
+      if (typeof response.data === "string" && isJsonContentType(contentType)) {
+        throw new MalformedResponseError(
+          "GitHub",
+          `${options.method} ${String(options.url)}`,
+          Buffer.byteLength(response.data),
+        );
+      }
     });
   }
 

@@ -1,8 +1,15 @@
 import { VercelCore } from "@vercel/sdk/core.js";
-import { ConnectionError, RequestTimeoutError } from "@vercel/sdk/models/httpclienterrors.js";
+import { HTTPClient } from "@vercel/sdk/lib/http.js";
+import {
+  ConnectionError,
+  RequestTimeoutError,
+  UnexpectedClientError,
+} from "@vercel/sdk/models/httpclienterrors.js";
+import { ResponseValidationError } from "@vercel/sdk/models/responsevalidationerror.js";
 import { VercelError } from "@vercel/sdk/models/vercelerror.js";
 import { CheckFailedError, errorMessage } from "../errors.ts";
 import { isLoopbackHost } from "../loopback.ts";
+import { assertJson, endpointOf, isJsonContentType, MalformedResponseError } from "../malformed-response.ts";
 import type { Clock, Reporter } from "../reporter.ts";
 import { type FailureVerdict, parseRetryAfter, type RetryPolicy, withRetry } from "../retry.ts";
 import type {
@@ -55,6 +62,18 @@ const sdk = {
 
 /** Secret-free description of a Vercel SDK failure, and whether trying again can help. */
 export function classifyVercelFailure(err: unknown, now: number = Date.now()): FailureVerdict {
+  // A success whose body does not parse (see checkJson), or parses into something else than
+  // Vercel's schema: the answer was damaged on the way, as a 502 would be.
+  const malformed = err instanceof UnexpectedClientError ? err.cause : err;
+  if (MalformedResponseError.is(malformed)) return { retryable: true, detail: malformed.message };
+  if (err instanceof ResponseValidationError) {
+    const endpoint = err.rawResponse.url ? endpointOf("", err.rawResponse.url).trim() : "an endpoint";
+    return {
+      retryable: true,
+      status: err.statusCode,
+      detail: `Vercel answered ${endpoint} with JSON that does not match its API schema (HTTP ${err.statusCode})`,
+    };
+  }
   if (err instanceof VercelError) {
     const status = err.statusCode;
     const apiMessage = vercelApiMessage(err.body);
@@ -66,6 +85,14 @@ export function classifyVercelFailure(err: unknown, now: number = Date.now()): F
     return { retryable: true, detail: `${err.name}: ${err.message}` };
   }
   return { retryable: false, detail: errorMessage(err) };
+}
+
+/** An HTTP client that refuses a success announced as JSON whose body does not parse. */
+function checkedHttpClient(): HTTPClient {
+  return new HTTPClient().addHook("response", async (res, req) => {
+    if (res.status >= 300 || !isJsonContentType(res.headers.get("content-type"))) return;
+    assertJson("Vercel", endpointOf(req.method, req.url), await res.clone().text());
+  });
 }
 
 /** Vercel answers errors as {"error":{"code","message"}}. */
@@ -103,6 +130,7 @@ export class VercelTarget implements DeployTarget, EnvironmentVariables {
       bearerToken: opts.token,
       serverURL: opts.apiUrl,
       retryConfig: { strategy: "none" },
+      httpClient: checkedHttpClient(),
       timeoutMs: 30_000,
       userAgent: "garde-deploy",
     });

@@ -164,3 +164,19 @@ describe("GitHub deployment records through @actions/github", () => {
     expect(clock.sleeps).toHaveLength(0);
   });
 });
+
+describe("a damaged answer from GitHub", () => {
+  it("retries malformed JSON, then fails naming GitHub and the endpoint", async () => {
+    const { records, reporter } = client();
+    github.router.inject({ method: "GET", path: "/deployments", status: 200, raw: "[{", times: 1 });
+    expect(await records.list("production")).toEqual([]);
+    expect(reporter.lines.filter((l) => /malformed JSON.*; retrying/.test(l))).toHaveLength(1);
+
+    github.router.inject({ method: "GET", path: "/deployments", status: 200, raw: "[{", times: 100 });
+    const err = await records.list("production").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PlatformError);
+    expect((err as Error).message).toMatch(
+      /^Failed to list GitHub deployments of acme\/web production: GitHub answered GET \/repos\/\{owner\}\/\{repo\}\/deployments with malformed JSON \(2 bytes that do not parse\) after 4 attempts$/,
+    );
+  });
+});
