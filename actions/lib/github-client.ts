@@ -79,12 +79,21 @@ export class GitHubClient {
     });
   }
 
-  call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+  call<T>(operation: string, send: (attempt: number) => Promise<T>): Promise<T> {
     return withRetry(operation, send, (err) => classifyGitHubFailure(err, this.opts.clock.now()), {
       policy: this.opts.retry,
       clock: this.opts.clock,
       reporter: this.opts.reporter,
       random: this.opts.random,
     });
+  }
+
+  /**
+   * A call that creates (a deployment, a status, an issue), retried safely: an attempt that
+   * failed may still have created it (a 502 after the write, a cut connection), so every retry
+   * first looks for it and creates only when it is not there.
+   */
+  createOnce<T>(operation: string, find: () => Promise<T | undefined>, create: () => Promise<T>): Promise<T> {
+    return this.call(operation, async (attempt) => (attempt > 1 ? await find() : undefined) ?? create());
   }
 }

@@ -180,3 +180,36 @@ describe("a damaged answer from GitHub", () => {
     );
   });
 });
+
+describe("creating calls retried after a lost answer", () => {
+  it("a deployment GitHub created before answering 502 is found, not created twice", async () => {
+    const { records } = client();
+    github.router.inject({ method: "POST", path: "/deployments", status: 502, after: true });
+    const request = {
+      sha: SHA,
+      environment: "production" as const,
+      description: "d",
+      targetDeploymentId: "dpl_once",
+      payload: {},
+    };
+    const id = await records.ensure(request);
+    const listed = await records.lookup(SHA, "production");
+    expect(listed.map((r) => r.id)).toEqual([id]);
+  });
+
+  it("a status GitHub wrote before the connection broke is not written twice", async () => {
+    const { records } = client();
+    const id = await records.ensure({
+      sha: SHA,
+      environment: "staging",
+      description: "d",
+      targetDeploymentId: "dpl_s",
+      payload: {},
+    });
+    github.router.inject({ method: "POST", path: "/statuses", status: 502, after: true });
+    await records.setStatus(id, "success", { description: "Ready: dpl_s" });
+    expect((await records.statuses(id)).map((s) => `${s.state} ${s.description}`)).toEqual([
+      "success Ready: dpl_s",
+    ]);
+  });
+});

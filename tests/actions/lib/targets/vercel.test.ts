@@ -205,3 +205,17 @@ describe("a damaged answer from Vercel", () => {
     expect(reporter.lines.join("\n")).toMatch(/does not match its API schema .*; retrying/);
   });
 });
+
+describe("creating a deployment retried after a lost answer", () => {
+  it("finds the build Vercel started before answering 502: one deployment of the commit, not two", async () => {
+    const { t } = target();
+    sandbox.vercel.router.inject({ method: "POST", path: "/v13/deployments", status: 502, after: true });
+    const created = await t.create(request("preview"));
+    const { deployments } = (await (
+      await fetch(`${sandbox.vercel.url}/v6/deployments?projectId=${sandbox.project}&sha=${sha}`, {
+        headers: { authorization: `Bearer ${sandbox.vercelToken}` },
+      })
+    ).json()) as { deployments: { uid: string }[] };
+    expect(deployments.map((d) => d.uid)).toEqual([created.id]);
+  });
+});
