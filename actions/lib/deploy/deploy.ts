@@ -6,6 +6,7 @@ import type { DeployTarget, TargetDeployment } from "../targets/target.ts";
 import type { DeployPlan, Environment } from "./gitflow.ts";
 import type { GitHubDeployments } from "./github-deployments.ts";
 import { acquireLease } from "./lease.ts";
+import { reconcileBeforePromote } from "./reconcile.ts";
 import { waitReady } from "./wait-ready.ts";
 
 export interface DeployRequest {
@@ -68,6 +69,11 @@ export interface DeployResult {
    * promoted over it. The newer commit's SHA; null otherwise.
    */
   superseded: string | null;
+  /**
+   * The build serves its environment, but its GitHub record could not be updated (after
+   * retries): why. The next deploy, or `garde deploy --reconcile`, repairs it. null when recorded.
+   */
+  recordPending: string | null;
   gateSummary: string | null;
   /** The back-merge pull request of a hotfix, once production serves it. */
   backMergeUrl: string | null;
@@ -145,6 +151,9 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
       .setStatus(ghId, "failure", { description: message, logUrl: request.logUrl })
       .catch((err) => reporter.warn(`Could not mark GitHub deployment ${ghId} failed: ${errorMessage(err)}`));
 
+  // Once the build serves its environment (alias moved, promoted), a later failure is not the
+  // build's: the record must not say failed while users get it.
+  let visible = false;
   try {
     await github.setStatus(ghId, "in_progress", {
       description: `Building ${created.id}`,
@@ -182,6 +191,7 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
 
     if (plan.environment === "staging" && request.stagingAlias) {
       ({ previousDeploymentId } = await target.assignAlias(ready.id, request.stagingAlias));
+      visible = true;
       environmentUrl = `https://${request.stagingAlias}`;
       reporter.info(`Staging alias ${request.stagingAlias} now serves ${ready.id}`);
     }
@@ -197,7 +207,10 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
         clock,
         reporter,
         pollMs: Math.max(request.pollIntervalMs, 1_000),
+        finished: async (holder) => (await target.currentProduction())?.id === holder,
       });
+      // A run that ended with its record pending left the live build's record behind: repair it first.
+      await reconcileBeforePromote({ target, github, reporter, productionUrl: request.productionUrl });
       const live = await target.currentProduction();
       previousDeploymentId = live && live.id !== ready.id ? live.id : null;
       superseded = live && live.id !== ready.id ? await newerCommitLive(live, sha, deps) : null;
@@ -206,7 +219,8 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
           `Production serves ${live?.id}, built from ${superseded.slice(0, 12)}, which already contains ${sha.slice(0, 12)}: ${ready.id} was not promoted over it`,
         );
       } else {
-        await target.promote(ready.id);
+        await promoteOrFindPromoted(ready.id, deps);
+        visible = true;
         promoted = true;
         environmentUrl = request.productionUrl ?? ready.url;
         reporter.info(
@@ -215,6 +229,30 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
       }
     }
     const t4 = clock.now();
+    // A preview (or staging without an alias) is in use at its own URL once checked.
+    if (plan.environment !== "production") visible = true;
+
+    let recordPending: string | null = null;
+    try {
+      if (superseded) {
+        await github.setStatus(ghId, "inactive", {
+          description: `${SUPERSEDED}: production serves ${superseded.slice(0, 12)}, newer than ${sha.slice(0, 12)}`,
+          logUrl: request.logUrl,
+        });
+      } else {
+        await github.setStatus(ghId, "success", {
+          environmentUrl,
+          description: promoted ? `Promoted ${ready.id}` : `Ready: ${ready.id}`,
+          logUrl: request.logUrl,
+        });
+      }
+    } catch (err) {
+      if (!visible) throw err;
+      recordPending = errorMessage(err);
+      reporter.warn(
+        `Deployed, record pending: ${ready.id} serves ${plan.environment}, but GitHub deployment ${ghId} could not be marked success (${recordPending}). The next deploy, or garde deploy --reconcile, repairs it.`,
+      );
+    }
 
     // A hotfix in production goes back into develop, or the next release would undo it.
     let backMergeUrl: string | null = null;
@@ -232,18 +270,6 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
       );
     }
 
-    if (superseded) {
-      await github.setStatus(ghId, "inactive", {
-        description: `${SUPERSEDED}: production serves ${superseded.slice(0, 12)}, newer than ${sha.slice(0, 12)}`,
-        logUrl: request.logUrl,
-      });
-    } else {
-      await github.setStatus(ghId, "success", {
-        environmentUrl,
-        description: promoted ? `Promoted ${ready.id}` : `Ready: ${ready.id}`,
-        logUrl: request.logUrl,
-      });
-    }
     return {
       environment: plan.environment,
       plan,
@@ -254,6 +280,7 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
       githubDeploymentId: ghId,
       promoted,
       superseded,
+      recordPending,
       gateSummary: verdict.summary,
       backMergeUrl,
       smoke: verdict.report,
@@ -266,7 +293,30 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
       },
     };
   } catch (err) {
-    await recordFailure(errorMessage(err));
+    if (!visible) await recordFailure(errorMessage(err));
+    throw err;
+  }
+}
+
+/**
+ * Promotes; when the promotion reports a failure (its last answer lost or damaged), reads
+ * what production serves before believing it: a build that took production was promoted.
+ */
+async function promoteOrFindPromoted(id: string, deps: Pick<DeployDeps, "target" | "reporter" | "clock">) {
+  try {
+    await deps.target.promote(id);
+  } catch (err) {
+    // A promotion accepted before its answer was lost takes a moment to reach the domains.
+    for (let read = 1; read <= 10; read++) {
+      const live = await deps.target.currentProduction().catch(() => null);
+      if (live?.id === id) {
+        deps.reporter.warn(
+          `Promoting ${id} reported a failure (${errorMessage(err)}), but production serves it`,
+        );
+        return;
+      }
+      if (read < 10) await deps.clock.sleep(1_000);
+    }
     throw err;
   }
 }

@@ -51,6 +51,11 @@ export interface LeaseOptions {
   pollMs?: number;
   /** How many recent records to look at for other leases. */
   scan?: number;
+  /**
+   * Whether a holder's work is already done (its build serves production): its run could not
+   * write the end of its lease (record pending), and nobody should wait for it to expire.
+   */
+  finished?: (holder: string) => Promise<boolean>;
 }
 
 /**
@@ -67,7 +72,21 @@ export async function acquireLease(opts: LeaseOptions): Promise<void> {
     const leases = await Promise.all(
       records.map(async (r) => activeLease(r.id, await github.statuses(r.id), clock.now())),
     );
-    return leases.filter((l): l is ActiveLease => l !== null);
+    const active: ActiveLease[] = [];
+    for (const l of leases) {
+      if (!l) continue;
+      if (l.recordId !== opts.recordId && (await isFinished(l.holder))) continue;
+      active.push(l);
+    }
+    return active;
+  };
+  const done = new Set<string>();
+  const isFinished = async (holder: string) => {
+    if (done.has(holder)) return true;
+    if (!(await opts.finished?.(holder))) return false;
+    reporter.info(`${holder} already serves ${opts.environment}: its run's lease is over`);
+    done.add(holder);
+    return true;
   };
   for (let waited = false; ; waited = true) {
     const blocking = (await others()).find((l) => l.recordId !== opts.recordId);
