@@ -102,8 +102,9 @@ export const deployCommand: Command = {
     ]);
     const raw = platformRaw(args, ctx, RAW_NAMES);
     raw.sha = stringFlag(args, "sha") ?? ctx.env.GITHUB_SHA ?? headSha(ctx.cwd);
+    if (args.values.reconcile) raw.reconcile = "true";
     const config = parseDeployConfig(raw);
-    if (args.values.reconcile) {
+    if (config.reconcile) {
       const { runReconcile } = await import("../../actions/lib/deploy/run.ts");
       const result = await runReconcile(config, { reporter: ctx.reporter });
       if (args.values.json) ctx.stdout(`${JSON.stringify({ ok: true, ...result }, null, 2)}\n`);
