@@ -133,14 +133,25 @@ export class ProductionHistory {
   }
 
   /**
-   * The release that served before `from`: the newest older record of another commit that went
-   * live and was not rolled back from (a rebuild of the same commit is not an earlier release).
+   * The build that served before `from`: the newest older record that went live and was not
+   * rolled back from. The builds `from` rebuilds (a rotation's rebuild of the release) are the
+   * same release, not an earlier one.
    */
   async previous(from: string): Promise<ProductionRecord | undefined> {
     const all = await this.records();
     const index = all.findIndex((r) => r.record.targetDeploymentId === from);
-    const sha = all[index]?.record.sha;
-    return all.slice(index + 1).find((r) => r.statuses[0]?.state === "success" && r.record.sha !== sha);
+    const sameRelease = new Set<string>();
+    for (let r = all[index]; r && sameRelease.size < 10; ) {
+      const source = rebuildOf(r.record);
+      if (!source || sameRelease.has(source)) break;
+      sameRelease.add(source);
+      r = await this.recordOf(source);
+    }
+    return all
+      .slice(index + 1)
+      .find(
+        (r) => r.statuses[0]?.state === "success" && !sameRelease.has(r.record.targetDeploymentId as string),
+      );
   }
 
   /**
