@@ -28,8 +28,9 @@ export const RECONCILED = "garde reconciled";
 /**
  * Makes the GitHub record agree with what production serves: the live build's deployment is
  * created if missing and marked success if its run ended before saying so (record pending, a
- * failure written after the promotion, a run killed in between). A record carrying a rollback's
- * intent is left alone: that rollback is unfinished, and `garde rollback` resumes it.
+ * run killed after the promotion: no status, or one still in progress). A failure is a verdict
+ * garde wrote on purpose (a rollback's intent, which `garde rollback` resumes; a restored build
+ * that failed its checks) and is left alone.
  */
 export async function reconcileProduction(deps: ReconcileDeps): Promise<ReconcileResult> {
   const { target, github } = deps;
@@ -64,12 +65,14 @@ export async function reconcileProduction(deps: ReconcileDeps): Promise<Reconcil
       detail: "the record already says success",
     };
   }
-  if (latest?.description.startsWith(ROLLED_BACK)) {
+  if (latest?.state === "failure") {
     return {
       live: live.id,
       githubDeploymentId: id,
       repaired: false,
-      detail: `a rollback from ${live.id} is unfinished: run garde rollback to resume it`,
+      detail: latest.description.startsWith(ROLLED_BACK)
+        ? `a rollback from ${live.id} is unfinished: run garde rollback to resume it`
+        : `the record says failure (${latest.description}): left for a person to judge`,
     };
   }
   await github.setStatus(id, "success", {

@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseDeployConfig } from "../../../../actions/lib/deploy/config.ts";
+import { GitHubDeployments } from "../../../../actions/lib/deploy/github-deployments.ts";
 import { deploySummaryRows, planFor, runDeploy, runReconcile } from "../../../../actions/lib/deploy/run.ts";
 import type { Reporter } from "../../../../actions/lib/reporter.ts";
+import { rolledBackDescription } from "../../../../actions/lib/rollback/known-good.ts";
 import { type Sandbox, startSandbox } from "../../../../sandbox/sandbox.ts";
 import { fastClock, fastRetry, recordingReporter } from "../../../helpers.ts";
 
@@ -121,5 +123,29 @@ describe("half-done deploys converge", () => {
     expect(live()).toBe(result.deploymentId);
     expect(latestStatus(result.githubDeploymentId)?.state).toBe("success");
     expect(reporter.lines.filter((l) => /malformed JSON.*retrying/.test(l)).length).toBe(2);
+  });
+
+  it("--reconcile leaves a failure garde wrote on purpose: an unfinished rollback's intent stays for the rollback to resume", async () => {
+    const { config, result } = await deployMain(sandbox.app.git("rev-parse", "main"));
+    const github = new GitHubDeployments({
+      token: sandbox.githubToken,
+      apiUrl: sandbox.github.url,
+      repository: sandbox.repository,
+      clock: fastClock(),
+      reporter: recordingReporter(),
+      retry: fastRetry,
+    });
+    const intent = rolledBackDescription(result.deploymentId, "dpl_good", "3 consecutive failed checks");
+    await github.setStatus(result.githubDeploymentId, "failure", { description: intent });
+    const outcome = await runReconcile(config, {
+      reporter: recordingReporter(),
+      clock: fastClock(),
+      retry: fastRetry,
+    });
+    expect(outcome).toMatchObject({
+      repaired: false,
+      detail: expect.stringMatching(/rollback .* is unfinished/),
+    });
+    expect(latestStatus(result.githubDeploymentId)).toMatchObject({ state: "failure", description: intent });
   });
 });
