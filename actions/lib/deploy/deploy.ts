@@ -1,5 +1,6 @@
 import { CheckFailedError, errorMessage } from "../errors.ts";
 import type { Clock, Reporter } from "../reporter.ts";
+import { SUPERSEDED } from "../rollback/known-good.ts";
 import type { PromotionGate } from "../smoke/gate.ts";
 import type { SmokeReport } from "../smoke/report.ts";
 import type { DeployTarget, TargetDeployment } from "../targets/target.ts";
@@ -87,9 +88,6 @@ function describe(plan: DeployPlan): string {
     .filter(Boolean)
     .join(" · ");
 }
-
-/** Description of a record whose build production never took: a newer commit was already live. */
-export const SUPERSEDED = "garde superseded";
 
 /**
  * The commit production serves when it is newer than `sha` (contains it): promoting `sha` would

@@ -12,6 +12,8 @@ import type {
 export const KNOWN_GOOD = "garde known-good";
 export const ROLLED_BACK = "garde rolled back";
 export const RESTORED = "garde restored";
+/** Status (inactive) of a build production never took: something newer served it first. */
+export const SUPERSEDED = "garde superseded";
 /** Status of a rotation's rebuild once production serves it. */
 export const ROTATION_REBUILT = "garde rotation rebuilt";
 

@@ -1,8 +1,9 @@
 import type { GitHubDeployments } from "../deploy/github-deployments.ts";
+import { acquireLease } from "../deploy/lease.ts";
 import { waitReady } from "../deploy/wait-ready.ts";
 import { errorMessage } from "../errors.ts";
 import type { Clock, Reporter } from "../reporter.ts";
-import { ROTATION_REBUILT, rotationRebuildPayload } from "../rollback/known-good.ts";
+import { ROTATION_REBUILT, rotationRebuildPayload, SUPERSEDED } from "../rollback/known-good.ts";
 import type { GateVerdict } from "../smoke/gate.ts";
 import type { DeployTarget, EnvironmentVariables } from "../targets/target.ts";
 import type { Consumer } from "./rotator.ts";
@@ -49,6 +50,16 @@ export class VercelEnvConsumer implements Consumer {
   }
 
   async verify(): Promise<void> {
+    // A deploy may promote a newer commit while the rebuild builds: then the rebuild, of an older
+    // commit, must not replace it; the newer live build is rebuilt instead.
+    for (let round = 1; round <= 3; round++) {
+      if ((await this.rebuildLive()) === "promoted") return;
+    }
+    throw new Error("production moved to another build three times during the rotation rebuild");
+  }
+
+  /** Rebuilds what production serves with the new value, checks it, promotes it unless production moved meanwhile. */
+  private async rebuildLive(): Promise<"promoted" | "production moved"> {
     const { target, clock, reporter, github } = this.opts;
     const live = await target.currentProduction();
     if (!live) throw new Error("production serves nothing to rebuild");
@@ -91,6 +102,29 @@ export class VercelEnvConsumer implements Consumer {
       );
       if (!verdict.passed)
         throw new Error(`the rebuilt deployment ${ready.id} failed its checks: ${verdict.summary}`);
+      // Promote as a deploy does: under production's lease, and only over the build it rebuilt.
+      if (github && record !== null)
+        await acquireLease({
+          github,
+          environment: "production",
+          recordId: record,
+          holder: ready.id,
+          clock,
+          reporter,
+          pollMs: Math.max(this.opts.pollIntervalMs, 1_000),
+          finished: async (holder) => (await target.currentProduction())?.id === holder,
+        });
+      const now = await target.currentProduction();
+      if (now?.id !== live.id) {
+        reporter.info(
+          `${this.name}: production moved from ${live.id} to ${now?.id ?? "nothing"} during the rebuild; rebuilding that instead`,
+        );
+        if (github && record !== null)
+          await github.setStatus(record, "inactive", {
+            description: `${SUPERSEDED}: production moved to ${now?.id ?? "nothing"} during the rotation rebuild`,
+          });
+        return "production moved";
+      }
       await target.promote(ready.id);
       reporter.info(`${this.name}: production now runs ${ready.id}, built with the new value`);
     } catch (err) {
@@ -108,5 +142,6 @@ export class VercelEnvConsumer implements Consumer {
       await github.setStatus(record, "success", {
         description: `${ROTATION_REBUILT}: ${staged.id} (${this.opts.key} set at ${secretsSetAt})`,
       });
+    return "promoted";
   }
 }
