@@ -107,6 +107,13 @@ export interface Fault {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
+  /** Sent as is (a JSON content type, but a body cut short or not JSON at all), instead of `body`. */
+  raw?: string;
+  /**
+   * The request is carried out first, then this answer replaces the real one: the server
+   * created or moved something, and the answer was lost on the way (a proxy's 502, a cut body).
+   */
+  after?: boolean;
   /** How many requests it hits before disappearing; default 1. */
   times?: number;
 }
@@ -157,9 +164,18 @@ export class JsonRouter {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const method = req.method ?? "GET";
-    const send = (r: EmulatorResponse) => {
+    const fault = this.takeFault(method, url.pathname);
+    const faulty = fault && {
+      status: fault.status,
+      headers: fault.headers,
+      body: fault.body,
+      raw: fault.raw,
+    };
+    // An `after` fault lets the request take effect, then replaces its answer.
+    const send = (answer: EmulatorResponse) => {
+      const r: EmulatorResponse & { raw?: string } = faulty && fault?.after ? faulty : answer;
       this.requests.push({ method, path: url.pathname, status: r.status });
-      const body = r.body === undefined ? "" : JSON.stringify(r.body);
+      const body = r.raw ?? (r.body === undefined ? "" : JSON.stringify(r.body));
       res.writeHead(r.status, {
         ...(body ? { "content-type": "application/json; charset=utf-8" } : {}),
         ...r.headers,
@@ -168,8 +184,7 @@ export class JsonRouter {
     };
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const fault = this.takeFault(method, url.pathname);
-    if (fault) return send({ status: fault.status, headers: fault.headers, body: fault.body });
+    if (faulty && !fault?.after) return send(faulty);
     const denied = this.authorize(req);
     if (denied) return send(denied);
     for (const route of this.routes) {

@@ -2,7 +2,7 @@ import * as core from "@actions/core";
 import { deployInputsSchema, parseDeployConfig } from "../lib/deploy/config.ts";
 import { emptyProgress } from "../lib/deploy/deploy.ts";
 import type { DeployPlan } from "../lib/deploy/gitflow.ts";
-import { deploySummaryRows, planFor, runDeploy } from "../lib/deploy/run.ts";
+import { deploySummaryRows, planFor, runDeploy, runReconcile } from "../lib/deploy/run.ts";
 import { CheckFailedError, errorMessage, exitCodeFor } from "../lib/errors.ts";
 import type { Reporter } from "../lib/reporter.ts";
 import type { SmokeReport } from "../lib/smoke/report.ts";
@@ -43,6 +43,14 @@ export async function run(): Promise<void> {
     mask([raw["vercel-token"], raw["github-token"]]);
     const config = parseDeployConfig(raw);
     mask(referencedSecrets(config.smoke, process.env));
+    if (config.reconcile) {
+      const repaired = await runReconcile(config, { reporter });
+      core.setOutput("deployment-id", repaired.live ?? "");
+      core.info(
+        `production serves ${repaired.live ?? "nothing"}: ${repaired.repaired ? "record repaired" : "nothing to repair"} (${repaired.detail})`,
+      );
+      return;
+    }
     plan = planFor(runnerEvent(), config);
     // Known before the build: a failed run still says where it was going.
     announcePlan(plan);

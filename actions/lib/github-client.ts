@@ -2,6 +2,7 @@ import { Octokit } from "@octokit/core";
 import { paginateRest } from "@octokit/plugin-paginate-rest";
 import { RequestError } from "@octokit/request-error";
 import { errorMessage } from "./errors.ts";
+import { isJsonContentType, MalformedResponseError } from "./malformed-response.ts";
 import type { Clock, Reporter } from "./reporter.ts";
 import { type FailureVerdict, parseRetryAfter, type RetryPolicy, withRetry } from "./retry.ts";
 
@@ -19,6 +20,7 @@ export interface GitHubClientOptions {
 
 /** Secret-free description of an octokit failure, and whether trying again can help. */
 export function classifyGitHubFailure(err: unknown, now: number = Date.now()): FailureVerdict {
+  if (MalformedResponseError.is(err)) return { retryable: true, detail: err.message };
   if (err instanceof RequestError) {
     const headers = (err.response?.headers ?? {}) as Record<string, string | undefined>;
     const retryAfterMs =
@@ -63,14 +65,35 @@ export class GitHubClient {
       baseUrl: opts.apiUrl.replace(/\/$/, ""),
       userAgent: "garde",
     });
+    // Octokit hands back the text of a JSON answer it could not parse as `data`: a success cut
+    // short would reach garde as a string where an object or a list belongs.
+    this.octokit.hook.after("request", (response, options) => {
+      const contentType = String((response.headers as Record<string, unknown>)["content-type"] ?? "");
+      if (typeof response.data === "string" && isJsonContentType(contentType)) {
+        throw new MalformedResponseError(
+          "GitHub",
+          `${options.method} ${String(options.url)}`,
+          Buffer.byteLength(response.data),
+        );
+      }
+    });
   }
 
-  call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+  call<T>(operation: string, send: (attempt: number) => Promise<T>): Promise<T> {
     return withRetry(operation, send, (err) => classifyGitHubFailure(err, this.opts.clock.now()), {
       policy: this.opts.retry,
       clock: this.opts.clock,
       reporter: this.opts.reporter,
       random: this.opts.random,
     });
+  }
+
+  /**
+   * A call that creates (a deployment, a status, an issue), retried safely: an attempt that
+   * failed may still have created it (a 502 after the write, a cut connection), so every retry
+   * first looks for it and creates only when it is not there.
+   */
+  createOnce<T>(operation: string, find: () => Promise<T | undefined>, create: () => Promise<T>): Promise<T> {
+    return this.call(operation, async (attempt) => (attempt > 1 ? await find() : undefined) ?? create());
   }
 }

@@ -62,18 +62,20 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
 
 /**
  * Runs `attempt` until it succeeds, the classifier calls the failure final, or the
- * attempts run out; then throws a PlatformError naming the operation.
+ * attempts run out; then throws a PlatformError naming the operation. `attempt` is told its
+ * number (1, 2, …): a call that creates something looks for what an earlier attempt may have
+ * created before creating again (see createOnce).
  */
 export async function withRetry<T>(
   operation: string,
-  attempt: () => Promise<T>,
+  attempt: (n: number) => Promise<T>,
   classify: (err: unknown) => FailureVerdict,
   ctx: RetryContext,
 ): Promise<T> {
   const random = ctx.random ?? Math.random;
   for (let n = 1; ; n++) {
     try {
-      return await attempt();
+      return await attempt(n);
     } catch (err) {
       if (err instanceof PlatformError) throw err;
       const verdict = classify(err);

@@ -60,6 +60,11 @@ const DEPLOY_FLAGS = [
     description: "Between build status polls, 1–60 (default 5).",
   },
   ...BRANCH_FLAGS,
+  {
+    name: "reconcile",
+    kind: "boolean",
+    description: "Build nothing: repair production's GitHub record to match what it serves.",
+  },
   JSON_FLAG,
 ] as const;
 
@@ -97,12 +102,27 @@ export const deployCommand: Command = {
     ]);
     const raw = platformRaw(args, ctx, RAW_NAMES);
     raw.sha = stringFlag(args, "sha") ?? ctx.env.GITHUB_SHA ?? headSha(ctx.cwd);
+    if (args.values.reconcile) raw.reconcile = "true";
     const config = parseDeployConfig(raw);
+    if (config.reconcile) {
+      const { runReconcile } = await import("../../actions/lib/deploy/run.ts");
+      const result = await runReconcile(config, { reporter: ctx.reporter });
+      if (args.values.json) ctx.stdout(`${JSON.stringify({ ok: true, ...result }, null, 2)}\n`);
+      else
+        ctx.stdout(
+          `production: ${result.live ?? "nothing"}: ${result.repaired ? "record repaired" : "nothing to repair"} (${result.detail})\n`,
+        );
+      return 0;
+    }
     const plan: DeployPlan = planFor(eventOf(args, ctx), config);
     const progress = emptyProgress();
     try {
       const result = await runDeploy(config, plan, { reporter: ctx.reporter, env: ctx.env, progress });
       if (args.values.json) ctx.stdout(`${JSON.stringify({ ok: true, ...result }, null, 2)}\n`);
+      else if (result.superseded)
+        ctx.stdout(
+          `${result.environment}: superseded, not promoted: production already serves ${result.superseded}, newer than ${config.sha} (${result.deploymentId} stays staged)\n`,
+        );
       else ctx.stdout(`${result.environment}: ${result.environmentUrl} (${result.deploymentId})\n`);
       return 0;
     } catch (err) {

@@ -79,6 +79,8 @@ export class VercelEmulator {
       .on("GET", "/v2/teams/:idOrSlug", (r) => this.getTeam(p(r, "idOrSlug")))
       .on("GET", "/teams/:idOrSlug", (r) => this.getTeam(p(r, "idOrSlug")))
       .on("GET", "/v6/deployments", (r) => this.listDeployments(r.query))
+      // The SDK lists at /v7 (GetDeploymentsResponseBody), the CLI at /v6: one answer for both.
+      .on("GET", "/v7/deployments", (r) => this.listDeployments(r.query))
       .on("POST", "/v13/deployments", (r) => this.createDeployment(r.body))
       .on("GET", "/v13/deployments/:idOrUrl", (r) => this.getDeployment(p(r, "idOrUrl")))
       .on("GET", "/v11/deployments/:id/builds", (r) => this.getBuilds(p(r, "id")))

@@ -1,6 +1,9 @@
 import { readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GitHubDeployments } from "../../actions/lib/deploy/github-deployments.ts";
+import { systemClock } from "../../actions/lib/reporter.ts";
+import { defaultRetryPolicy } from "../../actions/lib/retry.ts";
 import { type Sandbox, startSandbox } from "../../sandbox/sandbox.ts";
 import { execNode } from "../processes.ts";
 
@@ -142,6 +145,34 @@ describe("garde deploy", () => {
     expect(result).toMatchObject({ environment: "production", promoted: true });
     expect([...sandbox.vercel.projects.values()][0]?.productionDeploymentId).toBe(result.deploymentId);
     expect(r.stdout + r.stderr).not.toContain("CANARY");
+  });
+
+  it("--reconcile repairs the record of what production serves, after a run that ended with it pending", async () => {
+    const sha = sandbox.app.git("rev-parse", "main");
+    const deployed = await garde(
+      ["deploy", "--event", "push", "--ref", "refs/heads/main", "--sha", sha, "--json", ...flags()],
+      env(),
+    );
+    const { githubDeploymentId } = JSON.parse(deployed.stdout) as { githubDeploymentId: number };
+    // What a run killed (or refused by GitHub) after the promotion leaves: the lease, not success.
+    const github = new GitHubDeployments({
+      token: sandbox.githubToken,
+      apiUrl: sandbox.github.url,
+      repository: sandbox.repository,
+      clock: systemClock,
+      reporter: { info: () => {}, warn: () => {}, debug: () => {} },
+      retry: defaultRetryPolicy,
+    });
+    await github.setStatus(githubDeploymentId, "in_progress", {
+      description: "garde lease: dpl_x until 2099-01-01T00:00:00.000Z",
+    });
+    const r = await garde(["deploy", "--reconcile", "--sha", sha, ...flags()], env());
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^production: dpl_\w+: record repaired/);
+    expect((await github.statuses(githubDeploymentId))[0]).toMatchObject({
+      state: "success",
+      description: expect.stringMatching(/^garde reconciled: production serves dpl_/),
+    });
   });
 
   it("exits 1 when the build fails, and 2 when the token is missing", async () => {

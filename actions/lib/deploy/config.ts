@@ -45,6 +45,10 @@ export const deployInputsSchema = z
     "hotfix-prefix": z.string().optional(),
     "develop-branch": z.string().optional(),
     "main-branch": z.string().optional(),
+    reconcile: z
+      .enum(["true", "false"], { error: "must be true or false" })
+      .transform((v) => v === "true")
+      .default(false),
   })
   .strict();
 
@@ -60,6 +64,8 @@ export interface DeployConfig extends PlatformConfig {
   branches: BranchNames;
   /** Checks every build must pass before it takes its alias or production. */
   smoke: SmokeConfig;
+  /** Build nothing: repair production's GitHub record to match what it serves. */
+  reconcile: boolean;
 }
 
 export function parseDeployConfig(raw: RawInputs): DeployConfig {
@@ -106,5 +112,6 @@ export function parseDeployConfig(raw: RawInputs): DeployConfig {
     logUrl: i["log-url"],
     branches,
     smoke: loadSmokeConfig({ path: i["smoke-config"], inline: i["smoke-config-inline"] }),
+    reconcile: i.reconcile,
   };
 }

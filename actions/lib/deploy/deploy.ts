@@ -1,10 +1,13 @@
 import { CheckFailedError, errorMessage } from "../errors.ts";
 import type { Clock, Reporter } from "../reporter.ts";
+import { SUPERSEDED } from "../rollback/known-good.ts";
 import type { PromotionGate } from "../smoke/gate.ts";
 import type { SmokeReport } from "../smoke/report.ts";
-import type { DeployTarget } from "../targets/target.ts";
+import type { DeployTarget, TargetDeployment } from "../targets/target.ts";
 import type { DeployPlan, Environment } from "./gitflow.ts";
 import type { GitHubDeployments } from "./github-deployments.ts";
+import { acquireLease } from "./lease.ts";
+import { reconcileBeforePromote } from "./reconcile.ts";
 import { waitReady } from "./wait-ready.ts";
 
 export interface DeployRequest {
@@ -62,6 +65,16 @@ export interface DeployResult {
   previousDeploymentId: string | null;
   githubDeploymentId: number;
   promoted: boolean;
+  /**
+   * Production already served a newer commit (this one is its ancestor): this build was not
+   * promoted over it. The newer commit's SHA; null otherwise.
+   */
+  superseded: string | null;
+  /**
+   * The build serves its environment, but its GitHub record could not be updated (after
+   * retries): why. The next deploy, or `garde deploy --reconcile`, repairs it. null when recorded.
+   */
+  recordPending: string | null;
   gateSummary: string | null;
   /** The back-merge pull request of a hotfix, once production serves it. */
   backMergeUrl: string | null;
@@ -74,6 +87,21 @@ function describe(plan: DeployPlan): string {
   return [`garde: ${plan.rule}`, plan.version ? `v${plan.version}` : null, plan.reason]
     .filter(Boolean)
     .join(" · ");
+}
+
+/**
+ * The commit production serves when it is newer than `sha` (contains it): promoting `sha` would
+ * take production back in time. Commits that diverged (a hotfix beside main) are not ordered.
+ */
+async function newerCommitLive(
+  live: TargetDeployment,
+  sha: string,
+  deps: Pick<DeployDeps, "target" | "github">,
+): Promise<string | null> {
+  const liveSha = live.sha ?? (await deps.target.get(live.id)).sha;
+  if (!liveSha || liveSha === sha) return null;
+  const compared = await deps.github.compareCommits(sha, liveSha);
+  return compared.status === "ahead" ? liveSha : null;
 }
 
 /**
@@ -121,6 +149,9 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
       .setStatus(ghId, "failure", { description: message, logUrl: request.logUrl })
       .catch((err) => reporter.warn(`Could not mark GitHub deployment ${ghId} failed: ${errorMessage(err)}`));
 
+  // Once the build serves its environment (alias moved, promoted), a later failure is not the
+  // build's: the record must not say failed while users get it.
+  let visible = false;
   try {
     await github.setStatus(ghId, "in_progress", {
       description: `Building ${created.id}`,
@@ -158,21 +189,68 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
 
     if (plan.environment === "staging" && request.stagingAlias) {
       ({ previousDeploymentId } = await target.assignAlias(ready.id, request.stagingAlias));
+      visible = true;
       environmentUrl = `https://${request.stagingAlias}`;
       reporter.info(`Staging alias ${request.stagingAlias} now serves ${ready.id}`);
     }
 
+    let superseded: string | null = null;
     if (plan.environment === "production") {
+      // One promotion at a time per environment; inside the lease, what is live is what we replace.
+      await acquireLease({
+        github,
+        environment: plan.environment,
+        recordId: ghId,
+        holder: ready.id,
+        clock,
+        reporter,
+        pollMs: Math.max(request.pollIntervalMs, 1_000),
+        finished: async (holder) => (await target.currentProduction())?.id === holder,
+      });
+      // A run that ended with its record pending left the live build's record behind: repair it first.
+      await reconcileBeforePromote({ target, github, reporter, productionUrl: request.productionUrl });
       const live = await target.currentProduction();
       previousDeploymentId = live && live.id !== ready.id ? live.id : null;
-      await target.promote(ready.id);
-      promoted = true;
-      environmentUrl = request.productionUrl ?? ready.url;
-      reporter.info(
-        `Promoted ${ready.id} to production${previousDeploymentId ? ` (was ${previousDeploymentId})` : ""}`,
-      );
+      superseded = live && live.id !== ready.id ? await newerCommitLive(live, sha, deps) : null;
+      if (superseded) {
+        reporter.warn(
+          `Production serves ${live?.id}, built from ${superseded.slice(0, 12)}, which already contains ${sha.slice(0, 12)}: ${ready.id} was not promoted over it`,
+        );
+      } else {
+        await promoteOrFindPromoted(ready.id, deps);
+        visible = true;
+        promoted = true;
+        environmentUrl = request.productionUrl ?? ready.url;
+        reporter.info(
+          `Promoted ${ready.id} to production${previousDeploymentId ? ` (was ${previousDeploymentId})` : ""}`,
+        );
+      }
     }
     const t4 = clock.now();
+    // A preview (or staging without an alias) is in use at its own URL once checked.
+    if (plan.environment !== "production") visible = true;
+
+    let recordPending: string | null = null;
+    try {
+      if (superseded) {
+        await github.setStatus(ghId, "inactive", {
+          description: `${SUPERSEDED}: production serves ${superseded.slice(0, 12)}, newer than ${sha.slice(0, 12)}`,
+          logUrl: request.logUrl,
+        });
+      } else {
+        await github.setStatus(ghId, "success", {
+          environmentUrl,
+          description: promoted ? `Promoted ${ready.id}` : `Ready: ${ready.id}`,
+          logUrl: request.logUrl,
+        });
+      }
+    } catch (err) {
+      if (!visible) throw err;
+      recordPending = errorMessage(err);
+      reporter.warn(
+        `Deployed, record pending: ${ready.id} serves ${plan.environment}, but GitHub deployment ${ghId} could not be marked success (${recordPending}). The next deploy, or garde deploy --reconcile, repairs it.`,
+      );
+    }
 
     // A hotfix in production goes back into develop, or the next release would undo it.
     let backMergeUrl: string | null = null;
@@ -190,11 +268,6 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
       );
     }
 
-    await github.setStatus(ghId, "success", {
-      environmentUrl,
-      description: promoted ? `Promoted ${ready.id}` : `Ready: ${ready.id}`,
-      logUrl: request.logUrl,
-    });
     return {
       environment: plan.environment,
       plan,
@@ -204,6 +277,8 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
       previousDeploymentId,
       githubDeploymentId: ghId,
       promoted,
+      superseded,
+      recordPending,
       gateSummary: verdict.summary,
       backMergeUrl,
       smoke: verdict.report,
@@ -216,7 +291,30 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
       },
     };
   } catch (err) {
-    await recordFailure(errorMessage(err));
+    if (!visible) await recordFailure(errorMessage(err));
+    throw err;
+  }
+}
+
+/**
+ * Promotes; when the promotion reports a failure (its last answer lost or damaged), reads
+ * what production serves before believing it: a build that took production was promoted.
+ */
+async function promoteOrFindPromoted(id: string, deps: Pick<DeployDeps, "target" | "reporter" | "clock">) {
+  try {
+    await deps.target.promote(id);
+  } catch (err) {
+    // A promotion accepted before its answer was lost takes a moment to reach the domains.
+    for (let read = 1; read <= 10; read++) {
+      const live = await deps.target.currentProduction().catch(() => null);
+      if (live?.id === id) {
+        deps.reporter.warn(
+          `Promoting ${id} reported a failure (${errorMessage(err)}), but production serves it`,
+        );
+        return;
+      }
+      if (read < 10) await deps.clock.sleep(1_000);
+    }
     throw err;
   }
 }

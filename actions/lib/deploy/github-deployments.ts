@@ -46,17 +46,19 @@ export class GitHubDeployments extends GitHubClient {
   lookup(sha: string, environment: Environment): Promise<DeploymentRecord[]> {
     return this.call(
       `list GitHub deployments of ${this.opts.repository} ${environment} at ${sha.slice(0, 12)}`,
-      async () => {
-        const response = await this.octokit.request("GET /repos/{owner}/{repo}/deployments", {
-          owner: this.owner,
-          repo: this.repo,
-          sha,
-          environment,
-          per_page: 100,
-        });
-        return response.data.map(toRecord);
-      },
+      () => this.recordsAt(sha, environment),
     );
+  }
+
+  private async recordsAt(sha: string, environment: Environment): Promise<DeploymentRecord[]> {
+    const response = await this.octokit.request("GET /repos/{owner}/{repo}/deployments", {
+      owner: this.owner,
+      repo: this.repo,
+      sha,
+      environment,
+      per_page: 100,
+    });
+    return response.data.map(toRecord);
   }
 
   /** Reuses the record of the same build (a re-run of the same step), so a re-run adds no duplicate. */
@@ -65,8 +67,13 @@ export class GitHubDeployments extends GitHubClient {
     const records = await (existing ?? this.lookup(request.sha, request.environment));
     const found = records.find((r) => r.targetDeploymentId === request.targetDeploymentId);
     if (found) return found.id;
-    const created = await this.call(`create a GitHub deployment for ${where}`, () =>
-      this.octokit.request("POST /repos/{owner}/{repo}/deployments", {
+    // Keyed by the build it tracks: a retry after a lost answer finds the record the first attempt made.
+    const again = async () =>
+      (await this.recordsAt(request.sha, request.environment)).find(
+        (r) => r.targetDeploymentId === request.targetDeploymentId,
+      )?.id;
+    return this.createOnce(`create a GitHub deployment for ${where}`, again, async () => {
+      const created = await this.octokit.request("POST /repos/{owner}/{repo}/deployments", {
         owner: this.owner,
         repo: this.repo,
         ref: request.sha,
@@ -78,12 +85,12 @@ export class GitHubDeployments extends GitHubClient {
         auto_merge: false,
         transient_environment: request.environment === "preview",
         production_environment: request.environment === "production",
-      }),
-    );
-    if (created.status !== 201 || !("id" in created.data)) {
-      throw new Error(`GitHub did not create the deployment for ${where}: ${JSON.stringify(created.data)}`);
-    }
-    return Number(created.data.id);
+      });
+      if (created.status !== 201 || !("id" in created.data)) {
+        throw new Error(`GitHub did not create the deployment for ${where}: ${JSON.stringify(created.data)}`);
+      }
+      return Number(created.data.id);
+    });
   }
 
   /** The environment's records, newest first (up to `limit`). */
@@ -129,10 +136,26 @@ export class GitHubDeployments extends GitHubClient {
     }));
   }
 
-  /**
-   * Opens the pull request that merges a hotfix back into the integration branch, once: a rerun
-   * finds the open one. Returns its URL.
-   */
+  /** How `head` relates to `base` in the repository's history (GitHub's compare). */
+  async compareCommits(
+    base: string,
+    head: string,
+  ): Promise<{ status: "ahead" | "behind" | "identical" | "diverged"; aheadBy: number; behindBy: number }> {
+    const compared = await this.call(`compare ${base.slice(0, 12)} with ${head.slice(0, 12)}`, () =>
+      this.octokit.request("GET /repos/{owner}/{repo}/compare/{basehead}", {
+        owner: this.owner,
+        repo: this.repo,
+        basehead: `${base}...${head}`,
+        per_page: 1,
+      }),
+    );
+    return {
+      status: compared.data.status,
+      aheadBy: compared.data.ahead_by,
+      behindBy: compared.data.behind_by,
+    };
+  }
+
   /** The back-merge pull request (opened once), or null when base already has every commit of head. */
   async ensureBackMerge(head: string, base: string, title: string, body: string): Promise<string | null> {
     const compared = await this.call(`compare ${base} with ${head}`, () =>
@@ -173,17 +196,32 @@ export class GitHubDeployments extends GitHubClient {
     state: DeploymentState,
     details: { environmentUrl?: string | undefined; description: string; logUrl?: string | undefined },
   ): Promise<void> {
-    await this.call(`mark GitHub deployment ${deploymentId} of ${this.opts.repository} ${state}`, () =>
-      this.octokit.request("POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
-        owner: this.owner,
-        repo: this.repo,
-        deployment_id: deploymentId,
-        state,
-        description: details.description.slice(0, 140),
-        ...(details.environmentUrl ? { environment_url: details.environmentUrl } : {}),
-        ...(details.logUrl ? { log_url: details.logUrl } : {}),
-        auto_inactive: true,
-      }),
+    const description = details.description.slice(0, 140);
+    // A retry after a lost answer: the newest status already saying the same is the one it wrote.
+    const written = async () => {
+      const response = await this.octokit.request(
+        "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses",
+        { owner: this.owner, repo: this.repo, deployment_id: deploymentId, per_page: 1 },
+      );
+      const latest = response.data[0];
+      return latest?.state === state && latest.description === description ? true : undefined;
+    };
+    await this.createOnce(
+      `mark GitHub deployment ${deploymentId} of ${this.opts.repository} ${state}`,
+      written,
+      async () => {
+        await this.octokit.request("POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
+          owner: this.owner,
+          repo: this.repo,
+          deployment_id: deploymentId,
+          state,
+          description,
+          ...(details.environmentUrl ? { environment_url: details.environmentUrl } : {}),
+          ...(details.logUrl ? { log_url: details.logUrl } : {}),
+          auto_inactive: true,
+        });
+        return true;
+      },
     );
   }
 }

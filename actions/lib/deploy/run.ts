@@ -7,6 +7,7 @@ import { connectPlatform } from "../targets/connect.ts";
 import type { DeployConfig } from "./config.ts";
 import { type DeployProgress, type DeployResult, deploy } from "./deploy.ts";
 import { type DeployPlan, describeRules, type RouteInput, route } from "./gitflow.ts";
+import { type ReconcileResult, reconcileProduction } from "./reconcile.ts";
 
 export interface DeployRunOptions {
   reporter: Reporter;
@@ -73,6 +74,25 @@ export async function runDeploy(
   );
 }
 
+/** Repairs production's GitHub record to match what it serves (`garde deploy --reconcile`); builds nothing. */
+export async function runReconcile(
+  config: DeployConfig,
+  opts: Pick<DeployRunOptions, "reporter" | "clock" | "retry">,
+): Promise<ReconcileResult> {
+  const { target, github } = connectPlatform(config, {
+    clock: opts.clock ?? systemClock,
+    reporter: opts.reporter,
+    retry: opts.retry ?? defaultRetryPolicy,
+  });
+  return reconcileProduction({
+    target,
+    github,
+    reporter: opts.reporter,
+    productionUrl: config.productionUrl,
+    logUrl: config.logUrl,
+  });
+}
+
 /** Rows for the job summary: the plan, then the outcome. Values are plain text for the door to escape. */
 export function deploySummaryRows(
   plan: DeployPlan,
@@ -99,7 +119,18 @@ export function deploySummaryRows(
       "Timings",
       `build ${(t.buildMs / 1000).toFixed(1)} s · total ${(t.totalMs / 1000).toFixed(1)} s`,
     ]);
-    rows.push(["Outcome", result.promoted ? "promoted to production" : "ready"]);
+    if (result.recordPending)
+      rows.push(["GitHub record", `pending: ${result.recordPending} (garde deploy --reconcile repairs it)`]);
+    rows.push([
+      "Outcome",
+      result.recordPending
+        ? "deployed, record pending"
+        : result.superseded
+          ? `superseded: production already serves ${result.superseded}, which contains this commit; not promoted`
+          : result.promoted
+            ? "promoted to production"
+            : "ready",
+    ]);
   }
   // A failed deploy still names the build it made, for its logs.
   if (!result && progress?.deploymentId)

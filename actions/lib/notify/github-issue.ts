@@ -27,16 +27,17 @@ export class GitHubIssueNotifier implements Notifier {
   async send(incident: Incident): Promise<void> {
     const { octokit, owner, repo } = this.github;
     const call = this.github.call.bind(this.github);
-    const open = await call("list open garde incident issues", () =>
-      octokit.request("GET /repos/{owner}/{repo}/issues", {
+    const openIssue = async () => {
+      const open = await octokit.request("GET /repos/{owner}/{repo}/issues", {
         owner,
         repo,
         state: "open",
         labels: LABEL,
         per_page: 100,
-      }),
-    );
-    const existing = open.data.find((i) => i.title === incident.title);
+      });
+      return open.data.find((i) => i.title === incident.title);
+    };
+    const existing = await call("list open garde incident issues", openIssue);
     if (existing) {
       await call(`comment on incident issue #${existing.number}`, () =>
         octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
@@ -49,15 +50,17 @@ export class GitHubIssueNotifier implements Notifier {
       this.lastIssue = existing.number;
       return;
     }
-    const created = await call("file the incident issue", () =>
-      octokit.request("POST /repos/{owner}/{repo}/issues", {
+    // The title is the incident's dedup key: a retry after a lost answer finds the issue filed.
+    const created = await this.github.createOnce("file the incident issue", openIssue, async () => {
+      const response = await octokit.request("POST /repos/{owner}/{repo}/issues", {
         owner,
         repo,
         title: incident.title,
         body: GitHubIssueNotifier.body(incident),
         labels: [LABEL, incident.severity, `env:${incident.environment}`],
-      }),
-    );
-    this.lastIssue = created.data.number;
+      });
+      return response.data;
+    });
+    this.lastIssue = created.number;
   }
 }

@@ -12,6 +12,62 @@ import type {
 export const KNOWN_GOOD = "garde known-good";
 export const ROLLED_BACK = "garde rolled back";
 export const RESTORED = "garde restored";
+/** Status (inactive) of a build production never took: something newer served it first. */
+export const SUPERSEDED = "garde superseded";
+/** Status of a rotation's rebuild once production serves it. */
+export const ROTATION_REBUILT = "garde rotation rebuilt";
+
+/**
+ * `rule` values in the payload of records that rebuild an earlier build's commit with the
+ * project's current variables: a rotation's rebuild, and a rollback's when the build it would
+ * restore holds secrets a rotation replaced.
+ */
+export const ROTATION_REBUILD = "rotation rebuild";
+export const ROLLBACK_REBUILD = "rollback rebuild";
+
+export function rotationRebuildPayload(p: {
+  key: string;
+  rebuildOf: string;
+  secretsSetAt: string;
+  platform: string;
+  url: string;
+}): Record<string, string> {
+  return {
+    rule: ROTATION_REBUILD,
+    rotation: p.key,
+    rebuildOf: p.rebuildOf,
+    secretsSetAt: p.secretsSetAt,
+    platform: p.platform,
+    url: p.url,
+  };
+}
+
+export function rollbackRebuildPayload(p: {
+  rebuildOf: string;
+  reason: string;
+  platform: string;
+  url: string;
+}): Record<string, string> {
+  return {
+    rule: ROLLBACK_REBUILD,
+    rebuildOf: p.rebuildOf,
+    reason: p.reason,
+    platform: p.platform,
+    url: p.url,
+  };
+}
+
+const ruleOf = (r: DeploymentRecord): unknown => r.payload.rule;
+const rebuildOf = (r: DeploymentRecord): string | null =>
+  typeof r.payload.rebuildOf === "string" ? r.payload.rebuildOf : null;
+
+export function isRotationRebuild(r: DeploymentRecord): boolean {
+  return ruleOf(r) === ROTATION_REBUILD;
+}
+
+export function isRollbackRebuild(r: DeploymentRecord): boolean {
+  return ruleOf(r) === ROLLBACK_REBUILD;
+}
 
 export interface ProductionRecord {
   record: DeploymentRecord;
@@ -78,11 +134,76 @@ export class ProductionHistory {
     );
   }
 
-  /** The build that served before `from`: the newest older record that went live and was not rolled back from. */
+  /**
+   * The build that served before `from`: the newest older record that went live and was not
+   * rolled back from. The builds `from` rebuilds (a rotation's rebuild of the release) are the
+   * same release, not an earlier one.
+   */
   async previous(from: string): Promise<ProductionRecord | undefined> {
     const all = await this.records();
     const index = all.findIndex((r) => r.record.targetDeploymentId === from);
-    return all.slice(index + 1).find((r) => r.statuses[0]?.state === "success");
+    const sameRelease = new Set<string>();
+    for (let r = all[index]; r && sameRelease.size < 10; ) {
+      const source = rebuildOf(r.record);
+      if (!source || sameRelease.has(source)) break;
+      sameRelease.add(source);
+      r = await this.recordOf(source);
+    }
+    return all
+      .slice(index + 1)
+      .find(
+        (r) => r.statuses[0]?.state === "success" && !sameRelease.has(r.record.targetDeploymentId as string),
+      );
+  }
+
+  /**
+   * The newest rotation rebuild not marked failed: the project's variables changed just before
+   * it was built, so every production build recorded before it holds secrets since replaced.
+   */
+  async secretsGeneration(): Promise<ProductionRecord | undefined> {
+    return (await this.records()).find(
+      (r) => isRotationRebuild(r.record) && r.statuses[0]?.state !== "failure",
+    );
+  }
+
+  /** Built before the newest rotation: its variables (Vercel keeps a build's own) are revoked or soon will be. */
+  async staleSecrets(r: ProductionRecord): Promise<boolean> {
+    const all = await this.records();
+    const generation = await this.secretsGeneration();
+    if (!generation) return false;
+    return all.indexOf(r) > all.indexOf(generation);
+  }
+
+  /**
+   * Known-good for a rollback: watched healthy, or a rebuild (rotation, rollback) of a known-good
+   * build that went live and has not failed since: same commit, newer variables.
+   */
+  async restorable(r: ProductionRecord, depth = 0): Promise<boolean> {
+    if (isKnownGood(r.statuses)) return true;
+    const source = rebuildOf(r.record);
+    if (!source || depth > 10 || r.statuses[0]?.state !== "success") return false;
+    const origin = await this.recordOf(source);
+    return origin !== undefined && (await this.restorable(origin, depth + 1));
+  }
+
+  /** The newest restorable build other than those excluded, and whether its secrets are stale. */
+  async knownGoodForRollback(
+    exclude: readonly string[] = [],
+  ): Promise<{ record: ProductionRecord; stale: boolean } | undefined> {
+    for (const r of await this.records()) {
+      if (exclude.includes(r.record.targetDeploymentId as string)) continue;
+      if (await this.restorable(r)) return { record: r, stale: await this.staleSecrets(r) };
+    }
+    return undefined;
+  }
+
+  /** The newest build of `sha` that went live and holds today's secrets, if any. */
+  async freshBuildOf(sha: string, exclude: readonly string[] = []): Promise<ProductionRecord | undefined> {
+    for (const r of await this.records()) {
+      if (r.record.sha !== sha || exclude.includes(r.record.targetDeploymentId as string)) continue;
+      if (r.statuses[0]?.state === "success" && !(await this.staleSecrets(r))) return r;
+    }
+    return undefined;
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { GitHubDeployments } from "../deploy/github-deployments.ts";
-import { CheckFailedError, errorMessage, InputError } from "../errors.ts";
+import { waitReady } from "../deploy/wait-ready.ts";
+import { CheckFailedError, errorMessage, InputError, PlatformError } from "../errors.ts";
 import type { Incident, Notification, Notifier, Severity, TimelineEntry } from "../notify/incident.ts";
 import { notifyAll } from "../notify/incident.ts";
 import type { Clock, Reporter } from "../reporter.ts";
@@ -7,10 +8,13 @@ import type { GateVerdict } from "../smoke/gate.ts";
 import type { SmokeReport } from "../smoke/report.ts";
 import type { DeployTarget, TargetDeployment } from "../targets/target.ts";
 import {
+  isRollbackRebuild,
   knownGoodDescription,
   ProductionHistory,
   type ProductionRecord,
+  ROLLBACK_REBUILD,
   restoredDescription,
+  rollbackRebuildPayload,
   rolledBackDescription,
 } from "./known-good.ts";
 import type { WatchVerdict } from "./watch.ts";
@@ -29,6 +33,9 @@ export interface RollbackDeps {
   productionUrl?: string | undefined;
   /** Link to the run, in notifications. */
   runUrl?: string | undefined;
+  /** A rebuild with today's secrets (when the target holds revoked ones): build time allowed, and polling. */
+  readyTimeoutMs?: number | undefined;
+  pollIntervalMs?: number | undefined;
 }
 
 export type Outcome = "known-good" | "rolled-back" | "not-live";
@@ -38,6 +45,8 @@ export interface RollbackOutcome {
   severity: Severity | null;
   from: string | null;
   to: string | null;
+  /** When the build chosen held secrets a rotation replaced: that build; `to` is its commit rebuilt today. */
+  rebuiltFrom: string | null;
   reason: string | null;
   watch: WatchVerdict | null;
   verification: SmokeReport | null;
@@ -107,6 +116,7 @@ export async function rollBack(
     severity,
     from: request.from ?? live?.id ?? null,
     to: null,
+    rebuiltFrom: null,
     reason: request.reason,
     watch: null,
     verification: null,
@@ -137,7 +147,7 @@ export async function rollBack(
   } else {
     const from = outcome.from;
     if (request.to === "known-good") {
-      toRecord = await history.knownGood(from ? [from] : []);
+      toRecord = (await history.knownGoodForRollback(from ? [from] : []))?.record;
       if (!toRecord) {
         const message = noKnownGoodMessage(from ?? "nothing", request.reason);
         timeline.add(message);
@@ -156,11 +166,35 @@ export async function rollBack(
         );
     } else {
       toRecord = await history.recordOf(request.to);
-      const candidate = await target.get(request.to).catch(() => null);
+      // Only "no such deployment" is the caller's mistake; an outage is the vendor's, exit 1 with its error.
+      const candidate = await target.get(request.to).catch((err: unknown) => {
+        if (InputError.is(err) || (PlatformError.is(err) && err.status === 404)) return null;
+        throw err;
+      });
       if (candidate?.target !== "production" || candidate.state !== "READY") {
         throw new InputError(
           "to",
           `to: ${request.to} is not a READY production deployment of this project; give a dpl_… id from the deployments list, or previous`,
+        );
+      }
+    }
+    // A build made before the last rotation holds secrets since revoked: never restore it as is.
+    if (toRecord && (await history.staleSecrets(toRecord))) {
+      const stale = toRecord.record.targetDeploymentId as string;
+      const fresh = await history.freshBuildOf(toRecord.record.sha, from ? [from] : []);
+      if (fresh) {
+        toRecord = fresh;
+        timeline.add(
+          `${stale} was built before the last key rotation; ${fresh.record.targetDeploymentId}, the same commit built with today's secrets, is restored instead`,
+        );
+      } else {
+        timeline.add(
+          `${stale} was built before the last key rotation (its secrets are revoked): rebuilding commit ${toRecord.record.sha.slice(0, 12)} with today's secrets`,
+        );
+        toRecord = await rebuildWithTodaysSecrets(toRecord, request.reason, deps, page, outcome);
+        outcome.rebuiltFrom = stale;
+        timeline.add(
+          `Rebuilt ${stale}'s commit as ${toRecord.record.targetDeploymentId}; it passed its checks`,
         );
       }
     }
@@ -183,7 +217,9 @@ export async function rollBack(
     `${request.trigger === "auto" ? "Automatic" : "Manual"} rollback of production from ${from ?? "nothing"} to ${to}: ${request.reason}`,
   );
   try {
-    await target.rollback(to);
+    // A rebuild never served production: it is promoted; an earlier production build is rolled back to.
+    if (toRecord && isRollbackRebuild(toRecord.record)) await target.promote(to);
+    else await target.rollback(to);
   } catch (err) {
     const message = `P1: production rollback from ${from} to ${to} FAILED: ${errorMessage(err)}. Production may still serve the bad release: roll back by hand in the Vercel dashboard (Instant Rollback) and rerun this workflow.`;
     timeline.add(message);
@@ -231,6 +267,91 @@ export async function rollBack(
 }
 
 /**
+ * Builds `source`'s commit again as a staged production deployment, so it takes the project's
+ * variables of today, and checks it; production does not move here. A rebuild an earlier run
+ * left (recorded, not failed) is reused rather than built twice.
+ */
+async function rebuildWithTodaysSecrets(
+  source: ProductionRecord,
+  reason: string,
+  deps: RollbackDeps,
+  page: (incident: Omit<Incident, "environment" | "timeline" | "links">) => Promise<void>,
+  outcome: RollbackOutcome,
+): Promise<ProductionRecord> {
+  const { target, github, clock, reporter } = deps;
+  const history = new ProductionHistory(github);
+  const sourceId = source.record.targetDeploymentId as string;
+  const sha = source.record.sha;
+  const earlier = (await history.records()).find(
+    (r) =>
+      isRollbackRebuild(r.record) &&
+      r.record.payload.rebuildOf === sourceId &&
+      r.statuses[0]?.state !== "failure",
+  );
+  let id: string;
+  let url: string;
+  let recordId: number;
+  if (earlier && !(await history.staleSecrets(earlier))) {
+    id = earlier.record.targetDeploymentId as string;
+    url = typeof earlier.record.payload.url === "string" ? earlier.record.payload.url : "";
+    recordId = earlier.record.id;
+    reporter.info(`Reusing ${id}, the rebuild of ${sourceId} an earlier run began`);
+  } else {
+    const staged = await target.create({
+      sha,
+      branch: "main",
+      environment: "production",
+      staged: true,
+      meta: { gardeRollbackRebuild: sourceId },
+    });
+    id = staged.id;
+    url = staged.url;
+    recordId = await github.ensure({
+      sha,
+      environment: "production",
+      description: `garde: rollback rebuild of ${sourceId} with today's secrets`,
+      targetDeploymentId: id,
+      payload: rollbackRebuildPayload({ rebuildOf: sourceId, reason, platform: target.platform, url }),
+    });
+  }
+  const fail = async (why: string): Promise<never> => {
+    const message = `P1: production (${outcome.from}) was not rolled back: ${sourceId} holds revoked secrets and its commit rebuilt with today's (${id}) ${why}`;
+    await github.setStatus(recordId, "failure", { description: message }).catch(() => undefined);
+    await page({
+      severity: "P1",
+      title: `P1: production rollback from ${outcome.from} failed: the rebuild of ${sourceId} failed`,
+      summary: message,
+    });
+    throw new RollbackFailedError(message, { ...outcome, severity: "P1" });
+  };
+  let ready: { url: string };
+  try {
+    ready = await waitReady(target, id, {
+      timeoutMs: deps.readyTimeoutMs ?? 600_000,
+      pollIntervalMs: deps.pollIntervalMs ?? 2_000,
+      clock,
+      reporter,
+    });
+  } catch (err) {
+    return fail(`did not build: ${errorMessage(err)}`);
+  }
+  const verdict = await deps.verify(ready.url);
+  if (!verdict.passed) return fail(`fails its checks: ${verdict.summary}`);
+  const record = (await new ProductionHistory(github).recordOf(id)) ?? {
+    record: {
+      id: recordId,
+      sha,
+      environment: "production",
+      createdAt: new Date(clock.now()).toISOString(),
+      targetDeploymentId: id,
+      payload: { rule: ROLLBACK_REBUILD, rebuildOf: sourceId },
+    },
+    statuses: [],
+  };
+  return record;
+}
+
+/**
  * Auto mode, after a deploy: watch the live release through its window. Healthy → it becomes
  * known-good. Unhealthy → roll back to the last known-good and page.
  */
@@ -255,6 +376,7 @@ export async function guardRelease(
     severity: null,
     from: id ?? null,
     to: null,
+    rebuiltFrom: null,
     reason: null,
     watch: null,
     verification: null,

@@ -9,6 +9,11 @@ export function rollbackSummaryRows(outcome: RollbackOutcome, failure: string | 
   if (outcome.severity) rows.push(["Severity", outcome.severity]);
   if (outcome.from) rows.push(["From", outcome.from]);
   if (outcome.to) rows.push(["To", outcome.to]);
+  if (outcome.rebuiltFrom)
+    rows.push([
+      "Rebuilt",
+      `${outcome.rebuiltFrom} holds secrets revoked by a rotation: its commit was rebuilt with today's as ${outcome.to}`,
+    ]);
   if (outcome.reason) rows.push(["Reason", outcome.reason]);
   const watch = outcome.watch;
   if (watch) {

@@ -199,6 +199,7 @@ export async function runRotation(config: RotationConfig, request: RotationReque
         new VercelEnvConsumer({
           target,
           env: target,
+          github: platform.github,
           key: c.vercel.key,
           previousKey: c.vercel.previousKey,
           check: (url, values) =>

@@ -1,5 +1,9 @@
+import type { GitHubDeployments } from "../deploy/github-deployments.ts";
+import { acquireLease } from "../deploy/lease.ts";
 import { waitReady } from "../deploy/wait-ready.ts";
+import { errorMessage } from "../errors.ts";
 import type { Clock, Reporter } from "../reporter.ts";
+import { ROTATION_REBUILT, rotationRebuildPayload, SUPERSEDED } from "../rollback/known-good.ts";
 import type { GateVerdict } from "../smoke/gate.ts";
 import type { DeployTarget, EnvironmentVariables } from "../targets/target.ts";
 import type { Consumer } from "./rotator.ts";
@@ -16,6 +20,11 @@ export interface VercelConsumerOptions {
   reporter: Reporter;
   readyTimeoutMs: number;
   pollIntervalMs: number;
+  /**
+   * Where the rebuild is recorded as a production deployment (a rotation rebuild), so rollback
+   * knows which builds carry today's secrets. Without it the rebuild goes unrecorded.
+   */
+  github?: GitHubDeployments | undefined;
 }
 
 /**
@@ -55,11 +64,23 @@ export class VercelEnvConsumer implements Consumer {
   }
 
   async verify(): Promise<void> {
-    const { target, clock, reporter } = this.opts;
+    // A deploy may promote a newer commit while the rebuild builds: then the rebuild, of an older
+    // commit, must not replace it; the newer live build is rebuilt instead.
+    for (let round = 1; round <= 3; round++) {
+      if ((await this.rebuildLive()) === "promoted") return;
+    }
+    throw new Error("production moved to another build three times during the rotation rebuild");
+  }
+
+  /** Rebuilds what production serves with the new value, checks it, promotes it unless production moved meanwhile. */
+  private async rebuildLive(): Promise<"promoted" | "production moved"> {
+    const { target, clock, reporter, github } = this.opts;
     const live = await target.currentProduction();
     if (!live) throw new Error("production serves nothing to rebuild");
     const built = await target.get(live.id);
     if (!built.sha) throw new Error(`deployment ${live.id} does not say which commit it was built from`);
+    // The variable was set before this moment: every build from here on carries the new value.
+    const secretsSetAt = new Date(clock.now()).toISOString();
     const staged = await target.create({
       sha: built.sha,
       branch: "main",
@@ -67,19 +88,74 @@ export class VercelEnvConsumer implements Consumer {
       staged: true,
       meta: { gardeRotation: this.opts.key },
     });
-    const ready = await waitReady(target, staged.id, {
-      timeoutMs: this.opts.readyTimeoutMs,
-      pollIntervalMs: this.opts.pollIntervalMs,
-      clock,
-      reporter,
-    });
-    const verdict = await this.opts.check(
-      ready.url,
-      this.value === null ? {} : { [this.opts.key]: this.value },
-    );
-    if (!verdict.passed)
-      throw new Error(`the rebuilt deployment ${ready.id} failed its checks: ${verdict.summary}`);
-    await target.promote(ready.id);
-    reporter.info(`${this.name}: production now runs ${ready.id}, built with the new value`);
+    const record = github
+      ? await github.ensure({
+          sha: built.sha,
+          environment: "production",
+          description: `garde: rotation rebuild of ${live.id} with a new ${this.opts.key}`,
+          targetDeploymentId: staged.id,
+          payload: rotationRebuildPayload({
+            key: this.opts.key,
+            rebuildOf: live.id,
+            secretsSetAt,
+            platform: target.platform,
+            url: staged.url,
+          }),
+        })
+      : null;
+    try {
+      const ready = await waitReady(target, staged.id, {
+        timeoutMs: this.opts.readyTimeoutMs,
+        pollIntervalMs: this.opts.pollIntervalMs,
+        clock,
+        reporter,
+      });
+      const verdict = await this.opts.check(
+        ready.url,
+        this.value === null ? {} : { [this.opts.key]: this.value },
+      );
+      if (!verdict.passed)
+        throw new Error(`the rebuilt deployment ${ready.id} failed its checks: ${verdict.summary}`);
+      // Promote as a deploy does: under production's lease, and only over the build it rebuilt.
+      if (github && record !== null)
+        await acquireLease({
+          github,
+          environment: "production",
+          recordId: record,
+          holder: ready.id,
+          clock,
+          reporter,
+          pollMs: Math.max(this.opts.pollIntervalMs, 1_000),
+          finished: async (holder) => (await target.currentProduction())?.id === holder,
+        });
+      const now = await target.currentProduction();
+      if (now?.id !== live.id) {
+        reporter.info(
+          `${this.name}: production moved from ${live.id} to ${now?.id ?? "nothing"} during the rebuild; rebuilding that instead`,
+        );
+        if (github && record !== null)
+          await github.setStatus(record, "inactive", {
+            description: `${SUPERSEDED}: production moved to ${now?.id ?? "nothing"} during the rotation rebuild`,
+          });
+        return "production moved";
+      }
+      await target.promote(ready.id);
+      reporter.info(`${this.name}: production now runs ${ready.id}, built with the new value`);
+    } catch (err) {
+      if (github && record !== null)
+        await github
+          .setStatus(record, "failure", {
+            description: `Rotation rebuild not promoted: ${errorMessage(err)}`,
+          })
+          .catch((e) =>
+            reporter.warn(`Could not mark GitHub deployment ${record} failed: ${errorMessage(e)}`),
+          );
+      throw err;
+    }
+    if (github && record !== null)
+      await github.setStatus(record, "success", {
+        description: `${ROTATION_REBUILT}: ${staged.id} (${this.opts.key} set at ${secretsSetAt})`,
+      });
+    return "promoted";
   }
 }

@@ -1,8 +1,16 @@
+import { randomUUID } from "node:crypto";
 import { VercelCore } from "@vercel/sdk/core.js";
-import { ConnectionError, RequestTimeoutError } from "@vercel/sdk/models/httpclienterrors.js";
+import { HTTPClient } from "@vercel/sdk/lib/http.js";
+import {
+  ConnectionError,
+  RequestTimeoutError,
+  UnexpectedClientError,
+} from "@vercel/sdk/models/httpclienterrors.js";
+import { ResponseValidationError } from "@vercel/sdk/models/responsevalidationerror.js";
 import { VercelError } from "@vercel/sdk/models/vercelerror.js";
 import { CheckFailedError, errorMessage } from "../errors.ts";
 import { isLoopbackHost } from "../loopback.ts";
+import { assertJson, endpointOf, isJsonContentType, MalformedResponseError } from "../malformed-response.ts";
 import type { Clock, Reporter } from "../reporter.ts";
 import { type FailureVerdict, parseRetryAfter, type RetryPolicy, withRetry } from "../retry.ts";
 import type {
@@ -32,11 +40,19 @@ export interface VercelTargetOptions {
 
 type Result<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
+/** What a create answers (in full, or short when the build failed at once), or the listed build a retry found. */
+type Created = { id: string } | { id: string; url: string; readyState?: unknown; target?: unknown };
+
+/** Meta key holding the key of the create call that made a deployment. */
+const DEDUP_META = "gardeCreateKey";
+
 /**
  * Each SDK function is imported on first use: their response schemas are large, and building
  * them all up front cost the deploy action ~400 ms before its first request.
  */
 const sdk = {
+  getDeployments: () =>
+    import("@vercel/sdk/funcs/deploymentsGetDeployments.js").then((m) => m.deploymentsGetDeployments),
   createDeployment: () =>
     import("@vercel/sdk/funcs/deploymentsCreateDeployment.js").then((m) => m.deploymentsCreateDeployment),
   getDeployment: () =>
@@ -59,6 +75,18 @@ const sdk = {
 
 /** Secret-free description of a Vercel SDK failure, and whether trying again can help. */
 export function classifyVercelFailure(err: unknown, now: number = Date.now()): FailureVerdict {
+  // A success whose body does not parse (see checkJson), or parses into something else than
+  // Vercel's schema: the answer was damaged on the way, as a 502 would be.
+  const malformed = err instanceof UnexpectedClientError ? err.cause : err;
+  if (MalformedResponseError.is(malformed)) return { retryable: true, detail: malformed.message };
+  if (err instanceof ResponseValidationError) {
+    const endpoint = err.rawResponse.url ? endpointOf("", err.rawResponse.url).trim() : "an endpoint";
+    return {
+      retryable: true,
+      status: err.statusCode,
+      detail: `Vercel answered ${endpoint} with JSON that does not match its API schema (HTTP ${err.statusCode})`,
+    };
+  }
   if (err instanceof VercelError) {
     const status = err.statusCode;
     const apiMessage = vercelApiMessage(err.body);
@@ -70,6 +98,14 @@ export function classifyVercelFailure(err: unknown, now: number = Date.now()): F
     return { retryable: true, detail: `${err.name}: ${err.message}` };
   }
   return { retryable: false, detail: errorMessage(err) };
+}
+
+/** An HTTP client that refuses a success announced as JSON whose body does not parse. */
+function checkedHttpClient(): HTTPClient {
+  return new HTTPClient().addHook("response", async (res, req) => {
+    if (res.status >= 300 || !isJsonContentType(res.headers.get("content-type"))) return;
+    assertJson("Vercel", endpointOf(req.method, req.url), await res.clone().text());
+  });
 }
 
 /** Vercel answers errors as {"error":{"code","message"}}. */
@@ -107,16 +143,17 @@ export class VercelTarget implements DeployTarget, EnvironmentVariables {
       bearerToken: opts.token,
       serverURL: opts.apiUrl,
       retryConfig: { strategy: "none" },
+      httpClient: checkedHttpClient(),
       timeoutMs: 30_000,
       userAgent: "garde-deploy",
     });
   }
 
-  private async call<T>(operation: string, send: () => Promise<Result<T>>): Promise<T> {
+  private async call<T>(operation: string, send: (attempt: number) => Promise<Result<T>>): Promise<T> {
     return withRetry(
       operation,
-      async () => {
-        const result = await send();
+      async (attempt) => {
+        const result = await send(attempt);
         if (!result.ok) throw result.error;
         return result.value;
       },
@@ -138,10 +175,16 @@ export class VercelTarget implements DeployTarget, EnvironmentVariables {
     const production = request.environment === "production";
     if (production && request.staged) await this.ensureStagedProduction();
     const [org = "", repo = ""] = this.opts.repository.split("/");
+    // Each create carries its own key: a retry after a lost answer finds the build the first attempt started.
+    const dedup = randomUUID();
     const created = await this.call(
       `create a ${request.environment} deployment of ${request.sha.slice(0, 12)} for Vercel project ${this.opts.project}`,
-      async () =>
-        (await sdk.createDeployment())(this.core, {
+      async (attempt): Promise<Result<Created>> => {
+        if (attempt > 1) {
+          const earlier = await this.createdEarlier(request.sha, dedup);
+          if (!earlier.ok || earlier.value) return earlier as Result<Created>;
+        }
+        return (await sdk.createDeployment())(this.core, {
           ...this.scope,
           requestBody: {
             name: this.opts.project,
@@ -154,9 +197,11 @@ export class VercelTarget implements DeployTarget, EnvironmentVariables {
               githubOrg: org,
               githubRepo: repo,
               ...request.meta,
+              [DEDUP_META]: dedup,
             },
           },
-        }),
+        });
+      },
     );
     // The API's short answer (an error during creation) has no url: read the deployment in full.
     if (!("url" in created)) return this.get(created.id);
@@ -166,6 +211,22 @@ export class VercelTarget implements DeployTarget, EnvironmentVariables {
       state: readyStateOf(created.readyState),
       target: created.target === "production" ? "production" : null,
       errorMessage: null,
+    };
+  }
+
+  /** The deployment of `sha` a create with this key made, if any (newest 20 of the commit). */
+  private async createdEarlier(sha: string, dedup: string): Promise<Result<Created | undefined>> {
+    const listed = await (await sdk.getDeployments())(this.core, {
+      ...this.scope,
+      projectId: this.opts.project,
+      sha,
+      limit: 20,
+    });
+    if (!listed.ok) return listed;
+    const found = listed.value.deployments.find((d) => d.meta?.[DEDUP_META] === dedup);
+    return {
+      ok: true,
+      value: found && { id: found.uid, url: found.url, readyState: found.readyState, target: found.target },
     };
   }
 

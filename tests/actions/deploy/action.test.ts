@@ -121,6 +121,8 @@ describe("node actions/deploy/dist/index.js", () => {
   });
 
   it("opens no back-merge when develop already has every commit of the hotfix (GitHub would refuse it)", async () => {
+    // A fix made on develop first (production, on hotfix 1.0.1, does not have it yet).
+    sandbox.app.commit("develop", { "public/flag.txt": "off" }, "config flag");
     sandbox.app.git("branch", "hotfix/1.0.2", "develop");
     const sha = sandbox.app.git("rev-parse", "hotfix/1.0.2");
     const before = sandbox.github.pulls.length;

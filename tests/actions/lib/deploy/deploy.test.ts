@@ -109,3 +109,46 @@ describe("deploy pipeline on the sandbox", () => {
     expect(sandbox.github.router.requests).toHaveLength(0);
   });
 });
+
+const liveSha = () => sandbox.vercel.deployments.get(liveProduction() ?? "")?.sha;
+const productionHtml = async () =>
+  (await fetch(`http://${sandbox.vercel.deployments.get(liveProduction() ?? "")?.host}/`)).text();
+
+describe("two production deploys at once", () => {
+  it("an older commit deployed after a newer one is not promoted over it: superseded, exit 0", async () => {
+    const older = sandbox.app.commit("main", { "public/index.html": "<h1>v1</h1>" }, "v1", "main");
+    const newer = sandbox.app.commit("main", { "public/index.html": "<h1>v2</h1>" }, "v2", "main");
+    const first = await deployPush("main", newer);
+    const second = await deployPush("main", older);
+    expect(second.result).toMatchObject({ promoted: false, superseded: newer });
+    expect(second.reporter.lines.join("\n")).toMatch(/which already contains .*was not promoted over it/);
+    expect(liveProduction()).toBe(first.result.deploymentId);
+    expect(liveSha()).toBe(newer);
+    expect(await productionHtml()).toContain("v2");
+    const record = sandbox.github.statuses.get(second.result.githubDeploymentId)?.at(-1);
+    expect(record).toMatchObject({ state: "inactive" });
+    expect(record?.description).toMatch(/^garde superseded: production serves [0-9a-f]{12}, newer than/);
+  });
+
+  for (const order of ["older first", "newer first"] as const) {
+    it(`racing (${order}), the newer SHA ends live`, async () => {
+      const older = sandbox.app.commit("main", { "public/index.html": "<h1>v1</h1>" }, "v1", "main");
+      const newer = sandbox.app.commit("main", { "public/index.html": "<h1>v2</h1>" }, "v2", "main");
+      const shas = order === "older first" ? [older, newer] : [newer, older];
+      const results = await Promise.all(shas.map((sha) => deployPush("main", sha)));
+      expect(liveSha()).toBe(newer);
+      expect(await productionHtml()).toContain("v2");
+      const promotes = sandbox.vercel.router.requests.filter(
+        (r) => r.method === "POST" && r.path.includes("/promote/"),
+      );
+      // The older either went first (then the newer replaced it) or was superseded.
+      expect(promotes.length).toBeLessThanOrEqual(2);
+      const olderResult = results[shas.indexOf(older)]?.result;
+      expect(olderResult?.superseded === newer || olderResult?.promoted).toBe(true);
+      const leases = [...sandbox.github.statuses.values()]
+        .flat()
+        .filter((st) => st.description.startsWith("garde lease: "));
+      expect(leases.length).toBeGreaterThanOrEqual(2);
+    });
+  }
+});

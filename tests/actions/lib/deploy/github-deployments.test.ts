@@ -164,3 +164,52 @@ describe("GitHub deployment records through @actions/github", () => {
     expect(clock.sleeps).toHaveLength(0);
   });
 });
+
+describe("a damaged answer from GitHub", () => {
+  it("retries malformed JSON, then fails naming GitHub and the endpoint", async () => {
+    const { records, reporter } = client();
+    github.router.inject({ method: "GET", path: "/deployments", status: 200, raw: "[{", times: 1 });
+    expect(await records.list("production")).toEqual([]);
+    expect(reporter.lines.filter((l) => /malformed JSON.*; retrying/.test(l))).toHaveLength(1);
+
+    github.router.inject({ method: "GET", path: "/deployments", status: 200, raw: "[{", times: 100 });
+    const err = await records.list("production").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PlatformError);
+    expect((err as Error).message).toMatch(
+      /^Failed to list GitHub deployments of acme\/web production: GitHub answered GET \/repos\/\{owner\}\/\{repo\}\/deployments with malformed JSON \(2 bytes that do not parse\) after 4 attempts$/,
+    );
+  });
+});
+
+describe("creating calls retried after a lost answer", () => {
+  it("a deployment GitHub created before answering 502 is found, not created twice", async () => {
+    const { records } = client();
+    github.router.inject({ method: "POST", path: "/deployments", status: 502, after: true });
+    const request = {
+      sha: SHA,
+      environment: "production" as const,
+      description: "d",
+      targetDeploymentId: "dpl_once",
+      payload: {},
+    };
+    const id = await records.ensure(request);
+    const listed = await records.lookup(SHA, "production");
+    expect(listed.map((r) => r.id)).toEqual([id]);
+  });
+
+  it("a status GitHub wrote before the connection broke is not written twice", async () => {
+    const { records } = client();
+    const id = await records.ensure({
+      sha: SHA,
+      environment: "staging",
+      description: "d",
+      targetDeploymentId: "dpl_s",
+      payload: {},
+    });
+    github.router.inject({ method: "POST", path: "/statuses", status: 502, after: true });
+    await records.setStatus(id, "success", { description: "Ready: dpl_s" });
+    expect((await records.statuses(id)).map((s) => `${s.state} ${s.description}`)).toEqual([
+      "success Ready: dpl_s",
+    ]);
+  });
+});

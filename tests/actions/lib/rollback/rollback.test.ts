@@ -1,6 +1,8 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parseDeployConfig } from "../../../../actions/lib/deploy/config.ts";
+import { planFor, runDeploy } from "../../../../actions/lib/deploy/run.ts";
 import { InputError, PlatformError } from "../../../../actions/lib/errors.ts";
 import { parseRollbackConfig } from "../../../../actions/lib/rollback/config.ts";
 import { RollbackFailedError } from "../../../../actions/lib/rollback/rollback.ts";
@@ -323,5 +325,24 @@ describe("manual rollback", () => {
     expect(err).toBeInstanceOf(InputError);
     expect((err as Error).message).toMatch(/to: dpl_doesnotexist is not a READY production deployment/);
     expect(preview).toBeGreaterThan(0);
+  });
+
+  it("refuses a READY preview build by id (exit 2), and production does not move", async () => {
+    const { next } = await goodThenNext();
+    const sha = sandbox.app.git("rev-parse", "main");
+    const config = parseDeployConfig(sandbox.inputs({ sha, "smoke-config-inline": "checks: [{ path: / }]" }));
+    const plan = planFor({ event: "pull_request", ref: "refs/pull/7/merge", headRef: "feature/x" }, config);
+    const preview = await runDeploy(config, plan, {
+      reporter: recordingReporter(),
+      clock: fastClock(),
+      retry: fastRetry,
+      env: {},
+    });
+    expect(preview.environment).toBe("preview");
+    const err = await guard({ to: preview.deploymentId }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toMatch(/is not a READY production deployment of this project/);
+    expect(live()).toBe(next);
+    expect(rollbackRequests()).toHaveLength(0);
   });
 });

@@ -158,3 +158,64 @@ describe("Vercel deploy target through @vercel/sdk", () => {
     expect(await t.assignAlias(b.id, "staging.example.com")).toEqual({ previousDeploymentId: a.id });
   });
 });
+
+describe("a damaged answer from Vercel", () => {
+  it("retries malformed JSON as a transient failure, and reads the deployment on the next attempt", async () => {
+    const { t, reporter } = target();
+    const created = await t.create(request("preview"));
+    sandbox.vercel.router.inject({
+      method: "GET",
+      path: `/v13/deployments/${created.id}`,
+      status: 200,
+      raw: '{"id":"dpl_cut_sh',
+      times: 2,
+    });
+    const read = await t.get(created.id);
+    expect(read.id).toBe(created.id);
+    expect(reporter.lines.filter((l) => /malformed JSON .*; retrying/.test(l))).toHaveLength(2);
+  });
+
+  it("after the retries, fails naming Vercel and the endpoint, never quoting the body", async () => {
+    const { t } = target();
+    sandbox.vercel.router.inject({
+      method: "GET",
+      path: "/v9/projects/",
+      status: 200,
+      raw: "<html>secret-looking proxy page",
+      times: 100,
+    });
+    const err = await t.currentProduction().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PlatformError);
+    expect((err as Error).message).toMatch(
+      /^Failed to read Vercel project sample-app: Vercel answered GET \/v9\/projects\/sample-app with malformed JSON \(\d+ bytes that do not parse\) after 4 attempts$/,
+    );
+    expect((err as Error).message).not.toContain("secret-looking");
+  });
+
+  it("retries JSON that does not match Vercel's schema", async () => {
+    const { t, reporter } = target();
+    const created = await t.create(request("preview"));
+    sandbox.vercel.router.inject({
+      method: "GET",
+      path: `/v13/deployments/${created.id}`,
+      status: 200,
+      body: { unexpected: true },
+    });
+    expect((await t.get(created.id)).id).toBe(created.id);
+    expect(reporter.lines.join("\n")).toMatch(/does not match its API schema .*; retrying/);
+  });
+});
+
+describe("creating a deployment retried after a lost answer", () => {
+  it("finds the build Vercel started before answering 502: one deployment of the commit, not two", async () => {
+    const { t } = target();
+    sandbox.vercel.router.inject({ method: "POST", path: "/v13/deployments", status: 502, after: true });
+    const created = await t.create(request("preview"));
+    const { deployments } = (await (
+      await fetch(`${sandbox.vercel.url}/v6/deployments?projectId=${sandbox.project}&sha=${sha}`, {
+        headers: { authorization: `Bearer ${sandbox.vercelToken}` },
+      })
+    ).json()) as { deployments: { uid: string }[] };
+    expect(deployments.map((d) => d.uid)).toEqual([created.id]);
+  });
+});
