@@ -1,21 +1,7 @@
 import { InputError } from "../actions/lib/errors.ts";
-import { SANDBOX_SPEC } from "../cli/commands/sandbox.ts";
+import { PORT_SPAN, portBaseOf, SANDBOX_SPEC } from "../cli/commands/sandbox.ts";
 import { type Command, noPositionals, stringFlag } from "../cli/context.ts";
 import { describePlatform, startPlatform } from "./platform.ts";
-
-const PORT_SPAN = 7;
-
-function portBaseOf(raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1024 || n > 65535 - PORT_SPAN) {
-    throw new InputError(
-      "port-base",
-      `--port-base must be a whole number from 1024 to ${65535 - PORT_SPAN} (the sandbox uses it and the next ${PORT_SPAN - 1} ports), got ${JSON.stringify(raw)}`,
-    );
-  }
-  return n;
-}
 
 /**
  * `garde sandbox` itself: the emulators, the sample app and a production deployment, until

@@ -120,12 +120,7 @@ export async function rotationStory(sandbox: Sandbox, reporter: Reporter, dir: s
     console.log(
       `    ✓ API token api-token (Vercel API_TOKEN, the old one kept as API_TOKEN_PREVIOUS): ${token.steps.join(" → ")}; version ${token.versions.current} is current, production rebuilt with it and checked before promotion`,
     );
-    const held = retire.reports[0]?.heldBy ?? [];
-    console.log(
-      held.length
-        ? `      its next rotation waits: ${held.join(", ")} still holds the value before it, and a rollback could return there`
-        : `      its next run: ${retire.reports[0]?.outcome ?? "not run"}`,
-    );
+    console.log(`      its next run: ${retire.reports[0]?.outcome ?? "not run"}`);
     console.log(
       `      during ${seconds} s of load: database ${counts.db.ok} queries served, ${counts.db.failed} failed; API ${counts.api.ok} requests served, ${counts.api.failed} failed`,
     );

@@ -62,7 +62,6 @@ export async function run(): Promise<void> {
               r?.outcome ?? "not run",
               r ? `${r.versions.current ?? "–"} / ${r.versions.previous ?? "–"}` : "",
               r?.revokeAfter ?? "",
-              r?.heldBy.join(", ") ?? "",
             ];
           }),
         ],

@@ -12,8 +12,7 @@ import { JSON_FLAG } from "../flags.ts";
 
 function describe(p: PlannedRotation, r: RotationReport | undefined): string {
   if (r) {
-    const held = r.heldBy.length ? `; previous still held by ${r.heldBy.join(", ")}` : "";
-    return `${r.outcome} (steps: ${r.steps.join(" → ") || "none"}; current ${r.versions.current}, previous ${r.versions.previous ?? "none"}${held})`;
+    return `${r.outcome} (steps: ${r.steps.join(" → ") || "none"}; current ${r.versions.current}, previous ${r.versions.previous ?? "none"})`;
   }
   if (p.due === null) return "due unknown (store not read)";
   return p.due ? "due" : "not due";

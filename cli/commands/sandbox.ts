@@ -1,7 +1,23 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { Command } from "../context.ts";
+import { InputError } from "../../actions/lib/errors.ts";
+import { type Command, noPositionals, stringFlag } from "../context.ts";
 import { type CommandSpec, JSON_FLAG } from "../flags.ts";
+
+/** The sandbox listens on --port-base and the ports after it. */
+export const PORT_SPAN = 7;
+
+export function portBaseOf(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1024 || n > 65535 - PORT_SPAN) {
+    throw new InputError(
+      "port-base",
+      `--port-base must be a whole number from 1024 to ${65535 - PORT_SPAN} (the sandbox uses it and the next ${PORT_SPAN - 1} ports), got ${JSON.stringify(raw)}`,
+    );
+  }
+  return n;
+}
 
 /** What `garde help sandbox` shows; sandbox/command.ts runs it. */
 export const SANDBOX_SPEC: CommandSpec = {
@@ -35,9 +51,12 @@ const SANDBOX_BIN = fileURLToPath(new URL("../../bin/garde-sandbox.js", import.m
 export const sandboxCommand: Command = {
   ...SANDBOX_SPEC,
   async run(args, ctx) {
+    // Bad input is refused here, in this process's terms, before anything starts.
+    noPositionals(this, args);
+    const portBase = portBaseOf(stringFlag(args, "port-base"));
+    if (!ctx.untilStopped) throw new Error("garde sandbox runs until stopped, but no stop signal is wired");
     const argv = [
-      ...args.positionals,
-      ...(typeof args.values["port-base"] === "string" ? ["--port-base", args.values["port-base"]] : []),
+      ...(portBase === undefined ? [] : ["--port-base", String(portBase)]),
       ...(args.values.json ? ["--json"] : []),
     ];
     const child = spawn(process.execPath, [SANDBOX_BIN, ...argv], {

@@ -86,12 +86,16 @@ export class KubernetesApiServer {
   /** Writes another client makes right after a read of a path: how tests race garde. */
   private readonly races: { path: string; reads: number; write: () => void }[] = [];
   /** Answers the next matching requests get instead of the real one: an outage, as tests make it. */
-  private readonly faults: { method: string; path: string; status: number; times: number }[] = [];
+  private readonly faults: { method: string; path: string; status: number; times: number; raw?: string }[] =
+    [];
   url = "";
 
-  /** The next `times` requests of `method` on exactly `path` are answered `status` (503: an outage). */
-  failNext(method: string, path: string, status = 503, times = 1): void {
-    this.faults.push({ method, path, status, times });
+  /**
+   * The next `times` requests of `method` on exactly `path` are answered `status` (503: an outage),
+   * with `raw` as the body when given (a proxy's HTML page, a cut answer) instead of a Status.
+   */
+  failNext(method: string, path: string, status = 503, times = 1, raw?: string): void {
+    this.faults.push({ method, path, status, times, ...(raw === undefined ? {} : { raw }) });
   }
 
   constructor(
@@ -178,6 +182,11 @@ export class KubernetesApiServer {
     const fault = this.faults.find((f) => f.method === req.method && f.path === path);
     if (fault) {
       if (--fault.times <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
+      if (fault.raw !== undefined) {
+        res.writeHead(fault.status, { "content-type": "application/json" });
+        res.end(fault.raw);
+        return;
+      }
       return this.send(
         res,
         fault.status,

@@ -38,12 +38,6 @@ export interface RotateOptions {
   heartbeat?: ((renew: () => Promise<void>) => () => void) | undefined;
   actor: string;
   reason: string;
-  /**
-   * Deployments a rollback could return to that were built before `builtBefore` and so still
-   * hold an older value (Vercel's Instant Rollback keeps a build's variables). While any does,
-   * the previous value is not revoked.
-   */
-  rollbackTargets?: (builtBefore: number) => Promise<string[]>;
   /** Called after each step is recorded: tests kill a run here. */
   afterStep?: ((step: Step) => Promise<void> | void) | undefined;
 }
@@ -53,9 +47,7 @@ export interface RotationReport {
   rotationId: string | null;
   /** Steps this run carried out, in order. */
   steps: Step[];
-  outcome: "rotated" | "revoked-previous" | "in-grace" | "revocation-deferred";
-  /** Deployments that still hold the previous value and keep it from being revoked. */
-  heldBy: string[];
+  outcome: "rotated" | "revoked-previous" | "in-grace";
   versions: { current: string | null; pending: string | null; previous: string | null };
   /** When the previous version may be revoked (ISO), while in grace. */
   revokeAfter: string | null;
@@ -160,16 +152,11 @@ export async function rotate(secret: string, opts: RotateOptions): Promise<Rotat
     await audit(step);
     await opts.afterStep?.(step);
   };
-  const report = (
-    outcome: RotationReport["outcome"],
-    revokeAfter: string | null = null,
-    heldBy: string[] = [],
-  ): RotationReport => ({
+  const report = (outcome: RotationReport["outcome"], revokeAfter: string | null = null): RotationReport => ({
     secret,
     rotationId,
     steps,
     outcome,
-    heldBy,
     versions: { current: snap.current, pending: snap.pending, previous: snap.previous },
     revokeAfter,
   });
@@ -179,14 +166,8 @@ export async function rotate(secret: string, opts: RotateOptions): Promise<Rotat
     if (snap.state.step === "finished") {
       const due = (snap.state.finishedAt ?? 0) + opts.graceMs;
       if (clock.now() < due) return report("in-grace", new Date(due).toISOString());
-      const held =
-        (await opts.rollbackTargets?.(snap.state.setAt ?? snap.state.finishedAt ?? clock.now())) ?? [];
-      if (held.length) {
-        reporter.warn(
-          `${secret}: keeping ${snap.previous ? `version ${snap.previous}` : "the value before garde's first rotation"} valid: ${held.join(", ")} still hold${held.length === 1 ? "s" : ""} it and a rollback could return there`,
-        );
-        return report("revocation-deferred", null, held);
-      }
+      // No build waits on the previous value: a rollback to a build made before the rotation
+      // rebuilds its commit with today's variables (rollback/rotation-aware), never restores it.
       await write(rolesOf(snap), { step: "revoking" });
       await done("revoking");
     }

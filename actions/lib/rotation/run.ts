@@ -1,7 +1,6 @@
 import { InputError } from "../errors.ts";
 import { type Clock, type Reporter, systemClock } from "../reporter.ts";
 import { defaultRetryPolicy } from "../retry.ts";
-import { ProductionHistory } from "../rollback/known-good.ts";
 import type { SmokeConfig } from "../smoke/config.ts";
 import { smokeGate } from "../smoke/gate.ts";
 import type { EnvLookup } from "../smoke/secrets.ts";
@@ -214,21 +213,8 @@ export async function runRotation(config: RotationConfig, request: RotationReque
         }),
       );
     }
-    const rollbackTargets =
-      platform && spec.consumers.some((c) => "vercel" in c)
-        ? async (builtBefore: number) => {
-            // garde rolls back to the newest known-good build other than the live one (see rollback).
-            const live = await platform.target.currentProduction();
-            const history = new ProductionHistory(platform.github);
-            const target = await history.knownGood(live ? [live.id] : []);
-            return target && Date.parse(target.record.createdAt) < builtBefore
-              ? [target.record.targetDeploymentId as string]
-              : [];
-          }
-        : undefined;
     reports.push(
       await rotate(secret, {
-        rollbackTargets,
         store,
         rotator,
         consumers,

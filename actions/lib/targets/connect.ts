@@ -50,6 +50,7 @@ function targetFor(
       reporter: ctx.reporter,
       rolloutTimeoutMs: ctx.rolloutTimeoutMs,
       actor: ctx.actor,
+      retry: ctx.retry,
     });
   });
 }

@@ -1,6 +1,7 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { KubernetesAccess } from "../platform-inputs.ts";
 import type { Clock, Reporter } from "../reporter.ts";
+import type { RetryPolicy } from "../retry.ts";
 import type { KubernetesWorkload } from "./kubernetes-workload.ts";
 
 /**
@@ -17,7 +18,7 @@ export async function loadKubeConfig(access: KubernetesAccess): Promise<KubeConf
 /** The access's Deployment and what surrounds it, for the Secret consumer and the runbook switches. */
 export async function connectWorkload(
   access: KubernetesAccess,
-  ctx: { clock: Clock; reporter: Reporter },
+  ctx: { clock: Clock; reporter: Reporter; retry?: RetryPolicy | undefined },
 ): Promise<KubernetesWorkload> {
   const [kubeConfig, { KubernetesWorkload }] = await Promise.all([
     loadKubeConfig(access),
@@ -29,5 +30,6 @@ export async function connectWorkload(
     deployment: access.deployment,
     clock: ctx.clock,
     reporter: ctx.reporter,
+    retry: ctx.retry,
   });
 }

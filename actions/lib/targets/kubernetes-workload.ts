@@ -9,6 +9,13 @@ import {
 } from "@kubernetes/client-node";
 import { CheckFailedError, errorMessage, InputError, PlatformError } from "../errors.ts";
 import type { Clock, Reporter } from "../reporter.ts";
+import {
+  defaultRetryPolicy,
+  type FailureVerdict,
+  parseRetryAfter,
+  type RetryPolicy,
+  withRetry,
+} from "../retry.ts";
 import type { ReadyState } from "./target.ts";
 
 export const REVISION = "deployment.kubernetes.io/revision";
@@ -38,16 +45,51 @@ export interface WorkloadOptions {
   reporter: Reporter;
   /** How long a rollout may take. */
   rolloutTimeoutMs?: number | undefined;
+  /** Retries of transient failures (429, 5xx, a dropped connection, a garbled answer). */
+  retry?: RetryPolicy | undefined;
 }
 
 export const isApiException = (err: unknown): err is ApiException<unknown> =>
   typeof (err as { code?: unknown })?.code === "number" && "body" in (err as object);
 
-function platformError(what: string, err: unknown): PlatformError {
-  const detail = isApiException(err)
-    ? `HTTP ${err.code} ${JSON.stringify(err.body).slice(0, 300)}`
-    : errorMessage(err);
-  return new PlatformError(what, detail, { status: isApiException(err) ? err.code : undefined, attempts: 1 });
+/** The API's Status message (the body is a Status object, or its JSON text), prefixed by a space. */
+function statusMessage(body: unknown): string {
+  let status = body;
+  if (typeof body === "string") {
+    try {
+      status = JSON.parse(body);
+    } catch {
+      return "";
+    }
+  }
+  const message = (status as { message?: unknown } | null)?.message;
+  return typeof message === "string" ? ` ${message.slice(0, 300)}` : "";
+}
+
+/**
+ * Whether a failed Kubernetes call may succeed if sent again: 429 and 5xx (honouring
+ * Retry-After), a dropped connection, or an answer that is not the JSON it should be (a proxy's
+ * error page, a cut body). 4xx are final. Never quotes more than the API's own status message.
+ */
+export function classifyKubernetesFailure(err: unknown, now: number): FailureVerdict {
+  if (isApiException(err)) {
+    const message = statusMessage(err.body);
+    const headers = (err.headers ?? {}) as Record<string, string | undefined>;
+    return {
+      retryable: err.code === 429 || err.code >= 500,
+      status: err.code,
+      retryAfterMs: parseRetryAfter(headers["retry-after"], now),
+      detail: `HTTP ${err.code}${message}`,
+    };
+  }
+  if (err instanceof SyntaxError) {
+    return { retryable: true, detail: "the Kubernetes API answered malformed JSON" };
+  }
+  const text = errorMessage(err);
+  return {
+    retryable: /ECONNREFUSED|ECONNRESET|EPIPE|socket hang up|fetch failed|other side closed/i.test(text),
+    detail: text,
+  };
 }
 
 /** A LoadBalancer Service's address, as its status gives it. */
@@ -100,12 +142,21 @@ export class KubernetesWorkload {
     return `deployment ${this.opts.namespace}/${name}`;
   }
 
+  /** Sends a request, again while the failure is transient; throws a PlatformError naming it. */
+  private send<T>(what: string, send: () => Promise<T>): Promise<T> {
+    return withRetry(what, send, (err) => classifyKubernetesFailure(err, this.opts.clock.now()), {
+      policy: this.opts.retry ?? defaultRetryPolicy,
+      clock: this.opts.clock,
+      reporter: this.opts.reporter,
+    });
+  }
+
   /** Sends a request; a 404 names the missing namespace or object as bad input (exit 2). */
   async call<T>(what: string, send: () => Promise<T>): Promise<T> {
     try {
-      return await send();
+      return await this.send(what, send);
     } catch (err) {
-      if (isApiException(err) && err.code === 404) {
+      if (PlatformError.is(err) && err.status === 404) {
         const namespace = await this.readIfExists(`read namespace ${this.opts.namespace}`, () =>
           this.core.readNamespace({ name: this.opts.namespace }),
         );
@@ -120,7 +171,7 @@ export class KubernetesWorkload {
           `${what}: not found in namespace ${this.opts.namespace}; check kubernetes-deployment and kubernetes-service`,
         );
       }
-      throw platformError(what, err);
+      throw err;
     }
   }
 
@@ -130,10 +181,10 @@ export class KubernetesWorkload {
    */
   async readIfExists<T>(what: string, read: () => Promise<T>): Promise<T | null> {
     try {
-      return await read();
+      return await this.send(what, read);
     } catch (err) {
-      if (isApiException(err) && err.code === 404) return null;
-      throw platformError(what, err);
+      if (PlatformError.is(err) && err.status === 404) return null;
+      throw err;
     }
   }
 
@@ -163,13 +214,21 @@ export class KubernetesWorkload {
         });
         return { deployment: written, changed: true };
       } catch (err) {
+        const what = `update deployment ${this.opts.namespace}/${name}`;
         if (isApiException(err) && err.code === 409 && attempt < 5) {
           this.opts.reporter.info(
             `Deployment ${name} changed while garde wrote it (409 Conflict); reading it again`,
           );
           continue;
         }
-        return this.call(`update deployment ${this.opts.namespace}/${name}`, () => Promise.reject(err));
+        // A write whose answer was lost may have landed: read again and write only what is missing.
+        const verdict = classifyKubernetesFailure(err, this.opts.clock.now());
+        if (verdict.retryable && attempt < (this.opts.retry ?? defaultRetryPolicy).maxAttempts) {
+          this.opts.reporter.warn(`${what}: ${verdict.detail}; reading it again`);
+          await this.opts.clock.sleep(200 * attempt);
+          continue;
+        }
+        throw new PlatformError(what, verdict.detail, { status: verdict.status, attempts: attempt });
       }
     }
   }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GitHubDeployments } from "../../../../actions/lib/deploy/github-deployments.ts";
 import { CheckFailedError } from "../../../../actions/lib/errors.ts";
+import { parseRollbackConfig } from "../../../../actions/lib/rollback/config.ts";
 import { knownGoodDescription } from "../../../../actions/lib/rollback/known-good.ts";
 import { loadRotationConfig } from "../../../../actions/lib/rotation/config.ts";
 import { EncryptedFileStore } from "../../../../actions/lib/rotation/file-store.ts";
@@ -167,8 +168,8 @@ describe("rotating an API token consumed by a Vercel app", () => {
   });
 });
 
-describe("rollback-aware revocation", () => {
-  it("keeps the previous token while the build a rollback would return to still holds it, and says which", async () => {
+describe("revocation and rollback", () => {
+  it("revokes even while a known-good build from before the rotation holds the old token: rolling back there rebuilds it with today's", async () => {
     const github = new GitHubDeployments({
       token: sandbox.githubToken,
       apiUrl: sandbox.github.url,
@@ -177,39 +178,46 @@ describe("rollback-aware revocation", () => {
       reporter: recordingReporter(),
       retry: fastRetry,
     });
-    const markKnownGood = async () => {
-      const record = sandbox.github.deployments.at(-1);
-      await github.setStatus(record?.id as number, "success", {
-        description: knownGoodDescription("watched"),
-      });
-      return (record?.payload as { targetDeploymentId?: string } | undefined)?.targetDeploymentId as string;
-    };
-    const oldBuild = await markKnownGood(); // the release before any rotation
-    const { config, deps } = setup();
+    const { config, store, deps } = setup();
     const request = { secrets: ["api-token"], reason: "quarterly", dryRun: false, actor: "ops", runId: "r1" };
-    await runRotation(config, request, deps);
-    await deps.clock.sleep(25 * 3_600_000);
-    const deferred = await runRotation(config, request, deps);
-    expect(deferred.reports[0]).toMatchObject({ outcome: "revocation-deferred", heldBy: [oldBuild] });
-    expect(deps.reporter.lines.join("\n")).toContain(
-      `keeping the value before garde's first rotation valid: ${oldBuild} still holds it`,
-    );
-
-    // Two releases later, the newest rollback target was built with the current token.
-    const release = async (n: string) => {
-      const sha = sandbox.app.commit("main", { "public/version.txt": n }, n, "main");
-      await shipToProduction(sandbox.inputs({ sha }), {
-        reporter: recordingReporter(),
-        clock: fastClock(),
-        retry: fastRetry,
-        env: {},
-      });
+    const rotateAndRetire = async () => {
+      await runRotation(config, request, deps);
+      await deps.clock.sleep(25 * 3_600_000);
+      return runRotation(config, request, deps);
     };
-    await release("2");
-    await markKnownGood();
-    await release("3");
-    const revoked = await runRotation(config, request, deps);
-    expect(revoked.reports[0]).toMatchObject({ outcome: "revoked-previous", heldBy: [] });
+    await rotateAndRetire();
+    const token1 = await store.value("api-token", (await store.snapshot("api-token")).current as string);
+    // The release running token 1 is watched and becomes known-good.
+    const oldBuild = live(sandbox);
+    const record = sandbox.github.deployments.find(
+      (d) => (d.payload as { targetDeploymentId?: string }).targetDeploymentId === oldBuild,
+    );
+    await github.setStatus(record?.id as number, "success", { description: knownGoodDescription("watched") });
+
+    const retired = await rotateAndRetire();
+    const token2 = await store.value("api-token", (await store.snapshot("api-token")).current as string);
+    expect(retired.reports[0]).toMatchObject({ outcome: "revoked-previous" });
+    expect(await keyCheck(sandbox, token1)).toBe(401);
+    expect(await keyCheck(sandbox, token2)).toBe(200);
+
+    // A release manager rolls back to the known-good build that still holds token 1.
+    const rollbackConfig = parseRollbackConfig({
+      ...sandbox.platformInputs(),
+      "smoke-config-inline": "retries: { attempts: 1 }\nchecks: [{ path: / }]\n",
+      to: oldBuild,
+      reason: "back to the last watched release",
+    });
+    const { runRollback } = await import("../../../../actions/lib/rollback/run.ts");
+    const outcome = await runRollback(rollbackConfig, {
+      reporter: recordingReporter(),
+      env: {},
+      clock: fastClock(),
+      retry: fastRetry,
+    });
+    expect(outcome.rebuiltFrom).toBe(oldBuild);
+    expect(live(sandbox)).not.toBe(oldBuild);
+    expect(await keyCheck(sandbox, token2)).toBe(200);
+    expect(await keyCheck(sandbox, token1)).toBe(401);
   });
 });
 

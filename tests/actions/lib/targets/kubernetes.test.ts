@@ -42,6 +42,7 @@ function target(overrides: Partial<ConstructorParameters<typeof KubernetesTarget
     reporter,
     rolloutTimeoutMs: 20_000,
     actor: "release-manager",
+    retry: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 50, maxRetryAfterMs: 1_000 },
     ...overrides,
   });
   return { t, reporter };
@@ -216,20 +217,39 @@ describe("Kubernetes target through @kubernetes/client-node", () => {
 
   it("reads an outage as an outage (exit 1), never as a missing namespace or object (exit 2)", async () => {
     const { t } = target({ deployment: "api" });
-    cluster.api.failNext("GET", "/api/v1/namespaces/production");
+    cluster.api.failNext("GET", "/api/v1/namespaces/production", 503, 10);
     const namespaceDown = await t.currentProduction().catch((e: unknown) => e);
     expect(namespaceDown).toBeInstanceOf(PlatformError);
     expect(exitCodeFor(namespaceDown)).toBe(1);
-    expect((namespaceDown as Error).message).toMatch(/^Failed to read namespace production: HTTP 503/);
+    expect((namespaceDown as Error).message).toMatch(
+      /^Failed to read namespace production: HTTP 503 the server is currently unable to handle the request after 4 attempts$/,
+    );
 
     const { t: tenants } = target();
-    const first = release("v1");
-    await tenants.create(request(first));
-    cluster.api.failNext("GET", "/apis/apps/v1/namespaces/production/deployments/api-server-staged");
+    await tenants.create(request(release("v1")));
+    cluster.api.failNext("GET", "/apis/apps/v1/namespaces/production/deployments/api-server-staged", 503, 10);
     const sideDown = await tenants.create(request(release("v2"))).catch((e: unknown) => e);
     expect(exitCodeFor(sideDown)).toBe(1);
     expect((sideDown as Error).message).toMatch(
       /^Failed to read deployment production\/api-server-staged: HTTP 503/,
+    );
+  });
+
+  it("retries a transient failure and a garbled answer, then names the endpoint when it stays garbled", async () => {
+    const { t, reporter } = target();
+    const path = "/apis/apps/v1/namespaces/production/deployments/api-server";
+    cluster.api.failNext("GET", path, 503, 1);
+    cluster.api.failNext("GET", path, 200, 1, "<html><body>502 Bad Gateway</body></html>");
+    await t.currentProduction();
+    expect(
+      reporter.lines.filter((l) => /read deployment production\/api-server: .*retrying/.test(l)),
+    ).toHaveLength(2);
+
+    cluster.api.failNext("GET", path, 200, 10, '{"kind":"Deployment","metadata":');
+    const err = await t.currentProduction().catch((e: unknown) => e);
+    expect(exitCodeFor(err)).toBe(1);
+    expect((err as Error).message).toBe(
+      "Failed to read deployment production/api-server: the Kubernetes API answered malformed JSON after 4 attempts",
     );
   });
 

@@ -1,2 +1,0 @@
-import { createRequire as __gardeRequire } from "node:module"; const require = __gardeRequire(import.meta.url);
-import"./chunk-QMXFNUQ5.js";async function n(e){let{KubeConfig:o}=await import("./dist-52H3H327.js"),r=new o;return r.loadFromFile(e.kubeconfig),r}async function p(e,o){let[r,{KubernetesWorkload:t}]=await Promise.all([n(e),import("./kubernetes-workload-2JMQJM7M.js")]);return new t({kubeConfig:r,namespace:e.namespace,deployment:e.deployment,clock:o.clock,reporter:o.reporter})}export{p as connectWorkload,n as loadKubeConfig};

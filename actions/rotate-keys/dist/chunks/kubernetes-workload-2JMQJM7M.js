@@ -1,2 +1,0 @@
-import { createRequire as __gardeRequire } from "node:module"; const require = __gardeRequire(import.meta.url);
-import{a,b,c,d,e,f}from"./chunk-BP7ICWOK.js";import"./chunk-BX7Z64Q6.js";import"./chunk-B6HH526U.js";import"./chunk-EENL3BBP.js";import"./chunk-RRNJEOAL.js";import"./chunk-QMXFNUQ5.js";export{f as KubernetesWorkload,a as REVISION,c as isApiException,b as readsFrom,e as rolloutState,d as urlOf};
