@@ -120,7 +120,12 @@ export async function rotationStory(sandbox: Sandbox, reporter: Reporter, dir: s
     console.log(
       `    ✓ API token api-token (Vercel API_TOKEN, the old one kept as API_TOKEN_PREVIOUS): ${token.steps.join(" → ")}; version ${token.versions.current} is current, production rebuilt with it and checked before promotion`,
     );
-    console.log(`      its next run: ${retire.reports[0]?.outcome ?? "not run"}`);
+    const retired = retire.reports[0];
+    console.log(
+      retired?.outcome === "revoked-previous"
+        ? `      after the grace: the value before it revoked (${retired.steps.join(" → ")}), production rebuilt without API_TOKEN_PREVIOUS`
+        : `      after the grace: ${retired?.outcome ?? "not run"}`,
+    );
     console.log(
       `      during ${seconds} s of load: database ${counts.db.ok} queries served, ${counts.db.failed} failed; API ${counts.api.ok} requests served, ${counts.api.failed} failed`,
     );

@@ -57,7 +57,7 @@ describe("npm start", () => {
       /7\. Keys are rotated under load[\s\S]*✓ database credential: created → set → tested → finished; the app now logs in as app_green/,
     );
     expect(stdout).toMatch(
-      /✓ API token api-token \(Vercel API_TOKEN, the old one kept as API_TOKEN_PREVIOUS\): created → set → tested → finished; version 1 is current, production rebuilt[\s\S]*its next rotation waits: dpl_\w+ still holds the value before it/,
+      /✓ API token api-token \(Vercel API_TOKEN, the old one kept as API_TOKEN_PREVIOUS\): created → set → tested → finished; version 1 is current, production rebuilt[\s\S]*after the grace: the value before it revoked \(revoking → idle\), production rebuilt without API_TOKEN_PREVIOUS/,
     );
     expect(stdout).toMatch(/database \d+ queries served, 0 failed; API \d+ requests served, 0 failed/);
     expect(stdout).toMatch(
