@@ -1,15 +1,7 @@
 import * as z from "zod";
 import { InputError } from "../errors.ts";
 import { parseInputs, type RawInputs } from "../inputs.ts";
-import {
-  githubAccess,
-  type KubernetesAccess,
-  kubernetesAccess,
-  type PlatformConfig,
-  platformInputShape,
-  type VercelAccess,
-  vercelAccess,
-} from "../platform-inputs.ts";
+import { githubAccess, kubernetesAccess, platformInputShape, vercelAccess } from "../platform-inputs.ts";
 import type { SmokeConfig } from "../smoke/config.ts";
 import { loadSmokeConfig } from "../smoke/load-config.ts";
 import { loadRotationConfig, type RotationConfig } from "./config.ts";
