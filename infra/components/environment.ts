@@ -91,14 +91,12 @@ export class Environment extends pulumi.ComponentResource {
         env: vercel.env.flatMap((e) =>
           e.rotated !== undefined
             ? []
-            : [
-                {
-                  key: e.key,
-                  targets: e.targets,
-                  secret: e.secret !== undefined,
-                  value: e.secret !== undefined ? s.args.secret(e.secret) : (e.value as string),
-                },
-              ],
+            : branchScoped(s.c.environment, vercel.stagingBranch, e.targets).map((scope) => ({
+                key: e.key,
+                ...scope,
+                secret: e.secret !== undefined,
+                value: e.secret !== undefined ? s.args.secret(e.secret) : (e.value as string),
+              })),
         ),
       },
       s.parent,
@@ -245,6 +243,25 @@ export class Environment extends pulumi.ComponentResource {
 }
 
 type Gcp = NonNullable<StackConfig["gcp"]>;
+
+/**
+ * One Vercel project serves every stack, and Vercel refuses two variables of one key on the same
+ * target and branch (ENV_CONFLICT). dev owns the preview target for every branch; staging's
+ * preview values apply to its branch only (gitBranch, which Vercel takes on a preview-only
+ * variable), so a staging value split off from other targets becomes a variable of its own.
+ */
+export function branchScoped(
+  environment: StackConfig["environment"],
+  stagingBranch: string,
+  targets: string[],
+): { targets: string[]; gitBranch?: string }[] {
+  if (environment !== "staging" || !targets.includes("preview")) return [{ targets }];
+  const others = targets.filter((t) => t !== "preview");
+  return [
+    { targets: ["preview"], gitBranch: stagingBranch },
+    ...(others.length ? [{ targets: others }] : []),
+  ];
+}
 
 /** What every step of the environment is built from. */
 interface Step {

@@ -16,7 +16,7 @@ export interface VercelWebAppArgs {
    * Variables Pulumi owns: a plain value or a secret one (always `sensitive`). Values rotate-keys
    * owns are not here: two owners would put back a revoked value on the next `up`.
    */
-  env: { key: string; targets: string[]; value: pulumi.Input<string>; secret: boolean }[];
+  env: { key: string; targets: string[]; gitBranch?: string; value: pulumi.Input<string>; secret: boolean }[];
 }
 
 /** A Vercel project that garde deploys: production domains are assigned only by promotion. */
@@ -50,6 +50,7 @@ export class VercelWebApp extends pulumi.ComponentResource {
           key: variable.key,
           value: variable.secret ? pulumi.secret(variable.value) : variable.value,
           targets: variable.targets,
+          ...(variable.gitBranch ? { gitBranch: variable.gitBranch } : {}),
           sensitive: variable.secret,
         },
         { parent: this },

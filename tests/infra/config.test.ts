@@ -494,3 +494,20 @@ describe("bounds the GCP APIs hold garde to", () => {
     expect([1, 3, 7, 14, 30, 90, 400].map(softDeleteDays)).toEqual([7, 7, 7, 14, 30, 90, 90]);
   });
 });
+
+describe("a Vercel variable's scope in each stack", () => {
+  it("gives staging's preview values its branch only, split from other targets; dev and prod as written", async () => {
+    const { branchScoped } = await import("../../infra/components/environment.ts");
+    expect(branchScoped("staging", "develop", ["preview"])).toEqual([
+      { targets: ["preview"], gitBranch: "develop" },
+    ]);
+    expect(branchScoped("staging", "develop", ["preview", "development"])).toEqual([
+      { targets: ["preview"], gitBranch: "develop" },
+      { targets: ["development"] },
+    ]);
+    expect(branchScoped("dev", "develop", ["preview", "development"])).toEqual([
+      { targets: ["preview", "development"] },
+    ]);
+    expect(branchScoped("prod", "develop", ["production"])).toEqual([{ targets: ["production"] }]);
+  });
+});

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PlannedResource, StackPlan } from "../../infra/plan.ts";
-import { RULES } from "./invariants.ts";
+import { RULES, vercelEnvConflicts } from "./invariants.ts";
 import { examples, planReferenceStacks, root, stacks } from "./reference-plans.ts";
 
 const names = [...stacks, ...examples];
@@ -177,5 +177,19 @@ describe("each rule fails on a fixture that breaks it", () => {
   ];
   it.each(cases)("%s: %s", (rule, fixture, message) => {
     expect((RULES[rule]?.(fixture(), root) ?? []).join("\n")).toMatch(message);
+  });
+});
+
+describe("one Vercel project's variables across its stacks", () => {
+  it("never set one key twice on a target and branch (Vercel's ENV_CONFLICT)", () => {
+    expect(vercelEnvConflicts([...plans.values()])).toEqual([]);
+  });
+
+  it("fails on staging's preview values set for every branch, as dev's are", () => {
+    const staging = structuredClone(plans.get("staging") as StackPlan);
+    for (const r of staging.resources) delete r.inputs.gitBranch;
+    expect(vercelEnvConflicts([plans.get("dev") as StackPlan, staging]).join("\n")).toMatch(
+      /staging shop-staging-web-env-database_url-preview: shop-web DATABASE_URL preview every branch is already set by dev shop-dev-web-env-database_url-preview \(ENV_CONFLICT\)/,
+    );
   });
 });

@@ -239,6 +239,33 @@ export const everyAlertMetricIsEmitted: Rule = (p) =>
       : [`${policy.name}: nothing in the stack emits ${type} series for ${filter.split(" AND ")[0]}`];
   });
 
+/**
+ * Across the stacks of one Vercel project (each stack adds its part to the project the prod stack
+ * creates), Vercel refuses a second variable of one key on a target and branch: ENV_CONFLICT on
+ * the first apply of the later stack. A variable without gitBranch covers every branch.
+ */
+export function vercelEnvConflicts(plans: readonly StackPlan[]): string[] {
+  const projectOf = (plan: StackPlan, id: unknown) => {
+    const created = ofType(plan, "vercel:index/project:Project").find((r) => `${r.name}-id` === id);
+    return created ? String(created.inputs.name) : String(id).replace(/^prj_/, "");
+  };
+  const seen = new Map<string, string>();
+  const out: string[] = [];
+  for (const plan of plans) {
+    for (const v of ofType(plan, "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable")) {
+      const branch = v.inputs.gitBranch === undefined ? "every branch" : `branch ${v.inputs.gitBranch}`;
+      for (const target of (v.inputs.targets as string[] | undefined) ?? []) {
+        const key = `${projectOf(plan, v.inputs.projectId)} ${v.inputs.key} ${target} ${target === "preview" ? branch : ""}`;
+        const first = seen.get(key);
+        if (first)
+          out.push(`${plan.stack} ${v.name}: ${key.trim()} is already set by ${first} (ENV_CONFLICT)`);
+        else seen.set(key, `${plan.stack} ${v.name}`);
+      }
+    }
+  }
+  return out;
+}
+
 export const RULES: Record<string, Rule> = {
   noVersioningWithRetentionPolicy,
   serviceAgentsGranted,
