@@ -203,23 +203,41 @@ export interface AlertedStack {
   backups?: { cloudSql?: unknown } | undefined;
   alerts?:
     | {
-        uptimePaths: readonly string[];
+        /** Paths for every public host, or per host. */
+        uptimePaths: readonly string[] | Readonly<Record<string, readonly string[]>>;
         policies?: readonly AlertId[] | undefined;
         thresholds: Partial<Record<AlertId, number>>;
       }
     | undefined;
 }
 
-/** The public hosts uptime checks reach: the Vercel production or staging domain, the API's host. */
-export function uptimeHosts(config: AlertedStack): string[] {
+/** The stack's public hosts: the Vercel production or staging domain, the API's host. */
+export function publicHosts(config: AlertedStack): string[] {
   const web = config.vercel?.domain ?? config.vercel?.stagingDomain;
   return [web, config.kubernetes?.host].filter((h): h is string => Boolean(h));
+}
+
+/**
+ * Each uptime check: a host and a path it serves. A list of paths applies to every public host;
+ * a map names each host's own, so a branch domain is never paged for a path only the API has.
+ */
+export function uptimeChecksOf(config: AlertedStack): { host: string; path: string }[] {
+  const paths = config.alerts?.uptimePaths ?? [];
+  return publicHosts(config).flatMap((host) => {
+    const own = Array.isArray(paths) ? paths : (paths as Readonly<Record<string, readonly string[]>>)[host];
+    return (own ?? []).map((path: string) => ({ host, path }));
+  });
+}
+
+/** The hosts that have an uptime check. */
+export function uptimeHosts(config: AlertedStack): string[] {
+  return [...new Set(uptimeChecksOf(config).map((c) => c.host))];
 }
 
 /** Which metric sources a stack has. */
 export function metricSources(config: AlertedStack): Record<Needs, boolean> {
   return {
-    uptime: (config.alerts?.uptimePaths.length ?? 0) > 0 && uptimeHosts(config).length > 0,
+    uptime: uptimeChecksOf(config).length > 0,
     containers: Boolean(config.kubernetes),
     loadBalancer: Boolean(config.kubernetes?.host),
     cloudSql: Boolean(config.backups?.cloudSql),

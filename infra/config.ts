@@ -10,6 +10,7 @@ import {
   ENVIRONMENTS,
   metricSources,
   NEEDS_EXPLAINED,
+  publicHosts,
 } from "./alert-catalogue.ts";
 import { API_LIMITS } from "./api-limits.ts";
 
@@ -119,7 +120,16 @@ const channels = strictObject({
 });
 
 const alerts = strictObject({
-  uptimePaths: z.array(z.string().startsWith("/")).default(["/healthz"]),
+  uptimePaths: z
+    .union([
+      z.array(z.string().startsWith("/")),
+      z.record(z.string().min(1), z.array(z.string().startsWith("/"))),
+    ])
+    .default(["/healthz"])
+    .meta({
+      description:
+        "Health paths the uptime checks request: a list for every public host, or per host ({ api.example.com: [/healthz], www.example.com: [/] }), so a host is checked only on paths it serves",
+    }),
   uptimePeriodSeconds: z
     .union([z.literal(60), z.literal(300), z.literal(600), z.literal(900)], {
       error: "must be 60, 300, 600 or 900",
@@ -364,6 +374,15 @@ function crossFieldProblems(c: StackConfig): string[] {
   for (const [i, e] of (c.vercel?.env ?? []).entries()) {
     if (e.rotated !== undefined && !items.includes(e.rotated))
       problems.push(`- garde:vercel.env[${i}].rotated: no garde:secrets item ${e.rotated}; known: ${known}`);
+  }
+  const up = c.alerts?.uptimePaths;
+  if (up && !Array.isArray(up)) {
+    const hosts = publicHosts(c);
+    for (const host of Object.keys(up))
+      if (!hosts.includes(host))
+        problems.push(
+          `- garde:alerts.uptimePaths.${host}: not a public host of this stack; its hosts: ${hosts.join(", ") || "none (garde:vercel.domain, stagingDomain, garde:kubernetes.host)"}`,
+        );
   }
   const has = metricSources(c);
   for (const [i, id] of (c.alerts?.policies ?? []).entries()) {

@@ -19,11 +19,14 @@ function severityOf(policy: { userLabels?: Record<string, string>; severity?: st
   return { CRITICAL: "P1", ERROR: "P2", WARNING: "P3" }[policy.severity ?? ""] ?? "unset";
 }
 
-/** Hosts the public reaches: Vercel domains and Kubernetes Ingress rules. */
+/**
+ * Production hosts the public reaches: Vercel's production domains (not redirects, not branch
+ * domains: a gitBranch domain serves that branch's previews, not production) and Ingress rules.
+ */
 function publicHosts(resources: PolicyResource[]): { host: string; resource: PolicyResource }[] {
   const hosts: { host: string; resource: PolicyResource }[] = [];
   for (const r of resources) {
-    if (r.type === "vercel:index/projectDomain:ProjectDomain" && !r.props.redirect)
+    if (r.type === "vercel:index/projectDomain:ProjectDomain" && !r.props.redirect && !r.props.gitBranch)
       hosts.push({ host: String(r.props.domain), resource: r });
     if (r.type === "kubernetes:networking.k8s.io/v1:Ingress")
       for (const rule of (at(r.props, "spec.rules") as { host?: string }[] | undefined) ?? [])
@@ -38,7 +41,8 @@ export const prodUptimeChecks: StackValidationPolicy = {
     "Every public production host has an uptime check: the site being down is seen from outside first.",
   severity: "high",
   tags: ["alerting", "production"],
-  remediationSteps: "List the host's health paths in garde:alerts.uptimePaths (e.g. [/healthz]).",
+  remediationSteps:
+    "List the host's health paths in garde:alerts.uptimePaths: [/healthz] for every host, or per host ({ api.example.com: [/healthz] }).",
   configSchema: { properties: {} },
   validateStack: (args, report) => {
     const checked = new Set(

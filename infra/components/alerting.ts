@@ -18,7 +18,8 @@ export interface AlertingArgs {
     service?: string | undefined;
     database?: string | undefined;
   };
-  uptimePaths: string[];
+  /** Each host and path to check: a host is checked only on the paths it serves. */
+  uptimeChecks: { host: string; path: string }[];
   uptimePeriodSeconds: number;
   policies: { entry: CatalogueEntry; threshold: number }[];
   channels: {
@@ -168,30 +169,28 @@ type Channel = { kind: ChannelKind; id: pulumi.Output<string> };
 
 /** An HTTPS check of every public host and path, from every checker region. */
 function uptimeChecks(name: string, args: AlertingArgs, parent: { parent: Alerting }) {
-  return args.hosts.flatMap((host) =>
-    args.uptimePaths.map(
-      (path) =>
-        new gcp.monitoring.UptimeCheckConfig(
-          `${name}-uptime-${host.replace(/[^a-z0-9]+/gi, "-")}${path.replace(/[^a-z0-9]+/gi, "-").replace(/-$/, "") || "-root"}`,
-          {
-            project: args.project,
-            displayName: `${args.app} ${args.environment} ${host}${path}`,
-            period: `${args.uptimePeriodSeconds}s`,
-            timeout: "10s",
-            httpCheck: {
-              path,
-              port: 443,
-              useSsl: true,
-              validateSsl: true,
-              acceptedResponseStatusCodes: [{ statusClass: "STATUS_CLASS_2XX" }],
-            },
-            monitoredResource: { type: "uptime_url", labels: { project_id: args.project, host } },
-            // Every checker region (six): "down from more than one" needs several to compare.
-            checkerType: "STATIC_IP_CHECKERS",
+  return args.uptimeChecks.map(
+    ({ host, path }) =>
+      new gcp.monitoring.UptimeCheckConfig(
+        `${name}-uptime-${host.replace(/[^a-z0-9]+/gi, "-")}${path.replace(/[^a-z0-9]+/gi, "-").replace(/-$/, "") || "-root"}`,
+        {
+          project: args.project,
+          displayName: `${args.app} ${args.environment} ${host}${path}`,
+          period: `${args.uptimePeriodSeconds}s`,
+          timeout: "10s",
+          httpCheck: {
+            path,
+            port: 443,
+            useSsl: true,
+            validateSsl: true,
+            acceptedResponseStatusCodes: [{ statusClass: "STATUS_CLASS_2XX" }],
           },
-          parent,
-        ),
-    ),
+          monitoredResource: { type: "uptime_url", labels: { project_id: args.project, host } },
+          // Every checker region (six): "down from more than one" needs several to compare.
+          checkerType: "STATIC_IP_CHECKERS",
+        },
+        parent,
+      ),
   );
 }
 

@@ -1,7 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { alertsFor, uptimeHosts } from "../alert-catalogue.ts";
+import { alertsFor, uptimeChecksOf, uptimeHosts } from "../alert-catalogue.ts";
 import type { StackConfig } from "../config.ts";
 import { apisFor } from "../project-apis.ts";
 import type { PendingWork, ScheduledWork } from "../schedules.ts";
@@ -175,7 +175,7 @@ export class Environment extends pulumi.ComponentResource {
           service: app ? API_SERVICE : undefined,
           database: c.backups?.cloudSql ? `${g.project}:${c.app.name}-${c.environment}` : undefined,
         },
-        uptimePaths: alerts.uptimePaths,
+        uptimeChecks: uptimeChecksOf(c),
         uptimePeriodSeconds: alerts.uptimePeriodSeconds,
         policies: alertsFor(c),
         channels: {

@@ -95,7 +95,7 @@ function severityOf(policy) {
 function publicHosts(resources) {
   const hosts = [];
   for (const r of resources) {
-    if (r.type === "vercel:index/projectDomain:ProjectDomain" && !r.props.redirect)
+    if (r.type === "vercel:index/projectDomain:ProjectDomain" && !r.props.redirect && !r.props.gitBranch)
       hosts.push({ host: String(r.props.domain), resource: r });
     if (r.type === "kubernetes:networking.k8s.io/v1:Ingress") {
       for (const rule of at(r.props, "spec.rules") ?? [])
@@ -109,7 +109,7 @@ var prodUptimeChecks = {
   description: "Every public production host has an uptime check: the site being down is seen from outside first.",
   severity: "high",
   tags: ["alerting", "production"],
-  remediationSteps: "List the host's health paths in garde:alerts.uptimePaths (e.g. [/healthz]).",
+  remediationSteps: "List the host's health paths in garde:alerts.uptimePaths: [/healthz] for every host, or per host ({ api.example.com: [/healthz] }).",
   configSchema: { properties: {} },
   validateStack: (args, report) => {
     const checked = new Set(

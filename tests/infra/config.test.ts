@@ -114,6 +114,16 @@ describe("stack config validation", () => {
       /garde:backups\.retentionDays: Cloud SQL keeps at most 365 automated backups; got 400/,
     ],
     [
+      "uptime paths for a host the stack does not have",
+      {
+        ...base,
+        gcp,
+        kubernetes: { ...k8s, host: "api.shop.example.com" },
+        alerts: { uptimePaths: { "www.shop.example.com": ["/"] }, channels: {} },
+      },
+      /garde:alerts\.uptimePaths\.www\.shop\.example\.com: not a public host of this stack; its hosts: api\.shop\.example\.com/,
+    ],
+    [
       "a custom Cloud SQL tier on ENTERPRISE_PLUS",
       {
         ...base,
@@ -509,5 +519,24 @@ describe("a Vercel variable's scope in each stack", () => {
       { targets: ["preview", "development"] },
     ]);
     expect(branchScoped("prod", "develop", ["production"])).toEqual([{ targets: ["production"] }]);
+  });
+});
+
+describe("uptime checks per host", () => {
+  it("checks each host on its own paths, or every host on a list", async () => {
+    const { uptimeChecksOf } = await import("../../infra/alert-catalogue.ts");
+    const stack = (uptimePaths: string[] | Record<string, string[]>) => ({
+      environment: "staging" as const,
+      vercel: { stagingDomain: "staging.shop.example.com" },
+      kubernetes: { host: "api.staging.shop.example.com" },
+      alerts: { uptimePaths, thresholds: {} },
+    });
+    expect(uptimeChecksOf(stack({ "api.staging.shop.example.com": ["/healthz"] }))).toEqual([
+      { host: "api.staging.shop.example.com", path: "/healthz" },
+    ]);
+    expect(uptimeChecksOf(stack(["/healthz"]))).toEqual([
+      { host: "staging.shop.example.com", path: "/healthz" },
+      { host: "api.staging.shop.example.com", path: "/healthz" },
+    ]);
   });
 });

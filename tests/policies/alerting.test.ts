@@ -26,6 +26,19 @@ describe("prod-uptime-check", () => {
     expect(await stackViolations(prodUptimeChecks, [domain, uptime("shop.example.com")])).toEqual([]);
   });
 
+  it("leaves a branch domain (previews of one branch) to its own stack", async () => {
+    const branch: Fake = {
+      type: "vercel:index/projectDomain:ProjectDomain",
+      name: "web-domain-staging",
+      props: { domain: "staging.shop.example.com", gitBranch: "develop" },
+    };
+    expect(await stackViolations(prodUptimeChecks, [domain, uptime("shop.example.com"), branch])).toEqual([]);
+    const asProduction = { ...branch, props: { domain: "staging.shop.example.com" } };
+    expect(
+      await stackViolations(prodUptimeChecks, [domain, uptime("shop.example.com"), asProduction]),
+    ).toEqual(["web-domain-staging: staging.shop.example.com is public and no uptime check watches it"]);
+  });
+
   it("fails an Ingress host nobody watches", async () => {
     const ingress: Fake = {
       type: "kubernetes:networking.k8s.io/v1:Ingress",
