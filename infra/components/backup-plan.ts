@@ -2,7 +2,12 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { API_LIMITS } from "../api-limits.ts";
 import type { PendingWork, ScheduledWork } from "../schedules.ts";
-import { type PostgresBackupArgs, PostgresBackups } from "./postgres-backups.ts";
+import {
+  defaultKeep,
+  type PostgresBackupArgs,
+  PostgresBackups,
+  pruneHorizonDays,
+} from "./postgres-backups.ts";
 
 export interface BackupPlanArgs {
   project: string;
@@ -58,6 +63,17 @@ export function softDeleteDays(retentionDays: number): number {
 }
 
 /**
+ * The copy keeps each backup as long as the primary may: retentionDays, or, where garde prune
+ * owns the primary's retention, at least as long as the oldest backup prune keeps (a monthly one
+ * of two months ago), so every kept backup has its copy.
+ */
+export function copyRetentionDays(args: BackupPlanArgs): number {
+  if (!args.postgres?.drill) return args.retentionDays;
+  const keep = args.postgres.keep ?? defaultKeep(args.retentionDays);
+  return Math.max(args.retentionDays, pruneHorizonDays(keep));
+}
+
+/**
  * Backup buckets keep object versions and a soft-delete window: GCS refuses versioning together
  * with a retention policy, and dumps are never overwritten (each has its own name), so the
  * guard against a mistaken or malicious delete is soft delete, up to GCS's 90 days.
@@ -67,7 +83,8 @@ function bucketArgs(
   name: string,
   location: string,
   storageClass: string,
-  prunedByGarde = false,
+  /** When a backup is deleted by age; null where garde prune owns retention. */
+  deleteAfterDays: number | null,
 ) {
   const cold = coldStorageClass(args.retentionDays - args.coldAfterDays);
   return {
@@ -89,12 +106,12 @@ function bucketArgs(
             },
           ]
         : []),
-      // A backup lives retentionDays, then becomes a noncurrent version kept one more week. Where
+      // A backup lives its days, then becomes a noncurrent version kept one more week. Where
       // garde prune owns retention (after each passing drill), an age rule could delete the last
       // backup proven to restore: it is left out there.
-      ...(prunedByGarde
+      ...(deleteAfterDays === null
         ? []
-        : [{ action: { type: "Delete" }, condition: { age: args.retentionDays, withState: "LIVE" } }]),
+        : [{ action: { type: "Delete" }, condition: { age: deleteAfterDays, withState: "LIVE" } }]),
       { action: { type: "Delete" }, condition: { daysSinceNoncurrentTime: 7, withState: "ARCHIVED" } },
     ],
     labels: { environment: args.environment, app: args.app, "managed-by": "garde" },
@@ -116,10 +133,11 @@ export class BackupPlan extends pulumi.ComponentResource {
   constructor(name: string, args: BackupPlanArgs, opts?: pulumi.ComponentResourceOptions) {
     super("garde:gcp:BackupPlan", name, {}, opts);
     const stateful = { parent: this, protect: args.protect };
+    const prunedByGarde = Boolean(args.postgres?.drill);
     const bucketName = `${args.project}-${args.app}-${args.environment}-backups`;
     const primary = new gcp.storage.Bucket(
       `${name}-primary`,
-      bucketArgs(args, bucketName, args.location, "STANDARD", Boolean(args.postgres?.drill)),
+      bucketArgs(args, bucketName, args.location, "STANDARD", prunedByGarde ? null : args.retentionDays),
       stateful,
     );
     const secondary = new gcp.storage.Bucket(
@@ -129,6 +147,7 @@ export class BackupPlan extends pulumi.ComponentResource {
         `${bucketName}-copy`,
         args.secondaryLocation,
         args.retentionDays >= 30 ? "NEARLINE" : "STANDARD",
+        copyRetentionDays(args),
       ),
       stateful,
     );

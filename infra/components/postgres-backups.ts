@@ -48,6 +48,15 @@ export function defaultKeep(retentionDays: number) {
   };
 }
 
+/**
+ * How old the oldest backup garde prune keeps can be: the newest of each of the last N days,
+ * weeks and months (a month counted as 31 days). A copy of the backups kept for less loses the
+ * copy of a backup prune still keeps.
+ */
+export function pruneHorizonDays(keep: { daily: number; weekly: number; monthly: number }): number {
+  return Math.max(keep.daily, keep.weekly * 7, keep.monthly * 31);
+}
+
 /** The backup command: argv for the image's entrypoint (garde), no shell. */
 export function backupArgs(store: string, encryptTo: readonly string[] = []): string[] {
   return [

@@ -109,6 +109,24 @@ describe("each rule fails on a fixture that breaks it", () => {
       /firestore-daily: retention 2592000s over 7 days/,
     ],
     [
+      "copyOutlivesPrune",
+      () =>
+        broken(
+          "prod",
+          "gcp:storage/bucket:Bucket",
+          (b) => {
+            // As before: the copy deleted after retentionDays (30) while prune keeps 2 monthly.
+            (b.inputs.lifecycleRules as { condition: { age?: number } }[])
+              .filter((r) => r.condition.age !== undefined)
+              .forEach((r) => {
+                r.condition.age = 30;
+              });
+          },
+          1,
+        ),
+      /shop-prod-backups-secondary: deletes copies after 30 days, while garde prune keeps backups up to 62 days old/,
+    ],
+    [
       "cloudSqlEditionFitsTier",
       () =>
         broken("csar-laravel.yaml", "gcp:sql/databaseInstance:DatabaseInstance", (i) => {

@@ -266,6 +266,33 @@ export function vercelEnvConflicts(plans: readonly StackPlan[]): string[] {
   return out;
 }
 
+/**
+ * The second copy keeps every backup the primary keeps: where garde prune owns the primary's
+ * retention (its --keep-* flags in a drill job), the copy's age rule must not delete sooner than
+ * the oldest backup prune keeps (a month counted as 31 days).
+ */
+export const copyOutlivesPrune: Rule = (p) => {
+  const text = JSON.stringify(
+    p.resources.filter((r) => /CronJob|cloudrunv2\/job/.test(r.type)).map((r) => r.inputs),
+  );
+  const flag = (name: string) => Number(new RegExp(`--keep-${name} (\\d+)`).exec(text)?.[1] ?? 0);
+  if (!/garde prune/.test(text)) return [];
+  const horizon = Math.max(flag("daily"), flag("weekly") * 7, flag("monthly") * 31);
+  const out: string[] = [];
+  for (const job of ofType(p, "gcp:storage/transferJob:TransferJob")) {
+    const sink = at(job.inputs, "transferSpec.gcsDataSink.bucketName");
+    const copy = ofType(p, "gcp:storage/bucket:Bucket").find((b) => b.inputs.name === sink);
+    const rules =
+      (copy?.inputs.lifecycleRules as { action: { type: string }; condition: { age?: number } }[]) ?? [];
+    for (const rule of rules)
+      if (rule.action.type === "Delete" && rule.condition.age !== undefined && rule.condition.age < horizon)
+        out.push(
+          `${copy?.name}: deletes copies after ${rule.condition.age} days, while garde prune keeps backups up to ${horizon} days old`,
+        );
+  }
+  return out;
+};
+
 export const RULES: Record<string, Rule> = {
   noVersioningWithRetentionPolicy,
   serviceAgentsGranted,
@@ -275,6 +302,7 @@ export const RULES: Record<string, Rule> = {
   valuesWithinApiBounds,
   apisEnabledBeforeUse,
   cloudSqlEditionFitsTier,
+  copyOutlivesPrune,
   everyScheduleHasItsExecutor,
   everyAlertMetricIsEmitted,
 };
