@@ -10,6 +10,11 @@ import {
 } from "./postgres-backups.ts";
 
 export interface BackupPlanArgs {
+  /**
+   * The Storage Transfer API's enablement: the service-agent lookup is an invoke, which the
+   * environment's transformation cannot make wait, so it names the API's Service itself.
+   */
+  transferApi?: pulumi.Resource | undefined;
   project: string;
   projectNumber: string;
   region: string;
@@ -188,10 +193,11 @@ export class BackupPlan extends pulumi.ComponentResource {
       member: pulumi.Input<string>,
     ) => new gcp.storage.BucketIAMMember(`${name}-${key}`, { bucket: bucket.name, role, member }, parent);
 
-    // The lookup also creates the agent on a project that never used it.
+    // The lookup also creates the agent on a project that never used it; it 403s until the
+    // Storage Transfer API is on, so it waits for that API's Service on a first apply.
     const transferAgent = gcp.storage.getTransferProjectServiceAccountOutput(
       { project: args.project },
-      parent,
+      { ...parent, ...(args.transferApi ? { dependsOn: [args.transferApi] } : {}) },
     );
     const agent = pulumi.interpolate`serviceAccount:${transferAgent.email}`;
     const grants = [

@@ -57,7 +57,14 @@ export class Environment extends pulumi.ComponentResource {
       { ...opts, transformations: [afterApis, ...(opts?.transformations ?? [])] },
     );
     const c = args.config;
-    const step: Step = { name, c, args, parent: { parent: this }, protect: c.environment !== "dev" };
+    const step: Step = {
+      name,
+      c,
+      args,
+      parent: { parent: this },
+      protect: c.environment !== "dev",
+      services,
+    };
 
     // The environment, in the order a runbook would build it: APIs, the web app, the cluster's app,
     // then (on GCP) its address, secrets, alerts, backups, and the CI's keyless access.
@@ -210,6 +217,7 @@ export class Environment extends pulumi.ComponentResource {
     const backups = new BackupPlan(
       `${s.name}-backups`,
       {
+        transferApi: s.services.get("storagetransfer.googleapis.com"),
         project: g.project,
         projectNumber: g.projectNumber,
         region: g.region,
@@ -271,6 +279,8 @@ interface Step {
   parent: { parent: Environment };
   /** Staging and prod resources refuse `pulumi destroy`; dev's do not. */
   protect: boolean;
+  /** Each API's Service, once enabled: what an invoke needing the API must wait for. */
+  services: ReadonlyMap<string, gcp.projects.Service>;
 }
 
 /** One Service per API the stack uses; each GCP resource waits for its own (see afterApis). */
