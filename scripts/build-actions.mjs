@@ -5,8 +5,10 @@ import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
 import { actionNames } from "./action-names.mjs";
+import { refuseWhileMutated } from "./mutation-guard.mjs";
 
 const root = resolve(import.meta.dirname, "..");
+refuseWhileMutated(root);
 const outIndex = process.argv.indexOf("--out");
 const outRoot = outIndex > 0 ? resolve(process.argv[outIndex + 1]) : null;
 

@@ -8,6 +8,7 @@ import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { COMPILED_CLI, MANIFEST, manifestOf, ROOT } from "../bin/compiled-cli.js";
+import { refuseWhileMutated } from "./mutation-guard.mjs";
 
 /**
  * A source's import.meta.dirname and import.meta.url are its own file's, not the chunk it lands in:
@@ -63,6 +64,7 @@ export async function buildCli(outdir = COMPILED_CLI) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  refuseWhileMutated(ROOT);
   const out = process.argv.indexOf("--out");
   await buildCli(out > 0 ? resolve(process.argv[out + 1]) : COMPILED_CLI);
 }
