@@ -246,6 +246,13 @@ export class Environment extends pulumi.ComponentResource {
     this.schedules.push(...backups.schedules);
     this.pending.push(...backups.pending);
     this.warnings.push(...backups.warnings);
+    const cluster = s.c.kubernetes?.cluster;
+    if (b.postgres && (b.postgres.via ?? "kubernetes") === "kubernetes" && cluster)
+      // The cluster is not in the stacks: nothing offline can see whether its pods may act as
+      // Google service accounts, and without it the backup CronJob fails on its first upload.
+      this.warnings.push(
+        `The backup CronJobs act as Google service accounts through Workload Identity: cluster ${cluster.name} (${cluster.location}) must have it on (gcloud container clusters update ${cluster.name} --location ${cluster.location} --workload-pool=${g.project}.svc.id.goog, and node pools with --workload-metadata=GKE_METADATA); garde cannot check this offline`,
+      );
     return backups;
   }
 }

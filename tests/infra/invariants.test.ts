@@ -211,3 +211,14 @@ describe("one Vercel project's variables across its stacks", () => {
     );
   });
 });
+
+describe("what garde plan cannot check offline, it says", () => {
+  it("names the cluster that must have Workload Identity on, where backups run in it, and only there", () => {
+    const warningOf = (name: string) =>
+      (plans.get(name) as StackPlan).warnings.find((w) => w.includes("Workload Identity"));
+    expect(warningOf("prod")).toMatch(
+      /cluster shop-prod \(europe-west1\) must have it on \(gcloud container clusters update shop-prod --location europe-west1 --workload-pool=acme-shop-prod\.svc\.id\.goog/,
+    );
+    expect(warningOf("cesizen-nextjs.yaml")).toBeUndefined();
+  });
+});
