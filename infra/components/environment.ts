@@ -76,7 +76,7 @@ export class Environment extends pulumi.ComponentResource {
       const secrets = c.secrets ? this.addSecrets(step, c.gcp, c.secrets) : undefined;
       if (c.alerts) this.addAlerting(step, c.gcp, c.alerts, app);
       const backups = c.backups ? this.addBackups(step, c.gcp, c.backups, app, secrets) : undefined;
-      if (c.githubOidc) addGitHubOidc(step, c.gcp, c.githubOidc, secrets, backups);
+      if (c.githubOidc) addGitHubOidc(step, c.gcp, c.githubOidc, { secrets, backups, app });
     }
     this.registerOutputs({});
   }
@@ -319,8 +319,11 @@ function addGitHubOidc(
   s: Step,
   g: Gcp,
   oidc: NonNullable<StackConfig["githubOidc"]>,
-  secrets: SecretSet | undefined,
-  backups: BackupPlan | undefined,
+  {
+    secrets,
+    backups,
+    app,
+  }: { secrets?: SecretSet | undefined; backups?: BackupPlan | undefined; app?: KubernetesApp | undefined },
 ): void {
   const { c } = s;
   new GitHubOidc(
@@ -339,6 +342,7 @@ function addGitHubOidc(
         rotationSubscription: secrets?.subscription,
         readsAlerts: Boolean(c.alerts),
         backupBucket: backups?.bucket,
+        kubernetes: app ? { namespace: app.namespace, provider: s.args.kubernetesProvider } : undefined,
       },
     },
     s.parent,

@@ -1,4 +1,5 @@
 import * as gcp from "@pulumi/gcp";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { accountId } from "../schedules.ts";
 
@@ -25,6 +26,8 @@ export interface GitHubOidcArgs {
     backupBucket?: pulumi.Input<string> | undefined;
     /** The rotation events subscription rotate-keys drains. */
     rotationSubscription?: pulumi.Input<string> | undefined;
+    /** The app's namespace on its cluster: deploy, rollback, rotation and the runbook's switches act there. */
+    kubernetes?: { namespace: pulumi.Input<string>; provider?: k8s.Provider | undefined } | undefined;
   };
 }
 
@@ -134,8 +137,54 @@ export class GitHubOidc extends pulumi.ComponentResource {
         { bucket: g.backupBucket, role: "roles/storage.objectViewer", member },
         parent,
       );
+    if (g.kubernetes) grantNamespace(name, args.project, account.email, g.kubernetes, this);
     this.provider = provider.name;
     this.serviceAccount = account.email;
     this.registerOutputs({ provider: this.provider, serviceAccount: this.serviceAccount });
   }
+}
+
+/**
+ * What the pipelines do on the cluster, and nothing more. In Google IAM, only reading the cluster
+ * (get-gke-credentials needs container.clusters.get); on Kubernetes, a Role in the app's namespace
+ * bound to the deploy account (GKE names a Google account by its email): the Deployments garde
+ * builds and promotes, the ReplicaSets a rollback returns to, the Services beside production, the
+ * ConfigMaps and Secrets the switches and rotation write. No cluster-wide right, no pod exec.
+ */
+function grantNamespace(
+  name: string,
+  project: string,
+  email: pulumi.Output<string>,
+  cluster: { namespace: pulumi.Input<string>; provider?: k8s.Provider | undefined },
+  parent: pulumi.Resource,
+): void {
+  new gcp.projects.IAMMember(
+    `${name}-gets-cluster`,
+    { project, role: "roles/container.clusterViewer", member: pulumi.interpolate`serviceAccount:${email}` },
+    { parent },
+  );
+  const k8sOpts = { parent, ...(cluster.provider ? { provider: cluster.provider } : {}) };
+  const write = ["get", "list", "watch", "create", "update", "patch"];
+  const role = new k8s.rbac.v1.Role(
+    `${name}-deploys`,
+    {
+      metadata: { name: "garde-deploy", namespace: cluster.namespace },
+      rules: [
+        { apiGroups: ["apps"], resources: ["deployments"], verbs: write },
+        { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get", "list", "watch"] },
+        { apiGroups: [""], resources: ["services", "configmaps", "secrets"], verbs: write },
+        { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
+      ],
+    },
+    k8sOpts,
+  );
+  new k8s.rbac.v1.RoleBinding(
+    `${name}-deploys`,
+    {
+      metadata: { name: "garde-deploy", namespace: cluster.namespace },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: email }],
+    },
+    k8sOpts,
+  );
 }

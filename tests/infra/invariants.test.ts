@@ -109,6 +109,14 @@ describe("each rule fails on a fixture that breaks it", () => {
       /firestore-daily: retention 2592000s over 7 days/,
     ],
     [
+      "deployerReachesTheCluster",
+      () =>
+        broken("prod", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", (_b, p) =>
+          without(p, (r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"),
+        ),
+      /deploy-prod-shop@acme-shop-prod\.iam\.gserviceaccount\.com holds no Role in namespace shop-prod \(the deploy gets 403\)/,
+    ],
+    [
       "copyOutlivesPrune",
       () =>
         broken(

@@ -293,6 +293,36 @@ export const copyOutlivesPrune: Rule = (p) => {
   return out;
 };
 
+/**
+ * The deploy identity reaches the app it deploys: on a stack with a Kubernetes app and GitHub's
+ * keyless access, the deploy account may read the cluster (get-gke-credentials) and holds a Role
+ * in the app's namespace (the deploy, rollback and rotation write Deployments, Services, Secrets).
+ */
+export const deployerReachesTheCluster: Rule = (p) => {
+  const deployer = ofType(p, "gcp:serviceaccount/account:Account").find((a) =>
+    String(a.inputs.accountId).startsWith("deploy-"),
+  );
+  const app = ofType(p, "kubernetes:apps/v1:Deployment").find(
+    (d) => at(d.inputs, "metadata.name") === "api-server",
+  );
+  if (!deployer || !app) return [];
+  const email = `${deployer.inputs.accountId}@${deployer.inputs.project}.iam.gserviceaccount.com`;
+  const namespace = at(app.inputs, "metadata.namespace");
+  const out: string[] = [];
+  const viewer = ofType(p, "gcp:projects/iAMMember:IAMMember").some(
+    (m) => m.inputs.member === `serviceAccount:${email}` && m.inputs.role === "roles/container.clusterViewer",
+  );
+  if (!viewer) out.push(`${deployer.name}: ${email} may not read the cluster (get-gke-credentials gets 403)`);
+  const bound = ofType(p, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").some(
+    (b) =>
+      at(b.inputs, "metadata.namespace") === namespace &&
+      ((b.inputs.subjects as { name?: string }[] | undefined) ?? []).some((s) => s.name === email),
+  );
+  if (!bound)
+    out.push(`${deployer.name}: ${email} holds no Role in namespace ${namespace} (the deploy gets 403)`);
+  return out;
+};
+
 export const RULES: Record<string, Rule> = {
   noVersioningWithRetentionPolicy,
   serviceAgentsGranted,
@@ -303,6 +333,7 @@ export const RULES: Record<string, Rule> = {
   apisEnabledBeforeUse,
   cloudSqlEditionFitsTier,
   copyOutlivesPrune,
+  deployerReachesTheCluster,
   everyScheduleHasItsExecutor,
   everyAlertMetricIsEmitted,
 };
