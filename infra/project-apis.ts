@@ -23,6 +23,7 @@ const API_BY_TYPE: Record<string, string[]> = {
   "gcp:storage/transferJob:TransferJob": ["storagetransfer.googleapis.com"],
   "gcp:projects/service:Service": [],
   "gcp:projects/serviceIdentity:ServiceIdentity": ["serviceusage.googleapis.com"],
+  "gcp:projects/iAMCustomRole:IAMCustomRole": ["iam.googleapis.com"],
 };
 
 /** The APIs a resource type needs; empty for anything not in GCP. */

@@ -74,6 +74,8 @@ export const secretRotationPeriod: ResourceValidationPolicy = {
       rotationSchema,
       args.getConfig(),
     );
+    // rotate-keys' audit trail holds records (who, why, which versions), never a credential.
+    if (isRotationAuditTrail(secret)) return;
     const period = secret.rotation?.rotationPeriod;
     if (!period) {
       report(`secret ${secret.secretId} never rotates: a leaked value stays valid for ever`);
@@ -86,6 +88,14 @@ export const secretRotationPeriod: ResourceValidationPolicy = {
       );
   }),
 };
+
+/** The audit secret garde's stacks create for rotate-keys (ENVIRONMENT-garde-rotation-audit). */
+function isRotationAuditTrail(secret: { secretId?: string; labels?: Record<string, string> }): boolean {
+  return (
+    /^[a-z0-9-]+-garde-rotation-audit$/.test(secret.secretId ?? "") &&
+    secret.labels?.["managed-by"] === "garde"
+  );
+}
 
 const TOPIC_MEMBER = "gcp:pubsub/topicIAMMember:TopicIAMMember";
 const TOPIC_BINDING = "gcp:pubsub/topicIAMBinding:TopicIAMBinding";

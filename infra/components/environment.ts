@@ -339,6 +339,7 @@ function addGitHubOidc(
       refs: c.environment === "prod" ? oidc.productionRefs : undefined,
       grants: {
         secrets: Object.values(secrets?.ids ?? {}),
+        auditSecret: secrets?.auditId,
         rotationSubscription: secrets?.subscription,
         readsAlerts: Boolean(c.alerts),
         backupBucket: backups?.bucket,

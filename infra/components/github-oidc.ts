@@ -20,6 +20,8 @@ export interface GitHubOidcArgs {
   grants: {
     /** Secret ids rotate-keys adds versions to and relabels. */
     secrets: pulumi.Input<string>[];
+    /** The audit secret rotate-keys appends a version to per step. */
+    auditSecret?: pulumi.Input<string> | undefined;
     /** The rollback watch reads open incidents. */
     readsAlerts: boolean;
     /** The backup bucket the drill reads dumps from. */
@@ -105,15 +107,28 @@ export class GitHubOidc extends pulumi.ComponentResource {
     );
     const member = pulumi.interpolate`serviceAccount:${account.email}`;
     const g = args.grants;
-    // rotate-keys adds versions, reads the current one, and moves aliases and annotations
-    // (secrets.update): the admin role, on each secret only, never the project.
-    g.secrets.forEach((secretId, i) => {
-      new gcp.secretmanager.SecretIamMember(
-        `${name}-rotates-${i}`,
-        { project: args.project, secretId, role: "roles/secretmanager.admin", member },
-        parent,
-      );
-    });
+    if (g.secrets.length) {
+      const rotator = secretRotatorRole(name, args.project, this);
+      g.secrets.forEach((secretId, i) => {
+        new gcp.secretmanager.SecretIamMember(
+          `${name}-rotates-${i}`,
+          { project: args.project, secretId, role: rotator.name, member },
+          parent,
+        );
+      });
+    }
+    if (g.auditSecret) {
+      // The audit trail: read the secret's metadata, add one version per record; never read one.
+      for (const [key, role] of [
+        ["reads", "roles/secretmanager.viewer"],
+        ["appends", "roles/secretmanager.secretVersionAdder"],
+      ] as const)
+        new gcp.secretmanager.SecretIamMember(
+          `${name}-audit-${key}`,
+          { project: args.project, secretId: g.auditSecret, role, member },
+          parent,
+        );
+    }
     if (g.rotationSubscription)
       new gcp.pubsub.SubscriptionIAMMember(
         `${name}-reads-rotation-events`,
@@ -186,5 +201,35 @@ function grantNamespace(
       subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: email }],
     },
     k8sOpts,
+  );
+}
+
+/**
+ * What rotate-keys does to a secret, and nothing else (the admin role would also let it delete
+ * the secret or change who may read it). Bound on each rotated secret, never on the project.
+ */
+function secretRotatorRole(
+  name: string,
+  project: string,
+  parent: pulumi.Resource,
+): gcp.projects.IAMCustomRole {
+  return new gcp.projects.IAMCustomRole(
+    `${name}-secret-rotator`,
+    {
+      project,
+      roleId: "gardeSecretRotator",
+      title: "garde secret rotator",
+      description:
+        "rotate-keys: add a version, read versions, move aliases and the state annotation, disable the revoked one",
+      permissions: [
+        "secretmanager.secrets.get", // snapshot: aliases, the state annotation, the etag
+        "secretmanager.secrets.update", // aliases and state, compare-and-swap on the etag
+        "secretmanager.versions.add", // the new value
+        "secretmanager.versions.access", // the current and pending values, to apply and test them
+        "secretmanager.versions.get", // whether the previous version is already disabled
+        "secretmanager.versions.disable", // revocation, and a refused value
+      ],
+    },
+    { parent },
   );
 }

@@ -39,6 +39,8 @@ export class SecretSet extends pulumi.ComponentResource {
   readonly subscription: pulumi.Output<string>;
   /** Secret id (`projects/P/secrets/S`) by item name. */
   readonly ids: Record<string, pulumi.Output<string>> = {};
+  /** rotate-keys' audit trail: one version per record, created here so rotation needs no create right. */
+  readonly auditId: pulumi.Output<string>;
   readonly resourceNames: Record<string, string> = {};
   readonly pending: PendingWork[] = [];
 
@@ -113,6 +115,17 @@ export class SecretSet extends pulumi.ComponentResource {
         waitingFor: `a scheduled rotate-keys run (secrets: due) reading subscription ${args.app}-${args.environment}-rotate-keys: the workflow library issue #17`,
       });
     }
+    // The name GcpSecretStore writes its records to (ENVIRONMENT-garde-rotation-audit).
+    this.auditId = new gcp.secretmanager.Secret(
+      `${name}-rotation-audit`,
+      {
+        project: args.project,
+        secretId: `${args.environment}-garde-rotation-audit`,
+        labels: { environment: args.environment, app: args.app, "managed-by": "garde" },
+        replication: { auto: {} },
+      },
+      { parent: this, protect: args.protect },
+    ).id;
     this.topic = topic.id;
     this.subscription = subscription.id;
     this.registerOutputs({ topic: this.topic, subscription: this.subscription });

@@ -117,6 +117,14 @@ describe("each rule fails on a fixture that breaks it", () => {
       /deploy-prod-shop@acme-shop-prod\.iam\.gserviceaccount\.com holds no Role in namespace shop-prod \(the deploy gets 403\)/,
     ],
     [
+      "rotatorMayAudit",
+      () =>
+        broken("prod", "gcp:secretmanager/secretIamMember:SecretIamMember", (_m, p) =>
+          without(p, (r) => r.name.includes("-audit-appends")),
+        ),
+      /deploy-prod-shop@acme-shop-prod\.iam\.gserviceaccount\.com rotates secrets and may not add records to prod-garde-rotation-audit/,
+    ],
+    [
       "copyOutlivesPrune",
       () =>
         broken(

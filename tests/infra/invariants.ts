@@ -323,6 +323,36 @@ export const deployerReachesTheCluster: Rule = (p) => {
   return out;
 };
 
+/**
+ * The identity that rotates secrets can write rotate-keys' audit trail: a 403 on the audit secret
+ * halts the rotation after its first step. The trail is a secret the stack creates, with a
+ * version-adder grant, since the rotation has no right to create secrets.
+ */
+export const rotatorMayAudit: Rule = (p) => {
+  const grants = ofType(p, "gcp:secretmanager/secretIamMember:SecretIamMember");
+  const rotators = new Set(
+    grants.filter((g) => g.name.includes("-rotates-")).map((g) => String(g.inputs.member)),
+  );
+  const audit = ofType(p, "gcp:secretmanager/secret:Secret").find((s) =>
+    String(s.inputs.secretId).endsWith("-garde-rotation-audit"),
+  );
+  const out: string[] = [];
+  for (const member of rotators) {
+    if (!audit) {
+      out.push(`${member} rotates secrets, and the stack creates no audit secret for its records`);
+      continue;
+    }
+    const may = grants.some(
+      (g) =>
+        String(g.inputs.member) === member &&
+        g.inputs.role === "roles/secretmanager.secretVersionAdder" &&
+        g.name.includes("-audit-"),
+    );
+    if (!may) out.push(`${member} rotates secrets and may not add records to ${audit.inputs.secretId}`);
+  }
+  return out;
+};
+
 export const RULES: Record<string, Rule> = {
   noVersioningWithRetentionPolicy,
   serviceAgentsGranted,
@@ -334,6 +364,7 @@ export const RULES: Record<string, Rule> = {
   cloudSqlEditionFitsTier,
   copyOutlivesPrune,
   deployerReachesTheCluster,
+  rotatorMayAudit,
   everyScheduleHasItsExecutor,
   everyAlertMetricIsEmitted,
 };

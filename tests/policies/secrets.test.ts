@@ -64,6 +64,25 @@ describe("secret-rotation-period", () => {
       "secret prod-api-token never rotates: a leaked value stays valid for ever",
     ]);
   });
+
+  it("leaves garde's rotation audit trail (records, never a credential) alone, and only that", async () => {
+    const audit = (secretId: string, labels: Record<string, string>): Fake => ({
+      type: "gcp:secretmanager/secret:Secret",
+      props: { secretId, labels, replication: { auto: {} } },
+    });
+    expect(
+      await resourceViolations(
+        secretRotationPeriod,
+        audit("prod-garde-rotation-audit", { "managed-by": "garde" }),
+      ),
+    ).toEqual([]);
+    expect(await resourceViolations(secretRotationPeriod, audit("prod-garde-rotation-audit", {}))).toEqual([
+      "secret prod-garde-rotation-audit never rotates: a leaked value stays valid for ever",
+    ]);
+    expect(
+      await resourceViolations(secretRotationPeriod, audit("prod-stripe-key", { "managed-by": "garde" })),
+    ).toEqual(["secret prod-stripe-key never rotates: a leaked value stays valid for ever"]);
+  });
 });
 
 const publisher = (member: string): Fake => ({
