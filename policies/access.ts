@@ -20,7 +20,42 @@ export const noServiceAccountKeys: ResourceValidationPolicy = {
 const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
 
 /** An equality on the repository (by id, which cannot be reused, or by name) in a CEL condition. */
-const PINS_REPOSITORY = /assertion\.repository(_id)?\s*==\s*['"][^'"]+['"]/;
+const REPOSITORY_PIN = /^\(*\s*assertion\.repository(_id)?\s*==\s*(['"])[^'"]+\2\s*\)*$/;
+
+/**
+ * The condition's top-level terms joined by &&, or null when an || sits at the top level: there
+ * any alternative (`… || true`, `… || assertion.repository_owner == "x"`) lets other tokens in.
+ */
+function topLevelConjuncts(condition: string): string[] | null {
+  const terms: string[] = [];
+  let depth = 0;
+  let quote: string | null = null;
+  let start = 0;
+  for (let i = 0; i < condition.length; i++) {
+    const c = condition[i] as string;
+    if (quote) {
+      if (c === quote && condition[i - 1] !== "\\") quote = null;
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === "(") depth++;
+    else if (c === ")") depth--;
+    else if (depth === 0 && condition.startsWith("||", i)) return null;
+    else if (depth === 0 && condition.startsWith("&&", i)) {
+      terms.push(condition.slice(start, i).trim());
+      start = i + 2;
+      i++;
+    }
+  }
+  terms.push(condition.slice(start).trim());
+  return terms;
+}
+
+/** Whether every token the provider accepts must come from one repository. */
+export function pinsRepository(condition: string): boolean {
+  const terms = topLevelConjuncts(condition);
+  return terms?.some((t) => REPOSITORY_PIN.test(t)) ?? false;
+}
 
 export const githubOidcPinsRepository: ResourceValidationPolicy = {
   name: "github-oidc-pins-repository",
@@ -34,7 +69,7 @@ export const githubOidcPinsRepository: ResourceValidationPolicy = {
   validateResource: validateResourceOfType(gcp.iam.WorkloadIdentityPoolProvider, (provider, args, report) => {
     if (provider.oidc?.issuerUri !== GITHUB_ISSUER) args.notApplicable("not a GitHub OIDC provider");
     const condition = provider.attributeCondition ?? "";
-    if (!PINS_REPOSITORY.test(condition))
+    if (!pinsRepository(condition))
       report(
         condition
           ? `GitHub OIDC provider ${provider.workloadIdentityPoolProviderId} does not pin a repository: ${condition}`

@@ -5,7 +5,6 @@ import {
   type StackValidationPolicy,
   validateResourceOfType,
 } from "@pulumi/policy";
-import * as vercel from "@pulumiverse/vercel";
 import { DAY, durationSeconds, lastSegment, settingsOf } from "./props.ts";
 
 /** Secrets: never stored readable, and changed often enough that a leak expires. */
@@ -35,20 +34,45 @@ export const vercelSecretsSensitive: ResourceValidationPolicy = {
   remediationSteps:
     "Give the value as a garde-secrets key (garde:vercel.env[].secret) so garde marks it sensitive, or set sensitive: true; Vercel refuses sensitive variables for the development target, so target preview instead.",
   configSchema: sensitiveSchema,
-  validateResource: validateResourceOfType(vercel.ProjectEnvironmentVariable, (variable, args, report) => {
+  validateResource: (args, report) => {
+    const variables = vercelVariablesOf(args.type, args.props);
+    if (!variables) args.notApplicable("not a Vercel variable");
     const { secretNamePattern, publicPrefixes } = settingsOf<{
       secretNamePattern: string;
       publicPrefixes: string[];
     }>(sensitiveSchema, args.getConfig());
-    const key = variable.key;
-    if (publicPrefixes.some((p) => key.startsWith(p)) || !new RegExp(secretNamePattern).test(key))
-      args.notApplicable("not a secret by its name");
-    if (variable.sensitive !== true)
-      report(
-        `Vercel variable ${key} looks secret but is not sensitive: anyone on the team can read its value`,
-      );
-  }),
+    const secret = new RegExp(secretNamePattern);
+    const looksSecret = (key: string) => !publicPrefixes.some((p) => key.startsWith(p)) && secret.test(key);
+    const checked = (variables ?? []).filter((v) => typeof v.key === "string" && looksSecret(v.key));
+    if (!checked.length) args.notApplicable("not a secret by its name");
+    for (const v of checked)
+      if (v.sensitive !== true)
+        report(
+          `Vercel variable ${v.key} looks secret but is not sensitive: anyone on the team can read its value`,
+        );
+  },
 };
+
+/**
+ * Every way the Vercel provider sets variables: one per resource (a project's, a team's shared
+ * one), a project's set of them, or inline in the project's `environments`. Null for anything else.
+ */
+function vercelVariablesOf(
+  type: string,
+  props: Record<string, unknown>,
+): { key?: unknown; sensitive?: unknown }[] | null {
+  switch (type) {
+    case "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable":
+    case "vercel:index/sharedEnvironmentVariable:SharedEnvironmentVariable":
+      return [props];
+    case "vercel:index/projectEnvironmentVariables:ProjectEnvironmentVariables":
+      return Array.isArray(props.variables) ? props.variables : [];
+    case "vercel:index/project:Project":
+      return Array.isArray(props.environments) ? props.environments : [];
+    default:
+      return null;
+  }
+}
 
 const rotationSchema: PolicyConfigSchema = {
   properties: {

@@ -40,7 +40,35 @@ var noServiceAccountKeys = {
   })
 };
 var GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
-var PINS_REPOSITORY = /assertion\.repository(_id)?\s*==\s*['"][^'"]+['"]/;
+var REPOSITORY_PIN = /^\(*\s*assertion\.repository(_id)?\s*==\s*(['"])[^'"]+\2\s*\)*$/;
+function topLevelConjuncts(condition) {
+  const terms = [];
+  let depth = 0;
+  let quote = null;
+  let start = 0;
+  for (let i = 0; i < condition.length; i++) {
+    const c = condition[i];
+    if (quote) {
+      if (c === quote && condition[i - 1] !== "\\") quote = null;
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === "(") depth++;
+    else if (c === ")") depth--;
+    else if (depth === 0 && condition.startsWith("||", i)) return null;
+    else if (depth === 0 && condition.startsWith("&&", i)) {
+      terms.push(condition.slice(start, i).trim());
+      start = i + 2;
+      i++;
+    }
+  }
+  terms.push(condition.slice(start).trim());
+  return terms;
+}
+function pinsRepository(condition) {
+  const terms = topLevelConjuncts(condition);
+  return terms?.some((t) => REPOSITORY_PIN.test(t)) ?? false;
+}
 var githubOidcPinsRepository = {
   name: "github-oidc-pins-repository",
   description: "A Workload Identity provider trusting GitHub's OIDC issuer pins the repository in its attribute condition: otherwise any repository on GitHub may take its roles.",
@@ -51,7 +79,7 @@ var githubOidcPinsRepository = {
   validateResource: (0, import_policy.validateResourceOfType)(gcp.iam.WorkloadIdentityPoolProvider, (provider, args, report) => {
     if (provider.oidc?.issuerUri !== GITHUB_ISSUER) args.notApplicable("not a GitHub OIDC provider");
     const condition = provider.attributeCondition ?? "";
-    if (!PINS_REPOSITORY.test(condition))
+    if (!pinsRepository(condition))
       report(
         condition ? `GitHub OIDC provider ${provider.workloadIdentityPoolProviderId} does not pin a repository: ${condition}` : `GitHub OIDC provider ${provider.workloadIdentityPoolProviderId} has no attribute condition: every GitHub repository may use it`
       );
@@ -671,7 +699,6 @@ var KUBERNETES_POLICIES = [
 // policies/secrets.ts
 var gcp5 = __toESM(require("@pulumi/gcp"), 1);
 var import_policy5 = require("@pulumi/policy");
-var vercel = __toESM(require("@pulumiverse/vercel"), 1);
 var sensitiveSchema = {
   properties: {
     secretNamePattern: {
@@ -694,17 +721,34 @@ var vercelSecretsSensitive = {
   tags: ["secrets"],
   remediationSteps: "Give the value as a garde-secrets key (garde:vercel.env[].secret) so garde marks it sensitive, or set sensitive: true; Vercel refuses sensitive variables for the development target, so target preview instead.",
   configSchema: sensitiveSchema,
-  validateResource: (0, import_policy5.validateResourceOfType)(vercel.ProjectEnvironmentVariable, (variable, args, report) => {
+  validateResource: (args, report) => {
+    const variables = vercelVariablesOf(args.type, args.props);
+    if (!variables) args.notApplicable("not a Vercel variable");
     const { secretNamePattern, publicPrefixes } = settingsOf(sensitiveSchema, args.getConfig());
-    const key = variable.key;
-    if (publicPrefixes.some((p) => key.startsWith(p)) || !new RegExp(secretNamePattern).test(key))
-      args.notApplicable("not a secret by its name");
-    if (variable.sensitive !== true)
-      report(
-        `Vercel variable ${key} looks secret but is not sensitive: anyone on the team can read its value`
-      );
-  })
+    const secret = new RegExp(secretNamePattern);
+    const looksSecret = (key) => !publicPrefixes.some((p) => key.startsWith(p)) && secret.test(key);
+    const checked = (variables ?? []).filter((v) => typeof v.key === "string" && looksSecret(v.key));
+    if (!checked.length) args.notApplicable("not a secret by its name");
+    for (const v of checked)
+      if (v.sensitive !== true)
+        report(
+          `Vercel variable ${v.key} looks secret but is not sensitive: anyone on the team can read its value`
+        );
+  }
 };
+function vercelVariablesOf(type, props) {
+  switch (type) {
+    case "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable":
+    case "vercel:index/sharedEnvironmentVariable:SharedEnvironmentVariable":
+      return [props];
+    case "vercel:index/projectEnvironmentVariables:ProjectEnvironmentVariables":
+      return Array.isArray(props.variables) ? props.variables : [];
+    case "vercel:index/project:Project":
+      return Array.isArray(props.environments) ? props.environments : [];
+    default:
+      return null;
+  }
+}
 var rotationSchema = {
   properties: {
     maximumRotationDays: {

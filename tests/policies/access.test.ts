@@ -44,6 +44,25 @@ describe("github-oidc-pins-repository", () => {
     ]);
   });
 
+  it("fails a pin that an alternative bypasses, wherever the || sits at the top level", async () => {
+    for (const condition of [
+      'assertion.repository_id == "700000001" || true',
+      'true || assertion.repository_id == "700000001"',
+      'assertion.repository_id == "700000001" && assertion.ref == "refs/heads/main" || assertion.repository_owner == "evil"',
+    ])
+      expect(await resourceViolations(githubOidcPinsRepository, provider(condition))).toEqual([
+        `GitHub OIDC provider github does not pin a repository: ${condition}`,
+      ]);
+  });
+
+  it("passes alternatives nested under the pin, and a pin in parentheses", async () => {
+    for (const condition of [
+      'assertion.repository_id == "700000001" && (assertion.ref == "refs/heads/main" || assertion.ref.startsWith("refs/heads/hotfix/"))',
+      '(assertion.repository_id == "700000001") && assertion.environment == "production"',
+    ])
+      expect(await resourceViolations(githubOidcPinsRepository, provider(condition))).toEqual([]);
+  });
+
   it("fails a condition that pins only the owner", async () => {
     expect(
       await resourceViolations(githubOidcPinsRepository, provider("assertion.repository_owner == 'acme'")),

@@ -12,6 +12,54 @@ const variable = (key: string, sensitive: boolean): Fake => ({
 });
 
 describe("vercel-secret-env-sensitive", () => {
+  it.each([
+    [
+      "a project's set of variables",
+      {
+        type: "vercel:index/projectEnvironmentVariables:ProjectEnvironmentVariables",
+        props: {
+          variables: [
+            { key: "API_TOKEN", sensitive: false, value: "canary-d0-not-print" },
+            { key: "NEXT_PUBLIC_SITE", sensitive: false, value: "x" },
+            { key: "DATABASE_URL", sensitive: true, value: "y" },
+          ],
+        },
+      },
+    ],
+    [
+      "a team's shared variable",
+      {
+        type: "vercel:index/sharedEnvironmentVariable:SharedEnvironmentVariable",
+        props: { key: "API_TOKEN", sensitive: false, value: "canary-d0-not-print" },
+      },
+    ],
+    [
+      "a project's inline environments",
+      {
+        type: "vercel:index/project:Project",
+        props: {
+          name: "web",
+          environments: [{ key: "API_TOKEN", sensitive: false, value: "canary-d0-not-print" }],
+        },
+      },
+    ],
+  ])("fails a plain secret set through %s, and only that one", async (_how, resource) => {
+    const messages = await resourceViolations(vercelSecretsSensitive, resource as Fake);
+    expect(messages).toEqual([
+      "Vercel variable API_TOKEN looks secret but is not sensitive: anyone on the team can read its value",
+    ]);
+    expect(messages.join("\n")).not.toContain("canary");
+  });
+
+  it("is not applicable to a project without variables", async () => {
+    expect(
+      await resourceViolations(vercelSecretsSensitive, {
+        type: "vercel:index/project:Project",
+        props: { name: "web" },
+      }),
+    ).toEqual([]);
+  });
+
   it("passes a sensitive DATABASE_URL", async () => {
     expect(await resourceViolations(vercelSecretsSensitive, variable("DATABASE_URL", true))).toEqual([]);
   });
