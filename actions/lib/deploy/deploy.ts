@@ -1,7 +1,7 @@
 import { CheckFailedError, errorMessage } from "../errors.ts";
 import type { Clock, Reporter } from "../reporter.ts";
 import { SUPERSEDED } from "../rollback/known-good.ts";
-import type { PromotionGate } from "../smoke/gate.ts";
+import type { GateVerdict, PromotionGate } from "../smoke/gate.ts";
 import type { SmokeReport } from "../smoke/report.ts";
 import type { DeployTarget, TargetDeployment } from "../targets/target.ts";
 import type { DeployPlan, Environment } from "./gitflow.ts";
@@ -106,17 +106,84 @@ async function newerCommitLive(
 
 /**
  * One release, start to finish: build → record → wait READY → check → (staging) alias →
- * (production) promote → record the outcome. Once the GitHub record exists, a failure
- * anywhere marks it failed before it is rethrown.
+ * (production) lease, promote → record the outcome → (hotfix) back-merge. Once the GitHub record
+ * exists, a failure anywhere marks it failed before it is rethrown, unless the build already
+ * serves its environment.
  */
 export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<DeployResult> {
-  const { plan, sha } = request;
-  const { target, github, clock, reporter } = deps;
+  const { plan } = request;
+  const { clock } = deps;
   const t0 = clock.now();
-  // The build comes first, so its id is on the GitHub record from the start: later runs (rollback)
-  // map production builds to their records through it. The record lookup goes out meanwhile.
+  const build = await createAndRecord(request, deps);
+
+  // Once the build serves its environment (alias moved, promoted), a later failure is not the
+  // build's: the record must not say failed while users get it.
+  let visible = false;
+  try {
+    await deps.github.setStatus(build.recordId, "in_progress", {
+      description: `Building ${build.id}`,
+      logUrl: request.logUrl,
+    });
+    const t1 = clock.now();
+    const ready = await waitReady(deps.target, build.id, {
+      timeoutMs: request.readyTimeoutMs,
+      pollIntervalMs: request.pollIntervalMs,
+      clock,
+      reporter: deps.reporter,
+    });
+    const t2 = clock.now();
+    const verdict = await checkBeforeVisible(ready, plan, deps);
+    const t3 = clock.now();
+    const release = await makeVisible(ready, build.recordId, request, deps);
+    const t4 = clock.now();
+    // A preview (or staging without an alias) is in use at its own URL once checked.
+    visible = plan.environment !== "production" || release.promoted;
+    const recordPending = await recordOutcome(ready, build.recordId, release, visible, request, deps);
+    const backMergeUrl = release.promoted ? await backMergeHotfix(plan, ready.id, deps) : null;
+    return {
+      environment: plan.environment,
+      plan,
+      deploymentId: ready.id,
+      url: ready.url,
+      ...release,
+      githubDeploymentId: build.recordId,
+      recordPending,
+      gateSummary: verdict.summary,
+      backMergeUrl,
+      smoke: verdict.report,
+      timings: {
+        createMs: t1 - t0,
+        buildMs: t2 - t1,
+        checkMs: t3 - t2,
+        promoteMs: t4 - t3,
+        totalMs: clock.now() - t0,
+      },
+    };
+  } catch (err) {
+    if (!visible) await recordFailure(build.recordId, errorMessage(err), request, deps);
+    throw err;
+  }
+}
+
+/** The build and its GitHub record, as `createAndRecord` leaves them. */
+interface RecordedBuild {
+  /** The target's deployment id. */
+  id: string;
+  url: string;
+  /** The GitHub deployment's id. */
+  recordId: number;
+}
+
+/**
+ * Creates the build, then its GitHub record. The build comes first, so its id is on the record
+ * from the start: later runs (rollback) map production builds to their records through it.
+ */
+async function createAndRecord(request: DeployRequest, deps: DeployDeps): Promise<RecordedBuild> {
+  const { plan, sha } = request;
+  const { target, github, reporter } = deps;
+  // The record lookup goes out while the build is created.
   const existing = github.lookup(sha, plan.environment);
-  existing.catch(() => undefined); // awaited below; a failure surfaces there
+  existing.catch(() => undefined); // awaited by ensure; a failure surfaces there
   const created = await target.create({
     sha,
     branch: plan.branch,
@@ -126,7 +193,7 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
   });
   reporter.info(`Created ${plan.environment} deployment ${created.id}: ${created.url}`);
   if (deps.progress) Object.assign(deps.progress, { deploymentId: created.id, url: created.url });
-  const ghId = await github.ensure(
+  const recordId = await github.ensure(
     {
       sha,
       environment: plan.environment,
@@ -143,157 +210,173 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
     },
     existing,
   );
-  if (deps.progress) deps.progress.githubDeploymentId = ghId;
-  const recordFailure = (message: string) =>
-    github
-      .setStatus(ghId, "failure", { description: message, logUrl: request.logUrl })
-      .catch((err) => reporter.warn(`Could not mark GitHub deployment ${ghId} failed: ${errorMessage(err)}`));
+  if (deps.progress) deps.progress.githubDeploymentId = recordId;
+  return { id: created.id, url: created.url, recordId };
+}
 
-  // Once the build serves its environment (alias moved, promoted), a later failure is not the
-  // build's: the record must not say failed while users get it.
-  let visible = false;
-  try {
-    await github.setStatus(ghId, "in_progress", {
-      description: `Building ${created.id}`,
-      logUrl: request.logUrl,
-    });
-    const t1 = clock.now();
-    const ready = await waitReady(target, created.id, {
-      timeoutMs: request.readyTimeoutMs,
-      pollIntervalMs: request.pollIntervalMs,
-      clock,
-      reporter,
-    });
-    const t2 = clock.now();
+/** Marks the record failed; a failure to do so is warned about, never hides the deploy's own error. */
+async function recordFailure(
+  recordId: number,
+  message: string,
+  request: DeployRequest,
+  deps: Pick<DeployDeps, "github" | "reporter">,
+): Promise<void> {
+  await deps.github
+    .setStatus(recordId, "failure", { description: message, logUrl: request.logUrl })
+    .catch((err) =>
+      deps.reporter.warn(`Could not mark GitHub deployment ${recordId} failed: ${errorMessage(err)}`),
+    );
+}
 
-    // Checks gate everything that makes a build visible: the staging alias and production.
-    const verdict = await deps.gate(ready.url);
-    const t3 = clock.now();
-    reporter.info(`Checks on ${ready.url}: ${verdict.summary}`);
-    if (!verdict.passed) {
-      const held =
-        plan.environment === "production"
-          ? "was not promoted"
-          : plan.environment === "staging"
-            ? "did not take the staging alias"
-            : "is not usable";
-      throw new CheckFailedError(
-        `Deployment ${ready.id} failed its checks and ${held}: ${verdict.summary}`,
-        verdict.report,
-      );
-    }
-
-    let previousDeploymentId: string | null = null;
-    let environmentUrl = ready.url;
-    let promoted = false;
-
-    if (plan.environment === "staging" && request.stagingAlias) {
-      ({ previousDeploymentId } = await target.assignAlias(ready.id, request.stagingAlias));
-      visible = true;
-      environmentUrl = `https://${request.stagingAlias}`;
-      reporter.info(`Staging alias ${request.stagingAlias} now serves ${ready.id}`);
-    }
-
-    let superseded: string | null = null;
-    if (plan.environment === "production") {
-      // One promotion at a time per environment; inside the lease, what is live is what we replace.
-      await acquireLease({
-        github,
-        environment: plan.environment,
-        recordId: ghId,
-        holder: ready.id,
-        clock,
-        reporter,
-        pollMs: Math.max(request.pollIntervalMs, 1_000),
-        finished: async (holder) => (await target.currentProduction())?.id === holder,
-      });
-      // A run that ended with its record pending left the live build's record behind: repair it first.
-      await reconcileBeforePromote({ target, github, reporter, productionUrl: request.productionUrl });
-      const live = await target.currentProduction();
-      previousDeploymentId = live && live.id !== ready.id ? live.id : null;
-      superseded = live && live.id !== ready.id ? await newerCommitLive(live, sha, deps) : null;
-      if (superseded) {
-        reporter.warn(
-          `Production serves ${live?.id}, built from ${superseded.slice(0, 12)}, which already contains ${sha.slice(0, 12)}: ${ready.id} was not promoted over it`,
-        );
-      } else {
-        await promoteOrFindPromoted(ready.id, deps);
-        visible = true;
-        promoted = true;
-        environmentUrl = request.productionUrl ?? ready.url;
-        reporter.info(
-          `Promoted ${ready.id} to production${previousDeploymentId ? ` (was ${previousDeploymentId})` : ""}`,
-        );
-      }
-    }
-    const t4 = clock.now();
-    // A preview (or staging without an alias) is in use at its own URL once checked.
-    if (plan.environment !== "production") visible = true;
-
-    let recordPending: string | null = null;
-    try {
-      if (superseded) {
-        await github.setStatus(ghId, "inactive", {
-          description: `${SUPERSEDED}: production serves ${superseded.slice(0, 12)}, newer than ${sha.slice(0, 12)}`,
-          logUrl: request.logUrl,
-        });
-      } else {
-        await github.setStatus(ghId, "success", {
-          environmentUrl,
-          description: promoted ? `Promoted ${ready.id}` : `Ready: ${ready.id}`,
-          logUrl: request.logUrl,
-        });
-      }
-    } catch (err) {
-      if (!visible) throw err;
-      recordPending = errorMessage(err);
-      reporter.warn(
-        `Deployed, record pending: ${ready.id} serves ${plan.environment}, but GitHub deployment ${ghId} could not be marked success (${recordPending}). The next deploy, or garde deploy --reconcile, repairs it.`,
-      );
-    }
-
-    // A hotfix in production goes back into develop, or the next release would undo it.
-    let backMergeUrl: string | null = null;
-    if (promoted && plan.backMergeInto) {
-      backMergeUrl = await github.ensureBackMerge(
-        plan.branch,
-        plan.backMergeInto,
-        `Back-merge hotfix ${plan.version ?? plan.branch} into ${plan.backMergeInto}`,
-        `Hotfix ${plan.version ?? plan.branch} is in production (${ready.id}).${plan.reason ? `\n\nReason: ${plan.reason}` : ""}\n\nOpened by garde.`,
-      );
-      reporter.info(
-        backMergeUrl
-          ? `Back-merge pull request: ${backMergeUrl}`
-          : `${plan.backMergeInto} already has every commit of ${plan.branch}: no back-merge needed`,
-      );
-    }
-
-    return {
-      environment: plan.environment,
-      plan,
-      deploymentId: ready.id,
-      url: ready.url,
-      environmentUrl,
-      previousDeploymentId,
-      githubDeploymentId: ghId,
-      promoted,
-      superseded,
-      recordPending,
-      gateSummary: verdict.summary,
-      backMergeUrl,
-      smoke: verdict.report,
-      timings: {
-        createMs: t1 - t0,
-        buildMs: t2 - t1,
-        checkMs: t3 - t2,
-        promoteMs: t4 - t3,
-        totalMs: clock.now() - t0,
-      },
-    };
-  } catch (err) {
-    if (!visible) await recordFailure(errorMessage(err));
-    throw err;
+/** Checks gate everything that makes a build visible: the staging alias and production. */
+async function checkBeforeVisible(
+  ready: TargetDeployment,
+  plan: DeployPlan,
+  deps: Pick<DeployDeps, "gate" | "reporter">,
+): Promise<GateVerdict> {
+  const verdict = await deps.gate(ready.url);
+  deps.reporter.info(`Checks on ${ready.url}: ${verdict.summary}`);
+  if (!verdict.passed) {
+    const held =
+      plan.environment === "production"
+        ? "was not promoted"
+        : plan.environment === "staging"
+          ? "did not take the staging alias"
+          : "is not usable";
+    throw new CheckFailedError(
+      `Deployment ${ready.id} failed its checks and ${held}: ${verdict.summary}`,
+      verdict.report,
+    );
   }
+  return verdict;
+}
+
+/** What users of the environment get once the build is released. */
+interface Release {
+  /** The URL users of the environment reach. */
+  environmentUrl: string;
+  previousDeploymentId: string | null;
+  promoted: boolean;
+  /** The newer commit production serves, when this build was not promoted over it. */
+  superseded: string | null;
+}
+
+/** Staging takes its alias, production is promoted; a preview is used at its own URL. */
+async function makeVisible(
+  ready: TargetDeployment,
+  recordId: number,
+  request: DeployRequest,
+  deps: DeployDeps,
+): Promise<Release> {
+  const environment = request.plan.environment;
+  if (environment === "production") return promoteToProduction(ready, recordId, request, deps);
+  if (environment === "staging" && request.stagingAlias) {
+    const { previousDeploymentId } = await deps.target.assignAlias(ready.id, request.stagingAlias);
+    deps.reporter.info(`Staging alias ${request.stagingAlias} now serves ${ready.id}`);
+    const environmentUrl = `https://${request.stagingAlias}`;
+    return { environmentUrl, previousDeploymentId, promoted: false, superseded: null };
+  }
+  return { environmentUrl: ready.url, previousDeploymentId: null, promoted: false, superseded: null };
+}
+
+/**
+ * Takes the production lease, repairs a record an earlier run left pending, then promotes, unless
+ * production already serves a newer commit.
+ */
+async function promoteToProduction(
+  ready: TargetDeployment,
+  recordId: number,
+  request: DeployRequest,
+  deps: DeployDeps,
+): Promise<Release> {
+  const { target, github, clock, reporter } = deps;
+  // One promotion at a time per environment; inside the lease, what is live is what we replace.
+  await acquireLease({
+    github,
+    environment: request.plan.environment,
+    recordId,
+    holder: ready.id,
+    clock,
+    reporter,
+    pollMs: Math.max(request.pollIntervalMs, 1_000),
+    finished: async (holder) => (await target.currentProduction())?.id === holder,
+  });
+  // A run that ended with its record pending left the live build's record behind: repair it first.
+  await reconcileBeforePromote({ target, github, reporter, productionUrl: request.productionUrl });
+  const live = await target.currentProduction();
+  const previousDeploymentId = live && live.id !== ready.id ? live.id : null;
+  const superseded = live && live.id !== ready.id ? await newerCommitLive(live, request.sha, deps) : null;
+  if (superseded) {
+    reporter.warn(
+      `Production serves ${live?.id}, built from ${superseded.slice(0, 12)}, which already contains ${request.sha.slice(0, 12)}: ${ready.id} was not promoted over it`,
+    );
+    return { environmentUrl: ready.url, previousDeploymentId, promoted: false, superseded };
+  }
+  await promoteOrFindPromoted(ready.id, deps);
+  reporter.info(
+    `Promoted ${ready.id} to production${previousDeploymentId ? ` (was ${previousDeploymentId})` : ""}`,
+  );
+  const environmentUrl = request.productionUrl ?? ready.url;
+  return { environmentUrl, previousDeploymentId, promoted: true, superseded: null };
+}
+
+/**
+ * Marks the record success (or inactive, superseded). When the build already serves its
+ * environment, a failure to record is not the deploy's: it returns why, "record pending", and the
+ * next deploy or `garde deploy --reconcile` repairs it. null when recorded.
+ */
+async function recordOutcome(
+  ready: TargetDeployment,
+  recordId: number,
+  release: Release,
+  visible: boolean,
+  request: DeployRequest,
+  deps: Pick<DeployDeps, "github" | "reporter">,
+): Promise<string | null> {
+  const { sha, logUrl } = request;
+  try {
+    if (release.superseded) {
+      await deps.github.setStatus(recordId, "inactive", {
+        description: `${SUPERSEDED}: production serves ${release.superseded.slice(0, 12)}, newer than ${sha.slice(0, 12)}`,
+        logUrl,
+      });
+    } else {
+      await deps.github.setStatus(recordId, "success", {
+        environmentUrl: release.environmentUrl,
+        description: release.promoted ? `Promoted ${ready.id}` : `Ready: ${ready.id}`,
+        logUrl,
+      });
+    }
+    return null;
+  } catch (err) {
+    if (!visible) throw err;
+    const recordPending = errorMessage(err);
+    deps.reporter.warn(
+      `Deployed, record pending: ${ready.id} serves ${request.plan.environment}, but GitHub deployment ${recordId} could not be marked success (${recordPending}). The next deploy, or garde deploy --reconcile, repairs it.`,
+    );
+    return recordPending;
+  }
+}
+
+/** A hotfix in production goes back into develop, or the next release would undo it. */
+async function backMergeHotfix(
+  plan: DeployPlan,
+  deploymentId: string,
+  deps: Pick<DeployDeps, "github" | "reporter">,
+): Promise<string | null> {
+  if (!plan.backMergeInto) return null;
+  const backMergeUrl = await deps.github.ensureBackMerge(
+    plan.branch,
+    plan.backMergeInto,
+    `Back-merge hotfix ${plan.version ?? plan.branch} into ${plan.backMergeInto}`,
+    `Hotfix ${plan.version ?? plan.branch} is in production (${deploymentId}).${plan.reason ? `\n\nReason: ${plan.reason}` : ""}\n\nOpened by garde.`,
+  );
+  deps.reporter.info(
+    backMergeUrl
+      ? `Back-merge pull request: ${backMergeUrl}`
+      : `${plan.backMergeInto} already has every commit of ${plan.branch}: no back-merge needed`,
+  );
+  return backMergeUrl;
 }
 
 /**

@@ -108,16 +108,20 @@ function versionFrom(branch: string, prefix: string, field: string, b: BranchNam
   return version;
 }
 
+/** Which rule an event on a ref matches, as a plan; an event no rule deploys is refused with the rules. */
 export function route(input: RouteInput): DeployPlan {
   const b = input.branches ?? defaultBranchNames;
-  const inputs = input.inputs ?? {};
-  const reason = inputs.reason?.trim() || null;
-  const plan = (
-    environment: Environment,
-    version: string | null,
-    branch: string,
-    rule: string,
-  ): DeployPlan => ({
+  if (input.event === "pull_request" || input.event === "pull_request_target")
+    return routePullRequest(input, b);
+  if (input.event === "push") return routePush(branchOf(input.ref, b), b);
+  if (input.event === "workflow_dispatch")
+    return routeDispatch(branchOf(input.ref, b), input.inputs ?? {}, b);
+  throw refusal("event", `The event "${input.event}" does not deploy.`, b);
+}
+
+/** A plan with no back-merge and no reason; production is staged, promoted after its checks. */
+function planFor(environment: Environment, version: string | null, branch: string, rule: string): DeployPlan {
+  return {
     environment,
     staged: environment === "production",
     version,
@@ -125,83 +129,89 @@ export function route(input: RouteInput): DeployPlan {
     branch,
     rule,
     reason: null,
-  });
+  };
+}
 
-  if (input.event === "pull_request" || input.event === "pull_request_target") {
-    if (!PULL_REF.test(input.ref)) {
-      throw refusal(
-        "ref",
-        `A pull_request ref must look like refs/pull/<number>/merge, not "${input.ref}".`,
-        b,
-      );
-    }
-    const head = input.headRef?.trim();
-    if (!head)
-      throw refusal("head-ref", "A pull_request needs its head branch (GITHUB_HEAD_REF, --head-ref).", b);
-    if (!isWellFormedBranch(head))
-      throw refusal("head-ref", `The head branch "${head}" is not well formed.`, b);
-    if (head.startsWith(b.feature) && head.length > b.feature.length) {
-      return plan("preview", null, head, `pull_request from ${b.feature}*`);
-    }
-    // Every pull request gets a preview, as Vercel's own Git integration gives one: a reviewer
-    // of a Renovate or chore/ branch wants to click through it as much as a feature's.
-    return plan("preview", null, head, "pull_request from another branch");
+/** Every pull request gets a preview of its head branch. */
+function routePullRequest(input: RouteInput, b: BranchNames): DeployPlan {
+  if (!PULL_REF.test(input.ref)) {
+    throw refusal(
+      "ref",
+      `A pull_request ref must look like refs/pull/<number>/merge, not "${input.ref}".`,
+      b,
+    );
   }
-
-  if (input.event === "push") {
-    const branch = branchOf(input.ref, b);
-    if (branch.startsWith(b.feature) && branch.length > b.feature.length) {
-      return plan("preview", null, branch, `push to ${b.feature}*`);
-    }
-    if (branch === b.develop) {
-      return plan("staging", null, branch, `push to ${b.develop}`);
-    }
-    if (branch.startsWith(b.release)) {
-      const version = versionFrom(branch, b.release, "ref", b);
-      return plan("staging", version, branch, `push to ${b.release}X.Y.Z`);
-    }
-    if (branch.startsWith(b.hotfix)) {
-      const version = versionFrom(branch, b.hotfix, "ref", b);
-      return plan("staging", version, branch, `push to ${b.hotfix}X.Y.Z`);
-    }
-    if (branch === b.main) {
-      return plan("production", null, branch, `push to ${b.main}`);
-    }
-    throw refusal("ref", `No rule deploys a push to "${branch}".`, b);
+  const head = input.headRef?.trim();
+  if (!head)
+    throw refusal("head-ref", "A pull_request needs its head branch (GITHUB_HEAD_REF, --head-ref).", b);
+  if (!isWellFormedBranch(head))
+    throw refusal("head-ref", `The head branch "${head}" is not well formed.`, b);
+  if (head.startsWith(b.feature) && head.length > b.feature.length) {
+    return planFor("preview", null, head, `pull_request from ${b.feature}*`);
   }
+  // Every pull request gets a preview, as Vercel's own Git integration gives one: a reviewer
+  // of a Renovate or chore/ branch wants to click through it as much as a feature's.
+  return planFor("preview", null, head, "pull_request from another branch");
+}
 
-  if (input.event === "workflow_dispatch") {
-    const branch = branchOf(input.ref, b);
-    const given = inputs.version?.trim().replace(/^v/, "") || null;
-    if (given !== null && !VERSION.test(given)) {
-      throw refusal(
-        "inputs.version",
-        `The version input must be X.Y.Z (for example 2.0.1), not "${inputs.version}".`,
-        b,
-      );
-    }
-    const fromBranch = branch.startsWith(b.hotfix) ? versionFrom(branch, b.hotfix, "ref", b) : null;
-    if (given && fromBranch && given !== fromBranch) {
-      throw refusal(
-        "inputs.version",
-        `The version input ${given} disagrees with the branch "${branch}" (${fromBranch}); dispatch on the matching branch or fix the input.`,
-        b,
-      );
-    }
-    const version = given ?? fromBranch;
-    if (version === null) {
-      throw refusal(
-        "inputs.version",
-        `A workflow_dispatch on "${branch}" deploys to production only as a hotfix: dispatch on ${b.hotfix}X.Y.Z or give the input version.`,
-        b,
-      );
-    }
-    return {
-      ...plan("production", version, branch, `workflow_dispatch hotfix ${version}`),
-      backMergeInto: b.develop,
-      reason,
-    };
+/** A push: feature → preview, develop / release / hotfix → staging, main → production. */
+function routePush(branch: string, b: BranchNames): DeployPlan {
+  if (branch.startsWith(b.feature) && branch.length > b.feature.length) {
+    return planFor("preview", null, branch, `push to ${b.feature}*`);
   }
+  if (branch === b.develop) {
+    return planFor("staging", null, branch, `push to ${b.develop}`);
+  }
+  if (branch.startsWith(b.release)) {
+    const version = versionFrom(branch, b.release, "ref", b);
+    return planFor("staging", version, branch, `push to ${b.release}X.Y.Z`);
+  }
+  if (branch.startsWith(b.hotfix)) {
+    const version = versionFrom(branch, b.hotfix, "ref", b);
+    return planFor("staging", version, branch, `push to ${b.hotfix}X.Y.Z`);
+  }
+  if (branch === b.main) {
+    return planFor("production", null, branch, `push to ${b.main}`);
+  }
+  throw refusal("ref", `No rule deploys a push to "${branch}".`, b);
+}
 
-  throw refusal("event", `The event "${input.event}" does not deploy.`, b);
+/**
+ * A dispatch deploys a hotfix to production: its version from the hotfix branch or the input
+ * (agreeing when both are given), back-merged into develop once live.
+ */
+function routeDispatch(
+  branch: string,
+  inputs: Readonly<Record<string, string | undefined>>,
+  b: BranchNames,
+): DeployPlan {
+  const given = inputs.version?.trim().replace(/^v/, "") || null;
+  if (given !== null && !VERSION.test(given)) {
+    throw refusal(
+      "inputs.version",
+      `The version input must be X.Y.Z (for example 2.0.1), not "${inputs.version}".`,
+      b,
+    );
+  }
+  const fromBranch = branch.startsWith(b.hotfix) ? versionFrom(branch, b.hotfix, "ref", b) : null;
+  if (given && fromBranch && given !== fromBranch) {
+    throw refusal(
+      "inputs.version",
+      `The version input ${given} disagrees with the branch "${branch}" (${fromBranch}); dispatch on the matching branch or fix the input.`,
+      b,
+    );
+  }
+  const version = given ?? fromBranch;
+  if (version === null) {
+    throw refusal(
+      "inputs.version",
+      `A workflow_dispatch on "${branch}" deploys to production only as a hotfix: dispatch on ${b.hotfix}X.Y.Z or give the input version.`,
+      b,
+    );
+  }
+  return {
+    ...planFor("production", version, branch, `workflow_dispatch hotfix ${version}`),
+    backMergeInto: b.develop,
+    reason: inputs.reason?.trim() || null,
+  };
 }

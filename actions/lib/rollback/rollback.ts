@@ -96,6 +96,31 @@ export interface RollbackRequest {
   trigger: "auto" | "manual";
 }
 
+/** Pages on-call (and the other notifiers) with the run's timeline and link. */
+type Pager = (incident: Omit<Incident, "environment" | "timeline" | "links">) => Promise<void>;
+
+/** What every step of one rollback shares: what was asked, what happened so far, how to page. */
+interface RollbackRun {
+  request: RollbackRequest;
+  deps: RollbackDeps;
+  history: ProductionHistory;
+  timeline: Timeline;
+  /** Filled in step by step; a failure hands it, as it stands, to RollbackFailedError. */
+  outcome: RollbackOutcome;
+  /** P1 when garde rolls back on its own (production is failing), P2 when a person asks. */
+  severity: Severity;
+  page: Pager;
+}
+
+/** The rollback decided on: the build production moves to, and its record when GitHub has one. */
+interface RollbackTarget {
+  from: string | null;
+  to: string;
+  toRecord: ProductionRecord | undefined;
+  /** An earlier run recorded this rollback's intent and did not finish it. */
+  resumed: boolean;
+}
+
 /**
  * Puts production back on an earlier build, idempotently. The intent is written on the bad
  * release's GitHub record before anything moves, so a run killed at any step and run again
@@ -106,11 +131,26 @@ export async function rollBack(
   deps: RollbackDeps,
   started = deps.clock.now(),
 ): Promise<RollbackOutcome> {
-  const { target, github, clock, reporter } = deps;
-  const timeline = new Timeline(clock, reporter);
-  const history = new ProductionHistory(github);
+  const run = await startRun(request, deps);
+  // 1. Resume an unfinished rollback before deciding anything new.
+  const rollback = (await resumeUnfinished(run)) ?? (await chooseTarget(run));
+  if (rollback.from === rollback.to && !rollback.resumed) {
+    throw new InputError("to", `Production already serves ${rollback.to}: nothing to roll back to`);
+  }
+  // 2. Record the intent on the release being left, then move production.
+  await recordIntent(run, rollback);
+  await moveProduction(run, rollback, started);
+  // 3. Verify the restored build, then record it.
+  await verifyAndRecord(run, rollback);
+  await pageRestored(run, rollback);
+  return run.outcome;
+}
+
+/** The outcome as it stands before anything is decided, and the pager that sends the timeline. */
+async function startRun(request: RollbackRequest, deps: RollbackDeps): Promise<RollbackRun> {
+  const timeline = new Timeline(deps.clock, deps.reporter);
   const severity: Severity = request.trigger === "auto" ? "P1" : "P2";
-  const live = await target.currentProduction();
+  const live = await deps.target.currentProduction();
   const outcome: RollbackOutcome = {
     outcome: "rolled-back",
     severity,
@@ -124,7 +164,7 @@ export async function rollBack(
     notifications: [],
     restoredAfterMs: null,
   };
-  const page = async (incident: Omit<Incident, "environment" | "timeline" | "links">) => {
+  const page: Pager = async (incident) => {
     outcome.notifications = await notifyAll(
       {
         ...incident,
@@ -135,114 +175,166 @@ export async function rollBack(
       deps.notifiers,
     );
   };
+  return { request, deps, history: new ProductionHistory(deps.github), timeline, outcome, severity, page };
+}
 
-  // 1. Resume an unfinished rollback before deciding anything new.
-  const unfinished = await history.unfinishedRollback();
-  let toRecord: ProductionRecord | undefined;
-  if (unfinished) {
-    outcome.from = unfinished.from.record.targetDeploymentId;
-    toRecord = await history.recordOf(unfinished.to);
-    timeline.add(`Resuming the rollback from ${outcome.from} to ${unfinished.to} that an earlier run began`);
-    outcome.to = unfinished.to;
-  } else {
-    const from = outcome.from;
-    if (request.to === "known-good") {
-      toRecord = (await history.knownGoodForRollback(from ? [from] : []))?.record;
-      if (!toRecord) {
-        const message = noKnownGoodMessage(from ?? "nothing", request.reason);
-        timeline.add(message);
-        await page({
-          severity: "P1",
-          title: `P1: production failing, no known-good deployment to roll back to`,
-          summary: message,
-        });
-        throw new RollbackFailedError(message, { ...outcome, severity: "P1" });
-      }
-    } else if (request.to === "previous") {
-      toRecord = from ? await history.previous(from) : undefined;
-      if (!toRecord)
-        throw new CheckFailedError(
-          `No earlier production deployment than ${from ?? "(none)"} is recorded on GitHub; give to: <deployment id>`,
-        );
-    } else {
-      toRecord = await history.recordOf(request.to);
-      // Only "no such deployment" is the caller's mistake; an outage is the vendor's, exit 1 with its error.
-      const candidate = await target.get(request.to).catch((err: unknown) => {
-        if (InputError.is(err) || (PlatformError.is(err) && err.status === 404)) return null;
-        throw err;
-      });
-      if (candidate?.target !== "production" || candidate.state !== "READY") {
-        throw new InputError(
-          "to",
-          `to: ${request.to} is not a READY production deployment of this project; give a dpl_… id from the deployments list, or previous`,
-        );
-      }
-    }
-    // A build made before the last rotation holds secrets since revoked: never restore it as is.
-    if (toRecord && (await history.staleSecrets(toRecord))) {
-      const stale = toRecord.record.targetDeploymentId as string;
-      const fresh = await history.freshBuildOf(toRecord.record.sha, from ? [from] : []);
-      if (fresh) {
-        toRecord = fresh;
-        timeline.add(
-          `${stale} was built before the last key rotation; ${fresh.record.targetDeploymentId}, the same commit built with today's secrets, is restored instead`,
-        );
-      } else {
-        timeline.add(
-          `${stale} was built before the last key rotation (its secrets are revoked): rebuilding commit ${toRecord.record.sha.slice(0, 12)} with today's secrets`,
-        );
-        toRecord = await rebuildWithTodaysSecrets(toRecord, request.reason, deps, page, outcome);
-        outcome.rebuiltFrom = stale;
-        timeline.add(
-          `Rebuilt ${stale}'s commit as ${toRecord.record.targetDeploymentId}; it passed its checks`,
-        );
-      }
-    }
-    outcome.to = toRecord?.record.targetDeploymentId ?? request.to;
-  }
-  const to = outcome.to as string;
-  const from = outcome.from;
-  if (from === to && !unfinished) {
-    throw new InputError("to", `Production already serves ${to}: nothing to roll back to`);
-  }
+/** The rollback an earlier run recorded and did not finish, when there is one. */
+async function resumeUnfinished(run: RollbackRun): Promise<RollbackTarget | undefined> {
+  const unfinished = await run.history.unfinishedRollback();
+  if (!unfinished) return undefined;
+  const from = unfinished.from.record.targetDeploymentId;
+  run.outcome.from = from;
+  const toRecord = await run.history.recordOf(unfinished.to);
+  run.timeline.add(`Resuming the rollback from ${from} to ${unfinished.to} that an earlier run began`);
+  run.outcome.to = unfinished.to;
+  return { from, to: unfinished.to, toRecord, resumed: true };
+}
 
-  // 2. Record the intent on the release being left, then move production.
-  const fromRecord = from ? await history.recordOf(from) : undefined;
-  if (fromRecord && !unfinished) {
-    await github.setStatus(fromRecord.record.id, "failure", {
+/**
+ * The build asked for (known-good, previous, or a deployment id); when it was built before the
+ * last key rotation, the same commit built with today's secrets instead.
+ */
+async function chooseTarget(run: RollbackRun): Promise<RollbackTarget> {
+  const { request } = run;
+  const from = run.outcome.from;
+  let toRecord =
+    request.to === "known-good"
+      ? await knownGoodTarget(run, from)
+      : request.to === "previous"
+        ? await previousTarget(run, from)
+        : await explicitTarget(run, request.to);
+  if (toRecord) toRecord = await withTodaysSecrets(run, toRecord, from);
+  const to = toRecord?.record.targetDeploymentId ?? request.to;
+  run.outcome.to = to;
+  return { from, to, toRecord, resumed: false };
+}
+
+/** The last known-good build; with none, production stays as it is and on-call is paged (P1). */
+async function knownGoodTarget(run: RollbackRun, from: string | null): Promise<ProductionRecord> {
+  const toRecord = (await run.history.knownGoodForRollback(from ? [from] : []))?.record;
+  if (toRecord) return toRecord;
+  const message = noKnownGoodMessage(from ?? "nothing", run.request.reason);
+  run.timeline.add(message);
+  await run.page({
+    severity: "P1",
+    title: `P1: production failing, no known-good deployment to roll back to`,
+    summary: message,
+  });
+  throw new RollbackFailedError(message, { ...run.outcome, severity: "P1" });
+}
+
+/** The production build recorded before `from`. */
+async function previousTarget(run: RollbackRun, from: string | null): Promise<ProductionRecord> {
+  const toRecord = from ? await run.history.previous(from) : undefined;
+  if (!toRecord)
+    throw new CheckFailedError(
+      `No earlier production deployment than ${from ?? "(none)"} is recorded on GitHub; give to: <deployment id>`,
+    );
+  return toRecord;
+}
+
+/** A deployment id given by hand: it must be a READY production build of this project. */
+async function explicitTarget(run: RollbackRun, id: string): Promise<ProductionRecord | undefined> {
+  const toRecord = await run.history.recordOf(id);
+  // Only "no such deployment" is the caller's mistake; an outage is the vendor's, exit 1 with its error.
+  const candidate = await run.deps.target.get(id).catch((err: unknown) => {
+    if (InputError.is(err) || (PlatformError.is(err) && err.status === 404)) return null;
+    throw err;
+  });
+  if (candidate?.target !== "production" || candidate.state !== "READY") {
+    throw new InputError(
+      "to",
+      `to: ${id} is not a READY production deployment of this project; give a dpl_… id from the deployments list, or previous`,
+    );
+  }
+  return toRecord;
+}
+
+/**
+ * A build made before the last rotation holds secrets since revoked: never restore it as is.
+ * Its commit built since with today's secrets is taken instead, or is rebuilt now.
+ */
+async function withTodaysSecrets(
+  run: RollbackRun,
+  toRecord: ProductionRecord,
+  from: string | null,
+): Promise<ProductionRecord> {
+  const { history, timeline } = run;
+  if (!(await history.staleSecrets(toRecord))) return toRecord;
+  const stale = toRecord.record.targetDeploymentId as string;
+  const fresh = await history.freshBuildOf(toRecord.record.sha, from ? [from] : []);
+  if (fresh) {
+    timeline.add(
+      `${stale} was built before the last key rotation; ${fresh.record.targetDeploymentId}, the same commit built with today's secrets, is restored instead`,
+    );
+    return fresh;
+  }
+  timeline.add(
+    `${stale} was built before the last key rotation (its secrets are revoked): rebuilding commit ${toRecord.record.sha.slice(0, 12)} with today's secrets`,
+  );
+  const rebuilt = await rebuildWithTodaysSecrets(run, toRecord);
+  run.outcome.rebuiltFrom = stale;
+  timeline.add(`Rebuilt ${stale}'s commit as ${rebuilt.record.targetDeploymentId}; it passed its checks`);
+  return rebuilt;
+}
+
+/**
+ * Marks the release being left "rolled back" before production moves, so a rerun resumes this
+ * rollback. A resumed rollback's intent is already there.
+ */
+async function recordIntent(run: RollbackRun, { from, to, resumed }: RollbackTarget): Promise<void> {
+  const { request } = run;
+  const fromRecord = from ? await run.history.recordOf(from) : undefined;
+  if (fromRecord && !resumed) {
+    await run.deps.github.setStatus(fromRecord.record.id, "failure", {
       description: rolledBackDescription(from as string, to, request.reason),
     });
   }
-  timeline.add(
+  run.timeline.add(
     `${request.trigger === "auto" ? "Automatic" : "Manual"} rollback of production from ${from ?? "nothing"} to ${to}: ${request.reason}`,
   );
+}
+
+/** Moves production to the target; when the platform refuses, pages P1 with the manual way. */
+async function moveProduction(
+  run: RollbackRun,
+  { from, to, toRecord }: RollbackTarget,
+  started: number,
+): Promise<void> {
+  const { target, clock } = run.deps;
   try {
     // A rebuild never served production: it is promoted; an earlier production build is rolled back to.
     if (toRecord && isRollbackRebuild(toRecord.record)) await target.promote(to);
     else await target.rollback(to);
   } catch (err) {
     const message = `P1: production rollback from ${from} to ${to} FAILED: ${errorMessage(err)}. Production may still serve the bad release: roll back by hand in the Vercel dashboard (Instant Rollback) and rerun this workflow.`;
-    timeline.add(message);
-    await page({
+    run.timeline.add(message);
+    await run.page({
       severity: "P1",
       title: `P1: production rollback from ${from} to ${to} failed`,
       summary: message,
     });
-    throw new RollbackFailedError(message, { ...outcome, severity: "P1" });
+    throw new RollbackFailedError(message, { ...run.outcome, severity: "P1" });
   }
-  outcome.restoredAfterMs = clock.now() - started;
-  timeline.add(
-    `Production serves ${to} again (${(outcome.restoredAfterMs / 1000).toFixed(1)} s after the run began)`,
+  run.outcome.restoredAfterMs = clock.now() - started;
+  run.timeline.add(
+    `Production serves ${to} again (${(run.outcome.restoredAfterMs / 1000).toFixed(1)} s after the run began)`,
   );
+}
 
-  // 3. Verify the restored build, then record it.
-  const restored: TargetDeployment = await target.get(to);
+/**
+ * Checks production on the restored build and records the result on its GitHub record; when it
+ * fails too, pages P1 (production is still broken).
+ */
+async function verifyAndRecord(run: RollbackRun, { from, to, toRecord }: RollbackTarget): Promise<void> {
+  const { deps, outcome } = run;
+  const restored: TargetDeployment = await deps.target.get(to);
   const checkUrl = deps.productionUrl ?? restored.url;
   const verdict = await deps.verify(checkUrl);
   outcome.verification = verdict.report;
-  timeline.add(`Checks on ${checkUrl} after the rollback: ${verdict.summary}`);
+  run.timeline.add(`Checks on ${checkUrl} after the rollback: ${verdict.summary}`);
   if (toRecord) {
-    await github.setStatus(toRecord.record.id, verdict.passed ? "success" : "failure", {
+    await deps.github.setStatus(toRecord.record.id, verdict.passed ? "success" : "failure", {
       description: verdict.passed
         ? restoredDescription(to, from)
         : `${restoredDescription(to, from)}, then failed its checks`,
@@ -251,19 +343,23 @@ export async function rollBack(
   }
   if (!verdict.passed) {
     const message = `P1: production was rolled back from ${from} to ${to}, but ${to} fails its checks too: ${verdict.summary}`;
-    await page({
+    await run.page({
       severity: "P1",
       title: `P1: production rolled back from ${from} to ${to}, still failing`,
       summary: message,
     });
     throw new RollbackFailedError(message, { ...outcome, severity: "P1" });
   }
-  await page({
+}
+
+/** Tells on-call production is restored: P1 when garde rolled back on its own, P2 by hand. */
+async function pageRestored(run: RollbackRun, { from, to }: RollbackTarget): Promise<void> {
+  const { request, severity } = run;
+  await run.page({
     severity,
     title: `${severity}: production rolled back from ${from} to ${to}`,
     summary: `${request.trigger === "auto" ? "garde detected a failing release and" : "A release manager"} rolled production back from ${from} to ${to}. Reason: ${request.reason}. The restored build passes its checks.`,
   });
-  return outcome;
 }
 
 /**
@@ -272,52 +368,18 @@ export async function rollBack(
  * left (recorded, not failed) is reused rather than built twice.
  */
 async function rebuildWithTodaysSecrets(
+  run: RollbackRun,
   source: ProductionRecord,
-  reason: string,
-  deps: RollbackDeps,
-  page: (incident: Omit<Incident, "environment" | "timeline" | "links">) => Promise<void>,
-  outcome: RollbackOutcome,
 ): Promise<ProductionRecord> {
+  const { deps, outcome } = run;
   const { target, github, clock, reporter } = deps;
-  const history = new ProductionHistory(github);
   const sourceId = source.record.targetDeploymentId as string;
   const sha = source.record.sha;
-  const earlier = (await history.records()).find(
-    (r) =>
-      isRollbackRebuild(r.record) &&
-      r.record.payload.rebuildOf === sourceId &&
-      r.statuses[0]?.state !== "failure",
-  );
-  let id: string;
-  let url: string;
-  let recordId: number;
-  if (earlier && !(await history.staleSecrets(earlier))) {
-    id = earlier.record.targetDeploymentId as string;
-    url = typeof earlier.record.payload.url === "string" ? earlier.record.payload.url : "";
-    recordId = earlier.record.id;
-    reporter.info(`Reusing ${id}, the rebuild of ${sourceId} an earlier run began`);
-  } else {
-    const staged = await target.create({
-      sha,
-      branch: "main",
-      environment: "production",
-      staged: true,
-      meta: { gardeRollbackRebuild: sourceId },
-    });
-    id = staged.id;
-    url = staged.url;
-    recordId = await github.ensure({
-      sha,
-      environment: "production",
-      description: `garde: rollback rebuild of ${sourceId} with today's secrets`,
-      targetDeploymentId: id,
-      payload: rollbackRebuildPayload({ rebuildOf: sourceId, reason, platform: target.platform, url }),
-    });
-  }
+  const { id, recordId } = await reuseOrStartRebuild(source, run.request.reason, deps);
   const fail = async (why: string): Promise<never> => {
     const message = `P1: production (${outcome.from}) was not rolled back: ${sourceId} holds revoked secrets and its commit rebuilt with today's (${id}) ${why}`;
     await github.setStatus(recordId, "failure", { description: message }).catch(() => undefined);
-    await page({
+    await run.page({
       severity: "P1",
       title: `P1: production rollback from ${outcome.from} failed: the rebuild of ${sourceId} failed`,
       summary: message,
@@ -349,6 +411,49 @@ async function rebuildWithTodaysSecrets(
     statuses: [],
   };
   return record;
+}
+
+/** The rebuild of `source` an earlier run began (recorded, not failed, today's secrets), or a new one. */
+async function reuseOrStartRebuild(
+  source: ProductionRecord,
+  reason: string,
+  deps: RollbackDeps,
+): Promise<{ id: string; recordId: number }> {
+  const { target, github, reporter } = deps;
+  const history = new ProductionHistory(github);
+  const sourceId = source.record.targetDeploymentId as string;
+  const sha = source.record.sha;
+  const earlier = (await history.records()).find(
+    (r) =>
+      isRollbackRebuild(r.record) &&
+      r.record.payload.rebuildOf === sourceId &&
+      r.statuses[0]?.state !== "failure",
+  );
+  if (earlier && !(await history.staleSecrets(earlier))) {
+    const id = earlier.record.targetDeploymentId as string;
+    reporter.info(`Reusing ${id}, the rebuild of ${sourceId} an earlier run began`);
+    return { id, recordId: earlier.record.id };
+  }
+  const staged = await target.create({
+    sha,
+    branch: "main",
+    environment: "production",
+    staged: true,
+    meta: { gardeRollbackRebuild: sourceId },
+  });
+  const recordId = await github.ensure({
+    sha,
+    environment: "production",
+    description: `garde: rollback rebuild of ${sourceId} with today's secrets`,
+    targetDeploymentId: staged.id,
+    payload: rollbackRebuildPayload({
+      rebuildOf: sourceId,
+      reason,
+      platform: target.platform,
+      url: staged.url,
+    }),
+  });
+  return { id: staged.id, recordId };
 }
 
 /**
