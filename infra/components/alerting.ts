@@ -1,6 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { type CatalogueEntry, CHANNELS_BY_SEVERITY } from "../alert-catalogue.ts";
+import { jobFailureAlerts, type ScheduledJob } from "./job-failure-alerts.ts";
 
 type ChannelKind = "slack" | "email" | "sms" | "pagerduty" | "webhook";
 
@@ -22,6 +23,8 @@ export interface AlertingArgs {
   uptimeChecks: { host: string; path: string }[];
   uptimePeriodSeconds: number;
   policies: { entry: CatalogueEntry; threshold: number }[];
+  /** garde's scheduled jobs (backup, drill): each gets a P2 alert on a failed run. */
+  scheduledJobs?: readonly ScheduledJob[] | undefined;
   channels: {
     slack?: { channel: string; token: pulumi.Input<string> } | undefined;
     email?: string[] | undefined;
@@ -99,7 +102,20 @@ export class Alerting extends pulumi.ComponentResource {
     const uptime = uptimeChecks(name, args, parent);
     const logins = failedLoginsMetric(name, args, parent);
     const policies = args.policies.map((p) => alertPolicy(name, args, p, channels, logins, this));
-    this.policies = policies.map((p) => p.summary);
+    this.policies = [
+      ...policies.map((p) => p.summary),
+      ...jobFailureAlerts(
+        name,
+        {
+          project: args.project,
+          app: args.app,
+          environment: args.environment,
+          jobs: args.scheduledJobs ?? [],
+        },
+        channels,
+        this,
+      ),
+    ];
     alertDashboard(
       name,
       args,

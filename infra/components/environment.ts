@@ -8,6 +8,7 @@ import type { PendingWork, ScheduledWork } from "../schedules.ts";
 import { Alerting, type AlertSummary } from "./alerting.ts";
 import { BackupPlan } from "./backup-plan.ts";
 import { GitHubOidc } from "./github-oidc.ts";
+import type { ScheduledJob } from "./job-failure-alerts.ts";
 import { API_CONTAINER, API_SERVICE, ingressAddressName, KubernetesApp } from "./kubernetes-app.ts";
 import { SecretSet } from "./secret-set.ts";
 import { VercelWebApp } from "./vercel-web-app.ts";
@@ -185,6 +186,7 @@ export class Environment extends pulumi.ComponentResource {
         uptimeChecks: uptimeChecksOf(c),
         uptimePeriodSeconds: alerts.uptimePeriodSeconds,
         policies: alertsFor(c),
+        scheduledJobs: scheduledJobsOf(c, app),
         channels: {
           slack: ch.slack ? { channel: ch.slack.channel, token: args.secret("SLACK_TOKEN") } : undefined,
           email: ch.email,
@@ -258,6 +260,27 @@ export class Environment extends pulumi.ComponentResource {
 }
 
 type Gcp = NonNullable<StackConfig["gcp"]>;
+
+/** garde's scheduled PostgreSQL jobs and where their runs show: a CronJob's container, a Cloud Run job. */
+function scheduledJobsOf(c: StackConfig, app: KubernetesApp | undefined): ScheduledJob[] {
+  const pg = c.backups?.postgres;
+  if (!pg) return [];
+  const roles = ["backup", ...(c.backups?.drill ? ["drill"] : [])];
+  if ((pg.via ?? "kubernetes") === "kubernetes")
+    return app
+      ? roles.map((role) => ({
+          role,
+          executor: "kubernetes-cronjob",
+          namespace: app.namespaceName,
+          container: `garde-${role}`,
+        }))
+      : [];
+  return roles.map((role) => ({
+    role,
+    executor: "cloud-run-job",
+    jobName: `${c.app.name}-${c.environment}-pg-${role}`,
+  }));
+}
 
 /**
  * One Vercel project serves every stack, and Vercel refuses two variables of one key on the same

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PlannedResource, StackPlan } from "../../infra/plan.ts";
+import { at } from "../../policies/props.ts";
 import { RULES, vercelEnvConflicts } from "./invariants.ts";
 import { examples, planReferenceStacks, root, stacks } from "./reference-plans.ts";
 
@@ -236,5 +237,34 @@ describe("what garde plan cannot check offline, it says", () => {
       /cluster shop-prod \(europe-west1\) must have it on \(gcloud container clusters update shop-prod --location europe-west1 --workload-pool=acme-shop-prod\.svc\.id\.goog/,
     );
     expect(warningOf("cesizen-nextjs.yaml")).toBeUndefined();
+  });
+});
+
+describe("scheduled backups that fail page someone (P2)", () => {
+  const failureAlerts = (name: string) =>
+    (plans.get(name) as StackPlan).resources.filter(
+      (r) => r.type === "gcp:monitoring/alertPolicy:AlertPolicy" && /-(backup|drill)-failed$/.test(r.name),
+    );
+  it("watches each CronJob's container for garde's error line, routed as P2", () => {
+    const prod = plans.get("prod") as StackPlan;
+    expect(failureAlerts("prod").map((a) => a.name)).toEqual([
+      "shop-prod-alerts-backup-failed",
+      "shop-prod-alerts-drill-failed",
+    ]);
+    const metric = prod.resources.find((r) => r.name === "shop-prod-alerts-backup-failures");
+    expect(metric?.inputs.filter).toBe(
+      'resource.type="k8s_container" AND resource.labels.namespace_name="shop-prod" AND resource.labels.container_name="garde-backup" AND textPayload=~"^garde: "',
+    );
+    expect(prod.alerts.find((a) => a.id === "backup-failed")).toMatchObject({
+      severity: "P2",
+      routes: ["slack", "email"],
+    });
+  });
+
+  it("reads a Cloud Run job's own failed executions", () => {
+    const [backup] = failureAlerts("cesizen-nextjs.yaml");
+    expect(String(at(backup?.inputs ?? {}, "conditions.0.conditionThreshold.filter"))).toBe(
+      'metric.type = "run.googleapis.com/job/completed_execution_count" AND resource.type = "cloud_run_job" AND resource.label.job_name = "cesizen-prod-pg-backup" AND metric.label.result = "failed"',
+    );
   });
 });

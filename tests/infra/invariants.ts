@@ -227,6 +227,10 @@ const EMITTERS: Record<string, (p: StackPlan, filter: string) => boolean> = {
     return hosts.length > 0 && hosts.every((h) => checked.has(h));
   },
   cloudsql_database: (p) => ofType(p, "gcp:sql/databaseInstance:DatabaseInstance").length > 0,
+  cloud_run_job: (p, filter) => {
+    const name = /resource\.label\.job_name = "([^"]+)"/.exec(filter)?.[1];
+    return ofType(p, "gcp:cloudrunv2/job:Job").some((j) => j.inputs.name === name);
+  },
 };
 
 export const everyAlertMetricIsEmitted: Rule = (p) =>
