@@ -313,8 +313,13 @@ export function planJson(plans: StackPlan[]): string {
   )}\n`;
 }
 
-/** One schedule as its chain: when → what runs it → the command → where it lands → what proves it. */
-function describeSchedule(s: ScheduledWork): string[] {
+/**
+ * One schedule as its chain: when → what runs it → the command → where it lands → what proves it
+ * → who hears when a run fails (garde's jobs end in -pg-ROLE; their alert is ROLE-failed).
+ */
+function describeSchedule(s: ScheduledWork, alerts: StackPlan["alerts"]): string[] {
+  const role = /-pg-(\w+)$/.exec(s.executor.name)?.[1];
+  const onFailure = role ? alerts.find((a) => a.id === `${role}-failed`) : undefined;
   const e = s.executor;
   const chain = e.trigger ? `Cloud Scheduler ${e.trigger} → ${e.kind} ${e.name}` : `${e.kind} ${e.name}`;
   const when = /^\S+( \S+){4}$/.test(s.schedule)
@@ -326,6 +331,11 @@ function describeSchedule(s: ScheduledWork): string[] {
     ...(s.command ? [`  runs: ${s.command}`] : []),
     ...(s.output ? [`  → ${s.output}${kept}`] : kept ? [`  ${kept.slice(2)}`] : []),
     ...(s.provenBy ? [`  proven by: ${s.provenBy}`] : []),
+    ...(onFailure
+      ? [
+          `  a failed run: [${onFailure.severity}] ${onFailure.title} → ${onFailure.routes.join(", ") || "no channel configured"}`,
+        ]
+      : []),
   ];
 }
 
@@ -371,7 +381,8 @@ export function formatPlan(plan: StackPlan): string {
   }
   if (plan.schedules.length) {
     lines.push("  schedules:");
-    for (const s of plan.schedules) for (const line of describeSchedule(s)) lines.push(`    ${line}`);
+    for (const s of plan.schedules)
+      for (const line of describeSchedule(s, plan.alerts)) lines.push(`    ${line}`);
   }
   if (plan.secrets.length || plan.rotatedVariables.length) {
     lines.push("  secrets:");
