@@ -49,114 +49,141 @@ export class GitHubOidc extends pulumi.ComponentResource {
 
   constructor(name: string, args: GitHubOidcArgs, opts?: pulumi.ComponentResourceOptions) {
     super("garde:gcp:GitHubOidc", name, {}, opts);
-    const parent = { parent: this };
-    const pool = new gcp.iam.WorkloadIdentityPool(
-      `${name}-pool`,
-      {
-        project: args.project,
-        workloadIdentityPoolId: `github-${args.app}-${args.environment}`.slice(0, 32),
-        displayName: `GitHub Actions (${args.environment})`,
-      },
-      parent,
-    );
-    // Tokens from any other repository, owner, environment or (prod) ref are refused outright.
-    const condition = [
-      `assertion.repository_id == ${JSON.stringify(args.repositoryId)}`,
-      `assertion.repository_owner_id == ${JSON.stringify(args.repositoryOwnerId)}`,
-      args.githubEnvironment && `assertion.environment == ${JSON.stringify(args.githubEnvironment)}`,
-      args.refs?.length && refCondition(args.refs),
-    ]
-      .filter(Boolean)
-      .join(" && ");
-    const provider = new gcp.iam.WorkloadIdentityPoolProvider(
-      `${name}-provider`,
-      {
-        project: args.project,
-        workloadIdentityPoolId: pool.workloadIdentityPoolId,
-        workloadIdentityPoolProviderId: "github",
-        oidc: { issuerUri: "https://token.actions.githubusercontent.com" },
-        attributeMapping: {
-          "google.subject": "assertion.sub",
-          "attribute.repository": "assertion.repository",
-          "attribute.repository_id": "assertion.repository_id",
-          "attribute.repository_owner_id": "assertion.repository_owner_id",
-          "attribute.environment": "assertion.environment",
-          "attribute.ref": "assertion.ref",
-        },
-        attributeCondition: condition,
-      },
-      parent,
-    );
-    const account = new gcp.serviceaccount.Account(
-      `${name}-deployer`,
-      {
-        project: args.project,
-        accountId: accountId("deploy", args.environment, args.app),
-        displayName: `garde deploy (${args.app} ${args.environment})`,
-      },
-      parent,
-    );
-    new gcp.serviceaccount.IAMMember(
-      `${name}-impersonation`,
-      {
-        serviceAccountId: account.name,
-        role: "roles/iam.workloadIdentityUser",
-        member: pulumi.interpolate`principalSet://iam.googleapis.com/${pool.name}/attribute.repository_id/${args.repositoryId}`,
-      },
-      parent,
-    );
+    const { pool, provider } = trustGitHub(name, args, this);
+    const account = deployAccount(name, args, pool, this);
     const member = pulumi.interpolate`serviceAccount:${account.email}`;
-    const g = args.grants;
-    if (g.secrets.length) {
-      const rotator = secretRotatorRole(name, args.project, this);
-      g.secrets.forEach((secretId, i) => {
-        new gcp.secretmanager.SecretIamMember(
-          `${name}-rotates-${i}`,
-          { project: args.project, secretId, role: rotator.name, member },
-          parent,
-        );
-      });
-    }
-    if (g.auditSecret) {
-      // The audit trail: read the secret's metadata, add one version per record; never read one.
-      for (const [key, role] of [
-        ["reads", "roles/secretmanager.viewer"],
-        ["appends", "roles/secretmanager.secretVersionAdder"],
-      ] as const)
-        new gcp.secretmanager.SecretIamMember(
-          `${name}-audit-${key}`,
-          { project: args.project, secretId: g.auditSecret, role, member },
-          parent,
-        );
-    }
-    if (g.rotationSubscription)
-      new gcp.pubsub.SubscriptionIAMMember(
-        `${name}-reads-rotation-events`,
-        {
-          project: args.project,
-          subscription: g.rotationSubscription,
-          role: "roles/pubsub.subscriber",
-          member,
-        },
-        parent,
-      );
-    if (g.readsAlerts)
-      new gcp.projects.IAMMember(
-        `${name}-reads-alerts`,
-        { project: args.project, role: "roles/monitoring.viewer", member },
-        parent,
-      );
-    if (g.backupBucket)
-      new gcp.storage.BucketIAMMember(
-        `${name}-reads-backups`,
-        { bucket: g.backupBucket, role: "roles/storage.objectViewer", member },
-        parent,
-      );
-    if (g.kubernetes) grantNamespace(name, args.project, account.email, g.kubernetes, this);
+    grantPipelines(name, args, member, this);
+    if (args.grants.kubernetes)
+      grantNamespace(name, args.project, account.email, args.grants.kubernetes, this);
     this.provider = provider.name;
     this.serviceAccount = account.email;
     this.registerOutputs({ provider: this.provider, serviceAccount: this.serviceAccount });
   }
+}
+
+/** The pool and its GitHub provider: tokens from any other repository, owner, environment or (prod) ref are refused. */
+function trustGitHub(name: string, args: GitHubOidcArgs, parent: pulumi.Resource) {
+  const pool = new gcp.iam.WorkloadIdentityPool(
+    `${name}-pool`,
+    {
+      project: args.project,
+      workloadIdentityPoolId: `github-${args.app}-${args.environment}`.slice(0, 32),
+      displayName: `GitHub Actions (${args.environment})`,
+    },
+    { parent },
+  );
+  const condition = [
+    `assertion.repository_id == ${JSON.stringify(args.repositoryId)}`,
+    `assertion.repository_owner_id == ${JSON.stringify(args.repositoryOwnerId)}`,
+    args.githubEnvironment && `assertion.environment == ${JSON.stringify(args.githubEnvironment)}`,
+    args.refs?.length && refCondition(args.refs),
+  ]
+    .filter(Boolean)
+    .join(" && ");
+  const provider = new gcp.iam.WorkloadIdentityPoolProvider(
+    `${name}-provider`,
+    {
+      project: args.project,
+      workloadIdentityPoolId: pool.workloadIdentityPoolId,
+      workloadIdentityPoolProviderId: "github",
+      oidc: { issuerUri: "https://token.actions.githubusercontent.com" },
+      attributeMapping: {
+        "google.subject": "assertion.sub",
+        "attribute.repository": "assertion.repository",
+        "attribute.repository_id": "assertion.repository_id",
+        "attribute.repository_owner_id": "assertion.repository_owner_id",
+        "attribute.environment": "assertion.environment",
+        "attribute.ref": "assertion.ref",
+      },
+      attributeCondition: condition,
+    },
+    { parent },
+  );
+  return { pool, provider };
+}
+
+/** The account the workflows act as, which only the pinned repository's tokens may impersonate. */
+function deployAccount(
+  name: string,
+  args: GitHubOidcArgs,
+  pool: gcp.iam.WorkloadIdentityPool,
+  parent: pulumi.Resource,
+): gcp.serviceaccount.Account {
+  const account = new gcp.serviceaccount.Account(
+    `${name}-deployer`,
+    {
+      project: args.project,
+      accountId: accountId("deploy", args.environment, args.app),
+      displayName: `garde deploy (${args.app} ${args.environment})`,
+    },
+    { parent },
+  );
+  new gcp.serviceaccount.IAMMember(
+    `${name}-impersonation`,
+    {
+      serviceAccountId: account.name,
+      role: "roles/iam.workloadIdentityUser",
+      member: pulumi.interpolate`principalSet://iam.googleapis.com/${pool.name}/attribute.repository_id/${args.repositoryId}`,
+    },
+    { parent },
+  );
+  return account;
+}
+
+/** What the pipelines do with GCP, each on its own resource: rotate, audit, drain events, read alerts and dumps. */
+function grantPipelines(
+  name: string,
+  args: GitHubOidcArgs,
+  member: pulumi.Output<string>,
+  parent: pulumi.Resource,
+) {
+  const g = args.grants;
+  const on = { parent };
+  if (g.secrets.length) {
+    const rotator = secretRotatorRole(name, args.project, parent);
+    g.secrets.forEach((secretId, i) => {
+      new gcp.secretmanager.SecretIamMember(
+        `${name}-rotates-${i}`,
+        { project: args.project, secretId, role: rotator.name, member },
+        on,
+      );
+    });
+  }
+  if (g.auditSecret) {
+    // The audit trail: read the secret's metadata, add one version per record; never read one.
+    for (const [key, role] of [
+      ["reads", "roles/secretmanager.viewer"],
+      ["appends", "roles/secretmanager.secretVersionAdder"],
+    ] as const)
+      new gcp.secretmanager.SecretIamMember(
+        `${name}-audit-${key}`,
+        { project: args.project, secretId: g.auditSecret, role, member },
+        on,
+      );
+  }
+  if (g.rotationSubscription)
+    new gcp.pubsub.SubscriptionIAMMember(
+      `${name}-reads-rotation-events`,
+      {
+        project: args.project,
+        subscription: g.rotationSubscription,
+        role: "roles/pubsub.subscriber",
+        member,
+      },
+      on,
+    );
+  if (g.readsAlerts)
+    new gcp.projects.IAMMember(
+      `${name}-reads-alerts`,
+      { project: args.project, role: "roles/monitoring.viewer", member },
+      on,
+    );
+  if (g.backupBucket)
+    new gcp.storage.BucketIAMMember(
+      `${name}-reads-backups`,
+      { bucket: g.backupBucket, role: "roles/storage.objectViewer", member },
+      on,
+    );
 }
 
 /**

@@ -154,7 +154,43 @@ export class PostgresBackups extends pulumi.ComponentResource {
       return;
     }
     const keep = args.keep ?? defaultKeep(args.retentionDays);
-    const drill = args.drill;
+    const drillWork = this.drillAndPrune(name, args, args.drill, { store, image, runs, keep });
+    this.schedules.push(
+      {
+        what: "postgres backup",
+        schedule: args.schedule,
+        timeZone: TIME_ZONE,
+        executor: { kind: runs, ...backup },
+        command: backupCommand,
+        // No age rule on this bucket: garde prune decides, and never drops the last proven backup.
+        output: `${store}/, kept by garde prune: ${keep.daily} daily, ${keep.weekly} weekly, ${keep.monthly} monthly`,
+        provenBy: `${drillWork.what} (${args.drillSchedule}, ${drillWork.executor.name})`,
+      },
+      drillWork,
+    );
+    this.registerOutputs({});
+  }
+
+  /**
+   * The drill, then retention, on the drill schedule: restore the newest dump into a scratch
+   * database and check it, then garde prune, which keeps the newest proven backup whatever else.
+   */
+  private drillAndPrune(
+    name: string,
+    args: PostgresBackupArgs & { bucket: pulumi.Output<string>; bucketName: string },
+    drill: NonNullable<PostgresBackupArgs["drill"]>,
+    {
+      store,
+      image,
+      runs,
+      keep,
+    }: {
+      store: string;
+      image: string;
+      runs: ScheduledWork["executor"]["kind"];
+      keep: ReturnType<typeof defaultKeep>;
+    },
+  ): ScheduledWork {
     const encrypted = Boolean(args.encryptTo?.length);
     const script = drillScript(store, keep, { checks: drill.checks.length > 0, encrypted });
     // The drill writes drill.json and prune deletes: objectUser, on this bucket only.
@@ -173,7 +209,7 @@ export class PostgresBackups extends pulumi.ComponentResource {
         plainEnv: drill.checks.length ? { GARDE_DRILL_CHECKS: JSON.stringify(drill.checks) } : {},
       },
     });
-    const drillWork: ScheduledWork = {
+    return {
       what: "restore drill, then retention",
       schedule: args.drillSchedule,
       timeZone: TIME_ZONE,
@@ -182,20 +218,6 @@ export class PostgresBackups extends pulumi.ComponentResource {
       command: script.replace(/^set -eu; (printf [^&]*&& )?/, ""),
       output: "drill.json beside the backup it restored",
     };
-    this.schedules.push(
-      {
-        what: "postgres backup",
-        schedule: args.schedule,
-        timeZone: TIME_ZONE,
-        executor: { kind: runs, ...backup },
-        command: backupCommand,
-        // No age rule on this bucket: garde prune decides, and never drops the last proven backup.
-        output: `${store}/, kept by garde prune: ${keep.daily} daily, ${keep.weekly} weekly, ${keep.monthly} monthly`,
-        provenBy: `${drillWork.what} (${args.drillSchedule}, ${drillExecutor.name})`,
-      },
-      drillWork,
-    );
-    this.registerOutputs({});
   }
 
   /** A service account with roles on the bucket, and what runs the container on its schedule. */
@@ -362,47 +384,63 @@ export class PostgresBackups extends pulumi.ComponentResource {
       },
       parent,
     );
-    const invoker = new gcp.serviceaccount.Account(
-      `${name}-scheduler-account`,
-      {
-        project: args.project,
-        accountId: accountId(`sched-${job.role}`, args.environment, args.app),
-        displayName: `garde scheduler for ${job.role} (${args.app} ${args.environment})`,
-      },
-      parent,
-    );
-    const mayRun = new gcp.cloudrunv2.JobIamMember(
-      `${name}-scheduler-runs`,
-      {
-        project: args.project,
-        location: args.region,
-        name: cloudRun.name,
-        role: "roles/run.invoker",
-        member: pulumi.interpolate`serviceAccount:${invoker.email}`,
-      },
-      parent,
-    );
-    new gcp.cloudscheduler.Job(
-      `${name}-trigger`,
-      {
-        project: args.project,
-        region: args.region,
-        name: jobName,
-        schedule: job.schedule,
-        timeZone: TIME_ZONE,
-        attemptDeadline: "320s",
-        retryConfig: { retryCount: 1 },
-        httpTarget: {
-          httpMethod: "POST",
-          uri: `https://run.googleapis.com/v2/projects/${args.project}/locations/${args.region}/jobs/${jobName}:run`,
-          oauthToken: {
-            serviceAccountEmail: invoker.email,
-            scope: "https://www.googleapis.com/auth/cloud-platform",
-          },
-        },
-      },
-      { parent: this, dependsOn: [mayRun] },
-    );
+    scheduleCloudRunJob(name, args, job, cloudRun, jobName, this);
     return { name, trigger: `${name}-trigger` };
   }
+}
+
+/**
+ * Cloud Scheduler starts the job on its calendar, as an account of its own that may only run
+ * that job (run.invoker on it), through the Cloud Run Admin API's jobs.run.
+ */
+function scheduleCloudRunJob(
+  name: string,
+  args: PostgresBackupArgs,
+  job: { role: string; schedule: string },
+  cloudRun: gcp.cloudrunv2.Job,
+  jobName: string,
+  owner: pulumi.Resource,
+): void {
+  const parent = { parent: owner };
+  const invoker = new gcp.serviceaccount.Account(
+    `${name}-scheduler-account`,
+    {
+      project: args.project,
+      accountId: accountId(`sched-${job.role}`, args.environment, args.app),
+      displayName: `garde scheduler for ${job.role} (${args.app} ${args.environment})`,
+    },
+    parent,
+  );
+  const mayRun = new gcp.cloudrunv2.JobIamMember(
+    `${name}-scheduler-runs`,
+    {
+      project: args.project,
+      location: args.region,
+      name: cloudRun.name,
+      role: "roles/run.invoker",
+      member: pulumi.interpolate`serviceAccount:${invoker.email}`,
+    },
+    parent,
+  );
+  new gcp.cloudscheduler.Job(
+    `${name}-trigger`,
+    {
+      project: args.project,
+      region: args.region,
+      name: jobName,
+      schedule: job.schedule,
+      timeZone: TIME_ZONE,
+      attemptDeadline: "320s",
+      retryConfig: { retryCount: 1 },
+      httpTarget: {
+        httpMethod: "POST",
+        uri: `https://run.googleapis.com/v2/projects/${args.project}/locations/${args.region}/jobs/${jobName}:run`,
+        oauthToken: {
+          serviceAccountEmail: invoker.email,
+          scope: "https://www.googleapis.com/auth/cloud-platform",
+        },
+      },
+    },
+    { parent: owner, dependsOn: [mayRun] },
+  );
 }

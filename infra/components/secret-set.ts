@@ -46,40 +46,7 @@ export class SecretSet extends pulumi.ComponentResource {
 
   constructor(name: string, args: SecretSetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("garde:gcp:SecretSet", name, {}, opts);
-    const parent = { parent: this };
-    const topic = new gcp.pubsub.Topic(
-      `${name}-rotation`,
-      { project: args.project, name: `${args.app}-${args.environment}-secret-rotation` },
-      parent,
-    );
-    // The agent exists only once asked for; the publisher grant below names it.
-    const agent = new gcp.projects.ServiceIdentity(
-      `${name}-secretmanager-agent`,
-      { project: args.project, service: "secretmanager.googleapis.com" },
-      parent,
-    );
-    const publisher = new gcp.pubsub.TopicIAMMember(
-      `${name}-rotation-publisher`,
-      {
-        project: args.project,
-        topic: topic.name,
-        role: "roles/pubsub.publisher",
-        member: `serviceAccount:service-${args.projectNumber}@gcp-sa-secretmanager.iam.gserviceaccount.com`,
-      },
-      { parent: this, dependsOn: [agent] },
-    );
-    const subscription = new gcp.pubsub.Subscription(
-      `${name}-rotation-due`,
-      {
-        project: args.project,
-        name: `${args.app}-${args.environment}-rotate-keys`,
-        topic: topic.id,
-        ackDeadlineSeconds: 600,
-        messageRetentionDuration: "604800s",
-        expirationPolicy: { ttl: "" },
-      },
-      parent,
-    );
+    const { topic, publisher, subscription } = rotationEvents(name, args, this);
     for (const item of args.items) {
       const resourceName = `${name}-${item.name}`;
       const secret = new gcp.secretmanager.Secret(
@@ -130,4 +97,46 @@ export class SecretSet extends pulumi.ComponentResource {
     this.subscription = subscription.id;
     this.registerOutputs({ topic: this.topic, subscription: this.subscription });
   }
+}
+
+/**
+ * Where Secret Manager says a secret is due: a topic the service agent may publish to (the agent
+ * exists only once asked for, hence the ServiceIdentity), and the subscription rotate-keys drains.
+ */
+function rotationEvents(name: string, args: SecretSetArgs, owner: pulumi.Resource) {
+  const parent = { parent: owner };
+  const topic = new gcp.pubsub.Topic(
+    `${name}-rotation`,
+    { project: args.project, name: `${args.app}-${args.environment}-secret-rotation` },
+    parent,
+  );
+  // The agent exists only once asked for; the publisher grant below names it.
+  const agent = new gcp.projects.ServiceIdentity(
+    `${name}-secretmanager-agent`,
+    { project: args.project, service: "secretmanager.googleapis.com" },
+    parent,
+  );
+  const publisher = new gcp.pubsub.TopicIAMMember(
+    `${name}-rotation-publisher`,
+    {
+      project: args.project,
+      topic: topic.name,
+      role: "roles/pubsub.publisher",
+      member: `serviceAccount:service-${args.projectNumber}@gcp-sa-secretmanager.iam.gserviceaccount.com`,
+    },
+    { parent: owner, dependsOn: [agent] },
+  );
+  const subscription = new gcp.pubsub.Subscription(
+    `${name}-rotation-due`,
+    {
+      project: args.project,
+      name: `${args.app}-${args.environment}-rotate-keys`,
+      topic: topic.id,
+      ackDeadlineSeconds: 600,
+      messageRetentionDuration: "604800s",
+      expirationPolicy: { ttl: "" },
+    },
+    parent,
+  );
+  return { topic, publisher, subscription };
 }
