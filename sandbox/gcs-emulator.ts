@@ -167,6 +167,7 @@ export class GcsEmulator {
     return text ? (JSON.parse(text) as Record<string, unknown>) : {};
   }
 
+  /** Routes a request of the JSON API: buckets, resumable uploads, objects, listings. */
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const method = req.method ?? "GET";
@@ -176,116 +177,136 @@ export class GcsEmulator {
     const listing = /^\/storage\/v1\/b\/([^/]+)\/o$/.exec(path);
     const bucketPath = /^\/storage\/v1\/b\/([^/]+)$/.exec(path);
 
-    if (path === "/storage/v1/b" && method === "POST") {
-      const meta = await this.readJson(req);
-      const name = typeof meta.name === "string" ? meta.name : "";
-      if (!/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/.test(name))
-        return this.json(req, res, 400, { error: { code: 400, message: "Invalid bucket name" } });
-      if (this.buckets.has(name))
-        return this.json(req, res, 409, {
-          error: {
-            code: 409,
-            message: "Your previous request to create the named bucket succeeded and you already own it.",
-          },
-        });
-      this.createBucket(name);
-      return this.json(
-        req,
-        res,
-        200,
-        this.bucketResource(this.buckets.get(name) as { name: string; timeCreated: string }),
-      );
-    }
-    if (bucketPath && method === "GET") {
-      const b = this.buckets.get(decodeURIComponent(bucketPath[1] as string));
-      if (!b) return this.noBucket(req, res);
-      return this.json(req, res, 200, this.bucketResource(b));
-    }
+    if (path === "/storage/v1/b" && method === "POST") return this.createBucketRoute(req, res);
+    if (bucketPath && method === "GET") return this.getBucketRoute(req, res, bucketPath);
     const named = upload ?? object ?? listing;
     if (named && !this.buckets.has(decodeURIComponent(named[1] as string))) return this.noBucket(req, res);
-
-    if (method === "POST" && upload) {
-      const m = upload;
-      if (url.searchParams.get("uploadType") !== "resumable") {
-        return this.json(req, res, 400, {
-          error: { code: 400, message: "This emulator takes resumable uploads only" },
-        });
-      }
-      const meta = await this.readJson(req);
-      const name = url.searchParams.get("name") ?? (meta.name as string | undefined);
-      if (!name) return this.json(req, res, 400, { error: { code: 400, message: "Missing object name" } });
-      const wanted = url.searchParams.get("ifGenerationMatch");
-      const current = this.objects.get(`${decodeURIComponent(m[1] as string)}/${name}`)?.generation ?? "0";
-      if (wanted !== null && wanted !== current) {
-        return this.json(req, res, 412, {
-          error: {
-            code: 412,
-            message: "At least one of the pre-conditions you specified did not hold.",
-            errors: [{ reason: "conditionNotMet" }],
-          },
-        });
-      }
-      const id = randomBytes(12).toString("hex");
-      this.uploads.set(id, {
-        bucket: decodeURIComponent(m[1] as string),
-        name,
-        contentType: (meta.contentType as string | undefined) ?? "application/octet-stream",
-        file: join(this.dir, `upload-${id}`),
-        received: 0,
-      });
-      const location = `${this.url}/upload/storage/v1/b/${m[1]}/o?uploadType=resumable&name=${encodeURIComponent(name)}&upload_id=${id}`;
-      return this.json(req, res, 200, undefined, { location });
-    }
-
-    if (method === "PUT" && upload) {
+    if (method === "POST" && upload) return this.startUpload(req, res, url, upload);
+    if (method === "PUT" && upload)
       return this.receiveChunk(req, res, url.searchParams.get("upload_id") ?? "");
-    }
-
-    if (object) {
-      const m = object;
-      const key = `${decodeURIComponent(m[1] as string)}/${decodeURIComponent(m[2] as string)}`;
-      const o = this.objects.get(key);
-      if (method === "DELETE") {
-        if (!o) return this.notFound(req, res, key);
-        this.objects.delete(key);
-        rmSync(o.file, { force: true });
-        return this.json(req, res, 204);
-      }
-      if (method !== "GET")
-        return this.json(req, res, 405, { error: { code: 405, message: "Method not allowed" } });
-      if (!o) return this.notFound(req, res, key);
-      if (url.searchParams.get("alt") !== "media") return this.json(req, res, 200, this.resource(o));
-      this.requests.push({ method, path, status: 200 });
-      res.writeHead(200, {
-        "content-type": o.contentType,
-        "content-length": String(o.size),
-        "x-goog-hash": `crc32c=${o.crc32c},md5=${o.md5Hash}`,
-        "x-goog-generation": o.generation,
-        "x-goog-stored-content-length": String(o.size),
-      });
-      await pipeline(createReadStream(o.file), res);
-      return;
-    }
-
-    if (method === "GET" && listing) {
-      const m = listing;
-      const bucket = decodeURIComponent(m[1] as string);
-      const prefix = url.searchParams.get("prefix") ?? "";
-      const pageSize = Math.min(Number(url.searchParams.get("maxResults") ?? 1000) || 1000, 1000);
-      const names = [...this.objects.values()]
-        .filter((o) => o.bucket === bucket && o.name.startsWith(prefix))
-        .sort((a, b) => (a.name < b.name ? -1 : 1));
-      const start = Number(url.searchParams.get("pageToken") ?? 0);
-      const page = names.slice(start, start + pageSize);
-      const next = start + pageSize < names.length ? String(start + pageSize) : undefined;
-      return this.json(req, res, 200, {
-        kind: "storage#objects",
-        ...(page.length ? { items: page.map((o) => this.resource(o)) } : {}),
-        ...(next ? { nextPageToken: next } : {}),
-      });
-    }
-
+    if (object) return this.objectRoute(req, res, url, method, path, object);
+    if (method === "GET" && listing) return this.listRoute(req, res, url, listing);
     return this.json(req, res, 404, { error: { code: 404, message: `No route for ${method} ${path}` } });
+  }
+
+  /** POST /storage/v1/b: a bucket, as gcloud storage buckets create makes it. */
+  private async createBucketRoute(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const meta = await this.readJson(req);
+    const name = typeof meta.name === "string" ? meta.name : "";
+    if (!/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/.test(name))
+      return this.json(req, res, 400, { error: { code: 400, message: "Invalid bucket name" } });
+    if (this.buckets.has(name))
+      return this.json(req, res, 409, {
+        error: {
+          code: 409,
+          message: "Your previous request to create the named bucket succeeded and you already own it.",
+        },
+      });
+    this.createBucket(name);
+    return this.json(
+      req,
+      res,
+      200,
+      this.bucketResource(this.buckets.get(name) as { name: string; timeCreated: string }),
+    );
+  }
+
+  private getBucketRoute(req: IncomingMessage, res: ServerResponse, bucketPath: RegExpExecArray) {
+    const b = this.buckets.get(decodeURIComponent(bucketPath[1] as string));
+    if (!b) return this.noBucket(req, res);
+    return this.json(req, res, 200, this.bucketResource(b));
+  }
+
+  /** POST …/o?uploadType=resumable: a session, honouring ifGenerationMatch, answered with its Location. */
+  private async startUpload(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    upload: RegExpExecArray,
+  ): Promise<void> {
+    const m = upload;
+    if (url.searchParams.get("uploadType") !== "resumable") {
+      return this.json(req, res, 400, {
+        error: { code: 400, message: "This emulator takes resumable uploads only" },
+      });
+    }
+    const meta = await this.readJson(req);
+    const name = url.searchParams.get("name") ?? (meta.name as string | undefined);
+    if (!name) return this.json(req, res, 400, { error: { code: 400, message: "Missing object name" } });
+    const wanted = url.searchParams.get("ifGenerationMatch");
+    const current = this.objects.get(`${decodeURIComponent(m[1] as string)}/${name}`)?.generation ?? "0";
+    if (wanted !== null && wanted !== current) {
+      return this.json(req, res, 412, {
+        error: {
+          code: 412,
+          message: "At least one of the pre-conditions you specified did not hold.",
+          errors: [{ reason: "conditionNotMet" }],
+        },
+      });
+    }
+    const id = randomBytes(12).toString("hex");
+    this.uploads.set(id, {
+      bucket: decodeURIComponent(m[1] as string),
+      name,
+      contentType: (meta.contentType as string | undefined) ?? "application/octet-stream",
+      file: join(this.dir, `upload-${id}`),
+      received: 0,
+    });
+    const location = `${this.url}/upload/storage/v1/b/${m[1]}/o?uploadType=resumable&name=${encodeURIComponent(name)}&upload_id=${id}`;
+    return this.json(req, res, 200, undefined, { location });
+  }
+
+  /** GET (metadata or media) and DELETE of one object. */
+  private async objectRoute(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    method: string,
+    path: string,
+    object: RegExpExecArray,
+  ): Promise<void> {
+    const m = object;
+    const key = `${decodeURIComponent(m[1] as string)}/${decodeURIComponent(m[2] as string)}`;
+    const o = this.objects.get(key);
+    if (method === "DELETE") {
+      if (!o) return this.notFound(req, res, key);
+      this.objects.delete(key);
+      rmSync(o.file, { force: true });
+      return this.json(req, res, 204);
+    }
+    if (method !== "GET")
+      return this.json(req, res, 405, { error: { code: 405, message: "Method not allowed" } });
+    if (!o) return this.notFound(req, res, key);
+    if (url.searchParams.get("alt") !== "media") return this.json(req, res, 200, this.resource(o));
+    this.requests.push({ method, path, status: 200 });
+    res.writeHead(200, {
+      "content-type": o.contentType,
+      "content-length": String(o.size),
+      "x-goog-hash": `crc32c=${o.crc32c},md5=${o.md5Hash}`,
+      "x-goog-generation": o.generation,
+      "x-goog-stored-content-length": String(o.size),
+    });
+    await pipeline(createReadStream(o.file), res);
+    return;
+  }
+
+  /** GET …/o?prefix=: names under a prefix, a page at a time. */
+  private listRoute(req: IncomingMessage, res: ServerResponse, url: URL, listing: RegExpExecArray) {
+    const m = listing;
+    const bucket = decodeURIComponent(m[1] as string);
+    const prefix = url.searchParams.get("prefix") ?? "";
+    const pageSize = Math.min(Number(url.searchParams.get("maxResults") ?? 1000) || 1000, 1000);
+    const names = [...this.objects.values()]
+      .filter((o) => o.bucket === bucket && o.name.startsWith(prefix))
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+    const start = Number(url.searchParams.get("pageToken") ?? 0);
+    const page = names.slice(start, start + pageSize);
+    const next = start + pageSize < names.length ? String(start + pageSize) : undefined;
+    return this.json(req, res, 200, {
+      kind: "storage#objects",
+      ...(page.length ? { items: page.map((o) => this.resource(o)) } : {}),
+      ...(next ? { nextPageToken: next } : {}),
+    });
   }
 
   /** One PUT of a resumable upload: "bytes A-B/*" (more to come) or "bytes A-B/TOTAL" (last). */
