@@ -62,100 +62,120 @@ function rolloutHistory(local: LocalCluster): string {
 export async function kubernetesStory(sandbox: Sandbox, reporter: Reporter): Promise<void> {
   const local = await startLocalCluster("garde-story-k8s-", { app: sandbox.app, podStartMs: 100 });
   try {
-    const gateway = local.cluster.controller.serviceUrl(TENANTS.namespace, TENANTS.service) as string;
-    const deploy = async (version: string, files: Record<string, string> = {}) => {
-      const sha = sandbox.app.commit(
-        "main",
-        { "public/version.txt": `${version}\n`, "routes.json": "{}", ...files },
-        `tenants API ${version}`,
-        "main",
-      );
-      return shipToProduction(
-        {
-          ...sandbox.inputs(),
-          ...local.inputs(),
-          sha,
-          "smoke-config-inline": "checks: [{ name: home, path: / }]",
-        },
-        { reporter, env: { GITHUB_ACTOR: "release-manager" } },
-      );
-    };
-    const guard = (window: string) =>
-      runRollback(
-        parseRollbackConfig({
-          ...sandbox.platformInputs(),
-          ...local.inputs(),
-          "smoke-config-inline": WATCH_SMOKE,
-          "watch-window": window,
-          "watch-interval": "1s",
-          "github-issue": "false",
-        }),
-        { reporter, env: {} },
-      );
-    const operate = (inputs: Record<string, string>) =>
-      runOperation(parseOperationInputs({ kubeconfig: local.kubeconfig, ...inputs }), {
-        reporter,
-        clock: systemClock,
-        actor: "oncall-amelie",
-        now: new Date(),
-      });
-
-    const good = await deploy("2.0.0");
-    console.log(
-      `    ✓ production ${good.deploymentId}: staged on ${TENANTS.deployment}-staged, checked, promoted`,
-    );
-    console.log(`    $ kubectl get deploy,svc -n ${TENANTS.namespace}`);
-    console.log(kubectlGet(local, "apps", "deployments"));
-    console.log(kubectlGet(local, "", "services"));
-    const watched = await guard("2s");
-    console.log(`    ✓ ${watched.outcome}: ${watched.reason}`);
-
-    const bad = await deploy("2.1.0", {
-      "routes.json": '{"/api/status":{"status":500,"body":"Firestore: DEADLINE_EXCEEDED"}}',
-    });
-    const liveAt = performance.now();
-    console.log(
-      `    ✓ production ${bad.deploymentId} (2.1.0): the page check passed, promoted; its status API fails`,
-    );
-    const outcome = await guard("30s");
-    const restored = (performance.now() - liveAt) / 1000;
-    console.log(
-      `    ✓ ${outcome.outcome} from ${outcome.from} to ${outcome.to}, ${restored.toFixed(1)} s after 2.1.0 went live`,
-    );
-    console.log(`    $ kubectl rollout history deployment/${TENANTS.deployment} -n ${TENANTS.namespace}`);
-    console.log(rolloutHistory(local));
-
-    const on = await operate({
-      operation: "maintenance",
-      value: "on",
-      reason: "Firestore incident: writes off",
-    });
-    const write = await fetch(`${gateway}/api/orders`, { method: "POST" });
-    console.log(
-      `    ✓ garde maintenance on: ${on.outcome?.before} → ${on.outcome?.after}, rolled out; POST /api/orders → ${write.status}`,
-    );
-    const again = await operate({ operation: "maintenance", value: "on", reason: "double-check" });
-    console.log(
-      `    ✓ garde maintenance on again: ${again.outcome?.changed ? "CHANGED!" : "already on, no rollout"}`,
-    );
-    const off = await operate({ operation: "maintenance", value: "off", reason: "Firestore back" });
-    console.log(`    ✓ garde maintenance off: ${off.outcome?.before} → ${off.outcome?.after}`);
-
-    const limit = await operate({
-      operation: "rate-limit",
-      value: "100",
-      reason: "credential stuffing from 3 ASNs",
-    });
-    const limited = (await fetch(gateway)).headers.get("x-ratelimit-limit");
-    console.log(
-      `    ✓ garde rate-limit 100: ${limit.outcome?.object} ${limit.outcome?.before} → ${limit.outcome?.after}, pods restarted; the gateway answers x-ratelimit-limit: ${limited}`,
-    );
-    console.log(`      undo: ${limit.outcome?.undo}`);
-    console.log(`    $ kubectl get deploy,rs,pods -n ${TENANTS.namespace}`);
-    console.log(kubectlGet(local, "apps", "deployments"));
-    console.log(kubectlGet(local, "apps", "replicasets"));
-    console.log(kubectlGet(local, "", "pods"));
+    const acts = clusterActs(sandbox, local, reporter);
+    await releaseAndRollBack(local, acts);
+    await flipTheSwitches(local, acts);
   } finally {
     await local.stop();
   }
+}
+
+/** What the release manager and the on-call do on the cluster: deploy, watch, operate. */
+function clusterActs(sandbox: Sandbox, local: LocalCluster, reporter: Reporter) {
+  const deploy = async (version: string, files: Record<string, string> = {}) => {
+    const sha = sandbox.app.commit(
+      "main",
+      { "public/version.txt": `${version}\n`, "routes.json": "{}", ...files },
+      `tenants API ${version}`,
+      "main",
+    );
+    return shipToProduction(
+      {
+        ...sandbox.inputs(),
+        ...local.inputs(),
+        sha,
+        "smoke-config-inline": "checks: [{ name: home, path: / }]",
+      },
+      { reporter, env: { GITHUB_ACTOR: "release-manager" } },
+    );
+  };
+  const guard = (window: string) =>
+    runRollback(
+      parseRollbackConfig({
+        ...sandbox.platformInputs(),
+        ...local.inputs(),
+        "smoke-config-inline": WATCH_SMOKE,
+        "watch-window": window,
+        "watch-interval": "1s",
+        "github-issue": "false",
+      }),
+      { reporter, env: {} },
+    );
+  const operate = (inputs: Record<string, string>) =>
+    runOperation(parseOperationInputs({ kubeconfig: local.kubeconfig, ...inputs }), {
+      reporter,
+      clock: systemClock,
+      actor: "oncall-amelie",
+      now: new Date(),
+    });
+  const gateway = local.cluster.controller.serviceUrl(TENANTS.namespace, TENANTS.service) as string;
+  return { deploy, guard, operate, gateway };
+}
+
+/** 2.0.0 is deployed and watched to known-good; 2.1.0 fails in production and is rolled back. */
+async function releaseAndRollBack(
+  local: LocalCluster,
+  { deploy, guard }: ReturnType<typeof clusterActs>,
+): Promise<void> {
+  const good = await deploy("2.0.0");
+  console.log(
+    `    ✓ production ${good.deploymentId}: staged on ${TENANTS.deployment}-staged, checked, promoted`,
+  );
+  console.log(`    $ kubectl get deploy,svc -n ${TENANTS.namespace}`);
+  console.log(kubectlGet(local, "apps", "deployments"));
+  console.log(kubectlGet(local, "", "services"));
+  const watched = await guard("2s");
+  console.log(`    ✓ ${watched.outcome}: ${watched.reason}`);
+
+  const bad = await deploy("2.1.0", {
+    "routes.json": '{"/api/status":{"status":500,"body":"Firestore: DEADLINE_EXCEEDED"}}',
+  });
+  const liveAt = performance.now();
+  console.log(
+    `    ✓ production ${bad.deploymentId} (2.1.0): the page check passed, promoted; its status API fails`,
+  );
+  const outcome = await guard("30s");
+  const restored = (performance.now() - liveAt) / 1000;
+  console.log(
+    `    ✓ ${outcome.outcome} from ${outcome.from} to ${outcome.to}, ${restored.toFixed(1)} s after 2.1.0 went live`,
+  );
+  console.log(`    $ kubectl rollout history deployment/${TENANTS.deployment} -n ${TENANTS.namespace}`);
+  console.log(rolloutHistory(local));
+}
+
+/** The runbook's switches: maintenance on (idempotent) and off, then the rate limit raised. */
+async function flipTheSwitches(
+  local: LocalCluster,
+  { operate, gateway }: ReturnType<typeof clusterActs>,
+): Promise<void> {
+  const on = await operate({
+    operation: "maintenance",
+    value: "on",
+    reason: "Firestore incident: writes off",
+  });
+  const write = await fetch(`${gateway}/api/orders`, { method: "POST" });
+  console.log(
+    `    ✓ garde maintenance on: ${on.outcome?.before} → ${on.outcome?.after}, rolled out; POST /api/orders → ${write.status}`,
+  );
+  const again = await operate({ operation: "maintenance", value: "on", reason: "double-check" });
+  console.log(
+    `    ✓ garde maintenance on again: ${again.outcome?.changed ? "CHANGED!" : "already on, no rollout"}`,
+  );
+  const off = await operate({ operation: "maintenance", value: "off", reason: "Firestore back" });
+  console.log(`    ✓ garde maintenance off: ${off.outcome?.before} → ${off.outcome?.after}`);
+
+  const limit = await operate({
+    operation: "rate-limit",
+    value: "100",
+    reason: "credential stuffing from 3 ASNs",
+  });
+  const limited = (await fetch(gateway)).headers.get("x-ratelimit-limit");
+  console.log(
+    `    ✓ garde rate-limit 100: ${limit.outcome?.object} ${limit.outcome?.before} → ${limit.outcome?.after}, pods restarted; the gateway answers x-ratelimit-limit: ${limited}`,
+  );
+  console.log(`      undo: ${limit.outcome?.undo}`);
+  console.log(`    $ kubectl get deploy,rs,pods -n ${TENANTS.namespace}`);
+  console.log(kubectlGet(local, "apps", "deployments"));
+  console.log(kubectlGet(local, "apps", "replicasets"));
+  console.log(kubectlGet(local, "", "pods"));
 }
