@@ -152,51 +152,83 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     const production = await seedProduction(sandbox, opts.reporter ?? quiet);
     const vercelProjectJson = linkAppDirectory(sandbox, project.id);
     const bundle = writeCaBundle(root, tls.caCert, opts.extraCaCerts);
-    const description: PlatformDescription = {
-      vercel: {
-        api: sandbox.vercel.url,
-        token: sandbox.vercelToken,
-        projectId: project.id,
-        orgId: SANDBOX_TEAM.id,
-        project: project.name,
-      },
-      github: { api: sandbox.github.url, token: sandbox.githubToken, repository: sandbox.repository },
-      gcp: {
-        project: GCP_PROJECT,
-        secretManager: secretManager.url,
-        monitoring: sandbox.monitoring.url,
-        storage: storage.url,
-        bucket: SANDBOX_BUCKET,
-      },
-      slack: { webhookUrl: sandbox.slack.webhookUrl },
-      kubernetes: {
-        api: kube.url,
-        kubeconfig,
-        namespace: TENANTS.namespace,
-        deployment: TENANTS.deployment,
-        service: TENANTS.service,
-        serviceUrl,
-      },
-      app: { dir: sandbox.app.dir, productionDeploymentId: production.id, productionUrl: production.url },
-      caCert: tls.caPath,
-      env: {
-        NODE_EXTRA_CA_CERTS: bundle,
-        VERCEL_TOKEN: sandbox.vercelToken,
-        GITHUB_TOKEN: sandbox.githubToken,
-        SLACK_WEBHOOK_URL: sandbox.slack.webhookUrl,
-        // kubectl and garde's cluster commands read it: the cluster's context names production.
-        KUBECONFIG: kubeconfig,
-        VERCEL_TELEMETRY_DISABLED: "1",
-        NO_UPDATE_NOTIFIER: "1",
-      },
+    const description = describeParts({
+      sandbox,
+      project,
+      secretManager,
+      storage,
+      kube,
+      kubeconfig,
+      serviceUrl,
+      production,
+      tls,
+      bundle,
       vercelProjectJson,
-      pid: process.pid,
-    };
+    });
     return { description, sandbox, stop };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/** What `garde sandbox` prints: every API, token and variable a person or a CLI needs to reach it. */
+function describeParts(p: {
+  sandbox: Sandbox;
+  project: { id: string; name: string };
+  secretManager: SecretManagerEmulator;
+  storage: GcsEmulator;
+  kube: KubernetesEmulator;
+  kubeconfig: string;
+  serviceUrl: string;
+  production: { id: string; url: string };
+  tls: { caPath: string };
+  bundle: string;
+  vercelProjectJson: PlatformDescription["vercelProjectJson"];
+}): PlatformDescription {
+  const { sandbox, project, secretManager, storage, kube, kubeconfig, serviceUrl, production, tls, bundle } =
+    p;
+  const { vercelProjectJson } = p;
+  return {
+    vercel: {
+      api: sandbox.vercel.url,
+      token: sandbox.vercelToken,
+      projectId: project.id,
+      orgId: SANDBOX_TEAM.id,
+      project: project.name,
+    },
+    github: { api: sandbox.github.url, token: sandbox.githubToken, repository: sandbox.repository },
+    gcp: {
+      project: GCP_PROJECT,
+      secretManager: secretManager.url,
+      monitoring: sandbox.monitoring.url,
+      storage: storage.url,
+      bucket: SANDBOX_BUCKET,
+    },
+    slack: { webhookUrl: sandbox.slack.webhookUrl },
+    kubernetes: {
+      api: kube.url,
+      kubeconfig,
+      namespace: TENANTS.namespace,
+      deployment: TENANTS.deployment,
+      service: TENANTS.service,
+      serviceUrl,
+    },
+    app: { dir: sandbox.app.dir, productionDeploymentId: production.id, productionUrl: production.url },
+    caCert: tls.caPath,
+    env: {
+      NODE_EXTRA_CA_CERTS: bundle,
+      VERCEL_TOKEN: sandbox.vercelToken,
+      GITHUB_TOKEN: sandbox.githubToken,
+      SLACK_WEBHOOK_URL: sandbox.slack.webhookUrl,
+      // kubectl and garde's cluster commands read it: the cluster's context names production.
+      KUBECONFIG: kubeconfig,
+      VERCEL_TELEMETRY_DISABLED: "1",
+      NO_UPDATE_NOTIFIER: "1",
+    },
+    vercelProjectJson,
+    pid: process.pid,
+  };
 }
 
 const shellQuote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
