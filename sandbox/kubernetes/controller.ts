@@ -4,7 +4,7 @@ import { type AppServingContext, type ServedBuild, serveDeployment } from "../ap
 import { closeServer, listenLocal } from "../http-server.ts";
 import type { SampleApp } from "../sample-app.ts";
 import { type ResourceType, resourceByPlural } from "./resources.ts";
-import type { KObject, ObjectStore, WatchEvent } from "./store.ts";
+import type { KObject, NewObject, ObjectStore, WatchEvent } from "./store.ts";
 
 const T = {
   deployments: resourceByPlural("apps", "deployments") as ResourceType,
@@ -160,35 +160,11 @@ export class ClusterController {
     const cause = d.metadata.annotations?.[CHANGE_CAUSE];
     if (!d.spec?.paused) {
       if (!current) {
-        current = this.store.create(T.replicasets, namespace, {
-          apiVersion: "apps/v1",
-          kind: "ReplicaSet",
-          metadata: {
-            name: `${d.metadata.name}-${hash}`,
-            labels: { ...template.metadata?.labels, "pod-template-hash": hash },
-            annotations: { [REVISION]: String(maxRevision + 1), ...(cause ? { [CHANGE_CAUSE]: cause } : {}) },
-            ownerReferences: [
-              {
-                apiVersion: "apps/v1",
-                kind: "Deployment",
-                name: d.metadata.name,
-                uid: d.metadata.uid,
-                controller: true,
-              },
-            ],
-          },
-          spec: {
-            replicas: desired,
-            selector: { matchLabels: { ...d.spec?.selector?.matchLabels, "pod-template-hash": hash } },
-            template: {
-              ...template,
-              metadata: {
-                ...template.metadata,
-                labels: { ...template.metadata?.labels, "pod-template-hash": hash },
-              },
-            },
-          },
-        });
+        current = this.store.create(
+          T.replicasets,
+          namespace,
+          replicaSetOf(d, { template, hash, replicas: desired, revision: maxRevision + 1, cause }),
+        );
       } else if (revisionOf(current) < maxRevision || current.spec.replicas !== desired) {
         // Going back to an earlier template (rollout undo) makes its ReplicaSet the newest revision.
         const annotations = { ...current.metadata.annotations };
@@ -580,4 +556,53 @@ export class ClusterController {
     this.pods.clear();
     this.services.clear();
   }
+}
+
+/** The ReplicaSet a Deployment's controller makes for a new template: labelled by its hash, owned, the next revision. */
+function replicaSetOf(
+  d: KObject,
+  {
+    template,
+    hash,
+    replicas,
+    revision,
+    cause,
+  }: {
+    // biome-ignore lint/suspicious/noExplicitAny: a pod template is a JSON document, as KObject's spec is
+    template: any;
+    hash: string;
+    replicas: number;
+    revision: number;
+    cause: string | undefined;
+  },
+): NewObject {
+  return {
+    apiVersion: "apps/v1",
+    kind: "ReplicaSet",
+    metadata: {
+      name: `${d.metadata.name}-${hash}`,
+      labels: { ...template.metadata?.labels, "pod-template-hash": hash },
+      annotations: { [REVISION]: String(revision), ...(cause ? { [CHANGE_CAUSE]: cause } : {}) },
+      ownerReferences: [
+        {
+          apiVersion: "apps/v1",
+          kind: "Deployment",
+          name: d.metadata.name,
+          uid: d.metadata.uid,
+          controller: true,
+        },
+      ],
+    },
+    spec: {
+      replicas,
+      selector: { matchLabels: { ...d.spec?.selector?.matchLabels, "pod-template-hash": hash } },
+      template: {
+        ...template,
+        metadata: {
+          ...template.metadata,
+          labels: { ...template.metadata?.labels, "pod-template-hash": hash },
+        },
+      },
+    },
+  };
 }
