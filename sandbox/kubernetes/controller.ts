@@ -391,30 +391,7 @@ export class ClusterController {
       state,
     });
     if (!commit) {
-      this.store.replace(
-        T.pods,
-        namespace,
-        name,
-        {
-          ...pod,
-          status: {
-            phase: "Pending",
-            conditions: [
-              { type: "PodScheduled", status: "True" },
-              { type: "Ready", status: "False" },
-            ],
-            containerStatuses: [
-              containerStatus(false, {
-                waiting: {
-                  reason: "ImagePullBackOff",
-                  message: `Back-off pulling image "${container.image}": no commit of the sample app is tagged so`,
-                },
-              }),
-            ],
-          },
-        },
-        { status: true },
-      );
+      this.markImagePullBackOff(pod, container.image, containerStatus);
       return;
     }
     const build: ServedBuild = {
@@ -456,6 +433,38 @@ export class ClusterController {
             { type: "ContainersReady", status: healthy ? "True" : "False" },
           ],
           containerStatuses: [containerStatus(healthy, { running: { startedAt: now } })],
+        },
+      },
+      { status: true },
+    );
+  }
+
+  /** A pod whose image names no commit of the sample app waits, as a kubelet that cannot pull it. */
+  private markImagePullBackOff(
+    pod: KObject,
+    image: string | undefined,
+    containerStatus: (ready: boolean, state: object) => object,
+  ): void {
+    this.store.replace(
+      T.pods,
+      pod.metadata.namespace as string,
+      pod.metadata.name,
+      {
+        ...pod,
+        status: {
+          phase: "Pending",
+          conditions: [
+            { type: "PodScheduled", status: "True" },
+            { type: "Ready", status: "False" },
+          ],
+          containerStatuses: [
+            containerStatus(false, {
+              waiting: {
+                reason: "ImagePullBackOff",
+                message: `Back-off pulling image "${image}": no commit of the sample app is tagged so`,
+              },
+            }),
+          ],
         },
       },
       { status: true },
