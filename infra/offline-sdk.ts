@@ -170,25 +170,7 @@ export function offlineRuntime(): () => void {
   const restore: (() => void)[] = [];
   replace(resource, "callsites", () => () => [], restore);
   replace(promises, "debuggablePromise", () => (p) => p, restore);
-  replace(
-    Struct,
-    "fromJavaScript",
-    () => (value) => {
-      const struct = new Struct();
-      struct.__plain = value;
-      return struct;
-    },
-    restore,
-  );
-  replace(
-    Struct.prototype,
-    "toJavaScript",
-    (own) =>
-      function (this: PlainStruct) {
-        return this.__plain !== undefined ? this.__plain : own.call(this);
-      },
-    restore,
-  );
+  carryPlainValues(Struct, restore);
   replace(rpc, "transferProperties", () => lazyTransferProperties(Output, isGrpcError), restore);
   const serializers = plainFirst({
     serializeResourceProperties: rpc.serializeResourceProperties,
@@ -225,4 +207,30 @@ export function offlineRuntime(): () => void {
   return () => {
     for (const undo of restore.reverse()) undo();
   };
+}
+
+/** A Struct carries its JavaScript value as is, and gives it back: no protobuf round trip in-process. */
+function carryPlainValues(
+  Struct: (new () => PlainStruct) & { fromJavaScript(value: unknown): PlainStruct },
+  restore: (() => void)[],
+): void {
+  replace(
+    Struct,
+    "fromJavaScript",
+    () => (value) => {
+      const struct = new Struct();
+      struct.__plain = value;
+      return struct;
+    },
+    restore,
+  );
+  replace(
+    Struct.prototype,
+    "toJavaScript",
+    (own) =>
+      function (this: PlainStruct) {
+        return this.__plain !== undefined ? this.__plain : own.call(this);
+      },
+    restore,
+  );
 }
