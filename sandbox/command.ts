@@ -1,6 +1,6 @@
 import { InputError } from "../actions/lib/errors.ts";
-import { PORT_SPAN, portBaseOf, SANDBOX_SPEC } from "../cli/commands/sandbox.ts";
-import { type Command, noPositionals, stringFlag } from "../cli/context.ts";
+import { PORT_SPAN, SANDBOX_SPEC, sandboxArguments } from "../cli/commands/sandbox.ts";
+import type { Command } from "../cli/context.ts";
 import { describePlatform, startPlatform } from "./platform.ts";
 
 /**
@@ -11,9 +11,7 @@ import { describePlatform, startPlatform } from "./platform.ts";
 export const sandboxCommand: Command = {
   ...SANDBOX_SPEC,
   async run(args, ctx) {
-    noPositionals(this, args);
-    const portBase = portBaseOf(stringFlag(args, "port-base"));
-    if (!ctx.untilStopped) throw new Error("garde sandbox runs until stopped, but no stop signal is wired");
+    const { portBase, untilStopped } = sandboxArguments(this, args, ctx);
     const platform = await startPlatform({
       portBase,
       reporter: ctx.reporter,
@@ -28,7 +26,7 @@ export const sandboxCommand: Command = {
     });
     if (args.values.json) ctx.stdout(`${JSON.stringify(platform.description)}\n`);
     else ctx.stdout(describePlatform(platform.description));
-    const signal = await ctx.untilStopped();
+    const signal = await untilStopped();
     ctx.reporter.info(`${signal}: stopping the sandbox`);
     await platform.stop();
     return 0;

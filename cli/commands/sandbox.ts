@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { InputError } from "../../actions/lib/errors.ts";
-import { type Command, noPositionals, stringFlag } from "../context.ts";
-import { type CommandSpec, JSON_FLAG } from "../flags.ts";
+import { type CliContext, type Command, noPositionals, stringFlag } from "../context.ts";
+import { type CommandSpec, JSON_FLAG, type ParsedArgs } from "../flags.ts";
 
 /** The sandbox listens on --port-base and the ports after it. */
 export const PORT_SPAN = 7;
@@ -41,6 +41,21 @@ export const SANDBOX_SPEC: CommandSpec = {
   examples: ["garde sandbox", "garde sandbox --json --port-base 7400 > sandbox.json &"],
 };
 
+/**
+ * What both sides of `garde sandbox` check first: no positional, a --port-base in range, and a
+ * process that can be stopped (it runs until Ctrl-C). The --port-base asked for, and the stop.
+ */
+export function sandboxArguments(
+  command: Command,
+  args: ParsedArgs,
+  ctx: CliContext,
+): { portBase: number | undefined; untilStopped: () => Promise<string> } {
+  noPositionals(command, args);
+  const portBase = portBaseOf(stringFlag(args, "port-base"));
+  if (!ctx.untilStopped) throw new Error("garde sandbox runs until stopped, but no stop signal is wired");
+  return { portBase, untilStopped: ctx.untilStopped };
+}
+
 /** The sandbox's own entry: the emulators are its code, never the CLI's (nor in the CLI's build). */
 const SANDBOX_BIN = fileURLToPath(new URL("../../bin/garde-sandbox.js", import.meta.url));
 
@@ -52,9 +67,7 @@ export const sandboxCommand: Command = {
   ...SANDBOX_SPEC,
   async run(args, ctx) {
     // Bad input is refused here, in this process's terms, before anything starts.
-    noPositionals(this, args);
-    const portBase = portBaseOf(stringFlag(args, "port-base"));
-    if (!ctx.untilStopped) throw new Error("garde sandbox runs until stopped, but no stop signal is wired");
+    const { portBase } = sandboxArguments(this, args, ctx);
     const argv = [
       ...(portBase === undefined ? [] : ["--port-base", String(portBase)]),
       ...(args.values.json ? ["--json"] : []),

@@ -1,11 +1,10 @@
-import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, vi } from "vitest";
-import { parse } from "yaml";
+import { setStackConfig } from "./engine-config.ts";
 
-const root = resolve(import.meta.dirname, "../..");
+const _root = resolve(import.meta.dirname, "../..");
 
 /**
  * Invokes are not resources: the environment's transformation that makes every GCP resource wait
@@ -31,18 +30,7 @@ describe("invokes that need an API", () => {
       "prod",
       false,
     );
-    const config = (
-      parse(readFileSync(join(root, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> }
-    ).config;
-    const all: Record<string, string> = {};
-    for (const [key, value] of Object.entries(config))
-      all[key] =
-        value && typeof value === "object" && "secure" in value
-          ? "test value"
-          : typeof value === "string"
-            ? value
-            : JSON.stringify(value);
-    pulumi.runtime.setAllConfig(all, []);
+    setStackConfig("prod");
     try {
       await import("../../infra/index.ts");
       expect(lookups).toHaveLength(1);

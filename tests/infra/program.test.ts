@@ -1,10 +1,9 @@
-import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { setStackConfig } from "./engine-config.ts";
 
-const root = resolve(import.meta.dirname, "../..");
+const _root = resolve(import.meta.dirname, "../..");
 
 describe("infra/index.ts, the program `pulumi up` runs", () => {
   it("reads the prod stack's Pulumi config, decrypted secrets included, and exports its inventory", async () => {
@@ -25,19 +24,7 @@ describe("infra/index.ts, the program `pulumi up` runs", () => {
       "prod",
       false,
     );
-    // What the engine hands a program: every key as a string, secure values decrypted.
-    const config = (
-      parse(readFileSync(join(root, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> }
-    ).config;
-    const all: Record<string, string> = {};
-    const secretKeys: string[] = [];
-    for (const [key, value] of Object.entries(config)) {
-      if (value && typeof value === "object" && "secure" in value) {
-        all[key] = `test value for ${key}`;
-        secretKeys.push(key);
-      } else all[key] = typeof value === "string" ? value : JSON.stringify(value);
-    }
-    pulumi.runtime.setAllConfig(all, secretKeys);
+    setStackConfig("prod");
     const program = await import("../../infra/index.ts");
     expect(program.environment).toBe("prod");
     expect(program.alerts.map((a) => a.id)).toContain("availability");
