@@ -23,7 +23,6 @@ export async function rotationStory(sandbox: Sandbox, reporter: Reporter, dir: s
   const app = new DrainingPool({ drainMs: 500, probe: "SELECT count(*) FROM visits" });
   try {
     await createAppRoles(db.adminUrl, "visits");
-
     const store = new EncryptedFileStore(join(dir, "secrets.enc"), randomBytes(32));
     const dbOptions = {
       store,
@@ -36,89 +35,28 @@ export async function rotationStory(sandbox: Sandbox, reporter: Reporter, dir: s
       actor: "sandbox",
       reason: "quarterly rotation",
     };
-    const tokenConfig = rotationConfigSchema.parse({
-      store: { type: "file", path: join(dir, "secrets.enc") },
-      graceHours: 0,
-      secrets: [
-        {
-          name: "api-token",
-          kind: "token",
-          consumers: [{ vercel: { key: "API_TOKEN", previousKey: "API_TOKEN_PREVIOUS" } }],
-        },
-      ],
-    });
-    const tokenDeps = {
-      reporter,
-      env: {},
-      platform: vercelRotationAccess(sandbox.platformInputs()),
-      smoke: parseSmokeConfig(
-        "retries: { attempts: 2, backoff: 100ms }\nchecks:\n  - { path: /api/key-check, headers: { Authorization: 'Bearer ${API_TOKEN}' } }\n",
-        "rotation checks",
-      ),
-      store,
-      pollIntervalMs: 50,
-    };
-    const request = {
-      secrets: ["api-token"],
-      reason: "quarterly rotation",
-      dryRun: false,
-      actor: "sandbox",
-      runId: "sandbox",
-    };
+    const token = tokenRotation(sandbox, reporter, dir, store);
 
     // First keys: the database login and the API token the clients use.
     await rotate("database", dbOptions);
-    const firstToken = await runRotation(tokenConfig, request, tokenDeps);
+    const firstToken = await token.run();
 
-    let stop = false;
-    const counts = { db: { ok: 0, failed: 0 }, api: { ok: 0, failed: 0 } };
-    const dbWorker = async () => {
-      while (!stop) {
-        try {
-          await (app.pool as pg.Pool).query("INSERT INTO visits DEFAULT VALUES");
-          counts.db.ok++;
-        } catch {
-          counts.db.failed++;
-        }
-      }
-    };
-    const apiWorker = async () => {
-      while (!stop) {
-        // A client holds the token it last read, and reads the store again now and then.
-        const snap = await store.snapshot("api-token");
-        const token = await store.value("api-token", snap.current as string);
-        for (let i = 0; i < 20 && !stop; i++) {
-          const live = [...sandbox.vercel.projects.values()][0]?.productionDeploymentId as string;
-          const host = sandbox.vercel.deployments.get(live)?.host;
-          const response = await fetch(`http://${host}/api/key-check`, {
-            headers: { authorization: `Bearer ${token}` },
-          }).catch(() => null);
-          if (response?.status === 200) counts.api.ok++;
-          else counts.api.failed++;
-          await response?.body?.cancel();
-        }
-      }
-    };
-    const workers = [...Array.from({ length: 4 }, dbWorker), ...Array.from({ length: 2 }, apiWorker)];
-
-    const started = performance.now();
+    const load = startLoad(sandbox, app, store);
     await new Promise((r) => setTimeout(r, 300));
     await rotate("database", dbOptions); // retire the previous login (zero grace here)
     const db1 = await rotate("database", dbOptions);
-    // Rotating the token again first revokes the value before it: a build a rollback could return
-    // to still holds that value, so garde keeps it and the new rotation waits.
-    const retire = await runRotation(tokenConfig, request, tokenDeps);
+    // The token's grace is zero too: this run revokes the value before it (a rollback to a build
+    // made with it would rebuild that build with today's token, so nothing holds it back).
+    const retire = await token.run();
     await new Promise((r) => setTimeout(r, 300));
-    stop = true;
-    await Promise.all(workers);
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const { counts, seconds } = await load.stop();
 
     const role = PostgresRotator.roleOf(await store.value("database", db1.versions.current as string));
     console.log(`    ✓ database credential: ${db1.steps.join(" → ")}; the app now logs in as ${role}`);
-    const token = firstToken.reports[0];
-    if (!token) throw new Error("the API token was not rotated");
+    const first = firstToken.reports[0];
+    if (!first) throw new Error("the API token was not rotated");
     console.log(
-      `    ✓ API token api-token (Vercel API_TOKEN, the old one kept as API_TOKEN_PREVIOUS): ${token.steps.join(" → ")}; version ${token.versions.current} is current, production rebuilt with it and checked before promotion`,
+      `    ✓ API token api-token (Vercel API_TOKEN, the old one kept as API_TOKEN_PREVIOUS): ${first.steps.join(" → ")}; version ${first.versions.current} is current, production rebuilt with it and checked before promotion`,
     );
     const retired = retire.reports[0];
     console.log(
@@ -137,4 +75,83 @@ export async function rotationStory(sandbox: Sandbox, reporter: Reporter, dir: s
     await app.close();
     db.stop();
   }
+}
+
+/** The API token of the sample app's Vercel project, rotated as rotate-keys would: one run each call. */
+function tokenRotation(sandbox: Sandbox, reporter: Reporter, dir: string, store: EncryptedFileStore) {
+  const config = rotationConfigSchema.parse({
+    store: { type: "file", path: join(dir, "secrets.enc") },
+    graceHours: 0,
+    secrets: [
+      {
+        name: "api-token",
+        kind: "token",
+        consumers: [{ vercel: { key: "API_TOKEN", previousKey: "API_TOKEN_PREVIOUS" } }],
+      },
+    ],
+  });
+  const deps = {
+    reporter,
+    env: {},
+    platform: vercelRotationAccess(sandbox.platformInputs()),
+    smoke: parseSmokeConfig(
+      "retries: { attempts: 2, backoff: 100ms }\nchecks:\n  - { path: /api/key-check, headers: { Authorization: 'Bearer ${API_TOKEN}' } }\n",
+      "rotation checks",
+    ),
+    store,
+    pollIntervalMs: 50,
+  };
+  const request = {
+    secrets: ["api-token"],
+    reason: "quarterly rotation",
+    dryRun: false,
+    actor: "sandbox",
+    runId: "sandbox",
+  };
+  return { run: () => runRotation(config, request, deps) };
+}
+
+/**
+ * Clients that never stop while keys change: four writing to the database through the app's
+ * pool, two calling the API with the token they last read from the store.
+ */
+function startLoad(sandbox: Sandbox, app: DrainingPool, store: EncryptedFileStore) {
+  let stopped = false;
+  const counts = { db: { ok: 0, failed: 0 }, api: { ok: 0, failed: 0 } };
+  const dbWorker = async () => {
+    while (!stopped) {
+      try {
+        await (app.pool as pg.Pool).query("INSERT INTO visits DEFAULT VALUES");
+        counts.db.ok++;
+      } catch {
+        counts.db.failed++;
+      }
+    }
+  };
+  const apiWorker = async () => {
+    while (!stopped) {
+      // A client holds the token it last read, and reads the store again now and then.
+      const snap = await store.snapshot("api-token");
+      const token = await store.value("api-token", snap.current as string);
+      for (let i = 0; i < 20 && !stopped; i++) {
+        const live = [...sandbox.vercel.projects.values()][0]?.productionDeploymentId as string;
+        const host = sandbox.vercel.deployments.get(live)?.host;
+        const response = await fetch(`http://${host}/api/key-check`, {
+          headers: { authorization: `Bearer ${token}` },
+        }).catch(() => null);
+        if (response?.status === 200) counts.api.ok++;
+        else counts.api.failed++;
+        await response?.body?.cancel();
+      }
+    }
+  };
+  const started = performance.now();
+  const workers = [...Array.from({ length: 4 }, dbWorker), ...Array.from({ length: 2 }, apiWorker)];
+  return {
+    stop: async () => {
+      stopped = true;
+      await Promise.all(workers);
+      return { counts, seconds: ((performance.now() - started) / 1000).toFixed(1) };
+    },
+  };
 }
