@@ -97,15 +97,7 @@ async function openStore(config: RotationConfig, deps: RotationRunDeps): Promise
 /** Rotates the requested secrets one after another; reports each, or what it would do (dry run). */
 export async function runRotation(config: RotationConfig, request: RotationRequest, deps: RotationRunDeps) {
   const clock = deps.clock ?? systemClock;
-  const names = request.secrets === "due" ? config.secrets.map((s) => s.name) : request.secrets;
-  for (const name of names) {
-    if (!config.secrets.some((s) => s.name === name)) {
-      throw new InputError(
-        "secrets",
-        `No secret ${name} in the rotation config; known: ${config.secrets.map((s) => s.name).join(", ")}`,
-      );
-    }
-  }
+  const names = requestedSecrets(config, request);
   let store: SecretStore;
   try {
     store = await openStore(config, deps);
@@ -121,6 +113,62 @@ export async function runRotation(config: RotationConfig, request: RotationReque
     }));
     return { planned: unknown, reports: [] as RotationReport[] };
   }
+  const planned = await planRotations(config, names, store, clock);
+  if (request.dryRun) return { planned, reports: [] as RotationReport[] };
+
+  const platform = deps.platform?.vercel
+    ? connectPlatform(
+        { target: deps.platform.vercel, github: deps.platform.github },
+        { clock, reporter: deps.reporter, retry: defaultRetryPolicy },
+      )
+    : undefined;
+  const reports: RotationReport[] = [];
+  for (const { secret } of planned.filter((p) => request.secrets !== "due" || p.due)) {
+    const spec = config.secrets.find((s) => s.name === secret);
+    if (!spec) continue;
+    reports.push(
+      await rotate(secret, {
+        store,
+        rotator: rotatorFor(spec, deps.env),
+        consumers: await consumersOf(spec, deps, clock, platform),
+        clock,
+        reporter: deps.reporter,
+        graceMs: config.graceHours * 3_600_000,
+        runId: request.runId,
+        owner: deps.owner,
+        isAlive: deps.isAlive,
+        afterStep: deps.afterStep,
+        actor: request.actor,
+        reason: request.reason,
+      }),
+    );
+  }
+  return { planned, reports };
+}
+
+type SecretSpec = RotationConfig["secrets"][number];
+
+/** The names asked for, each in the config; "due" asks for all of them. */
+function requestedSecrets(config: RotationConfig, request: RotationRequest): string[] {
+  const names = request.secrets === "due" ? config.secrets.map((s) => s.name) : request.secrets;
+  for (const name of names) {
+    if (!config.secrets.some((s) => s.name === name)) {
+      throw new InputError(
+        "secrets",
+        `No secret ${name} in the rotation config; known: ${config.secrets.map((s) => s.name).join(", ")}`,
+      );
+    }
+  }
+  return names;
+}
+
+/** Each secret's recorded step and last rotation, and whether it is due (a run left unfinished is). */
+async function planRotations(
+  config: RotationConfig,
+  names: readonly string[],
+  store: SecretStore,
+  clock: Clock,
+): Promise<PlannedRotation[]> {
   const planned: PlannedRotation[] = [];
   for (const name of names) {
     const spec = config.secrets.find((s) => s.name === name);
@@ -137,100 +185,94 @@ export async function runRotation(config: RotationConfig, request: RotationReque
       rotatedAt: rotatedAt ? new Date(rotatedAt).toISOString() : null,
     });
   }
-  const chosen = planned.filter((p) => request.secrets !== "due" || p.due);
-  if (request.dryRun) return { planned, reports: [] as RotationReport[] };
+  return planned;
+}
 
-  const platform = deps.platform?.vercel
-    ? connectPlatform(
-        { target: deps.platform.vercel, github: deps.platform.github },
-        { clock, reporter: deps.reporter, retry: defaultRetryPolicy },
-      )
-    : undefined;
-  const reports: RotationReport[] = [];
-  for (const { secret } of chosen) {
-    const spec = config.secrets.find((s) => s.name === secret);
-    if (!spec) continue;
-    let rotator: Rotator;
-    if (spec.kind === "postgres" && spec.postgres) {
-      const adminUrl = deps.env[spec.postgres.adminUrlEnv];
-      if (!adminUrl)
-        throw new InputError(
-          "env",
-          `${secret}: set ${spec.postgres.adminUrlEnv} to the admin connection URL (from a secret)`,
-        );
-      rotator = new PostgresRotator({ adminUrl, roles: spec.postgres.roles });
-    } else rotator = new TokenRotator({ issuer: tokenIssuer(secret, spec.token?.revoke, deps.env) });
-    const consumers: Consumer[] = [];
-    for (const c of spec.consumers) {
-      if ("githubSecret" in c) {
-        if (!deps.platform?.github.token) {
-          throw new InputError("github-token", `${secret} has a GitHub secret consumer: give github-token`);
-        }
-        const { GitHubSecretConsumer } = await import("./github-secret-consumer.ts");
-        consumers.push(
-          new GitHubSecretConsumer({
-            ...deps.platform.github,
-            clock,
-            reporter: deps.reporter,
-            retry: defaultRetryPolicy,
-            secretName: c.githubSecret.name,
-            previousName: c.githubSecret.previousName,
-          }),
-        );
-        continue;
-      }
-      if ("kubernetes" in c) {
-        consumers.push(await kubernetesConsumer(c.kubernetes, deps, clock));
-        continue;
-      }
-      if (!platform) {
-        throw new InputError(
-          "vercel-token",
-          `${secret} has a Vercel consumer: give vercel-token and vercel-project`,
-        );
-      }
-      const target =
-        platform.target instanceof LazyTarget ? await platform.target.resolve() : platform.target;
-      if (!hasEnvironmentVariables(target)) {
-        throw new Error(`${secret}: the ${target.platform} target cannot set environment variables`);
-      }
-      consumers.push(
-        new VercelEnvConsumer({
-          target,
-          env: target,
-          github: platform.github,
-          key: c.vercel.key,
-          previousKey: c.vercel.previousKey,
-          check: (url, values) =>
-            smokeGate(
-              { ...deps.smoke, load: undefined },
-              { clock, reporter: deps.reporter, env: { ...deps.env, ...values } },
-            )(url),
-          clock,
-          reporter: deps.reporter,
-          readyTimeoutMs: 600_000,
-          pollIntervalMs: deps.pollIntervalMs ?? 2_000,
-        }),
+/** What makes and proves the secret's values: a PostgreSQL login pair, or a random token. */
+function rotatorFor(spec: SecretSpec, env: EnvLookup): Rotator {
+  if (spec.kind === "postgres" && spec.postgres) {
+    const adminUrl = env[spec.postgres.adminUrlEnv];
+    if (!adminUrl)
+      throw new InputError(
+        "env",
+        `${spec.name}: set ${spec.postgres.adminUrlEnv} to the admin connection URL (from a secret)`,
       );
-    }
-    reports.push(
-      await rotate(secret, {
-        store,
-        rotator,
-        consumers,
-        clock,
-        reporter: deps.reporter,
-        graceMs: config.graceHours * 3_600_000,
-        runId: request.runId,
-        owner: deps.owner,
-        isAlive: deps.isAlive,
-        afterStep: deps.afterStep,
-        actor: request.actor,
-        reason: request.reason,
-      }),
+    return new PostgresRotator({ adminUrl, roles: spec.postgres.roles });
+  }
+  return new TokenRotator({ issuer: tokenIssuer(spec.name, spec.token?.revoke, env) });
+}
+
+/** Every consumer of the secret, each on its platform: a GitHub secret, a Kubernetes Secret, a Vercel variable. */
+async function consumersOf(
+  spec: SecretSpec,
+  deps: RotationRunDeps,
+  clock: Clock,
+  platform: ReturnType<typeof connectPlatform> | undefined,
+): Promise<Consumer[]> {
+  const consumers: Consumer[] = [];
+  for (const c of spec.consumers) {
+    if ("githubSecret" in c)
+      consumers.push(await githubSecretConsumer(spec.name, c.githubSecret, deps, clock));
+    else if ("kubernetes" in c) consumers.push(await kubernetesConsumer(c.kubernetes, deps, clock));
+    else consumers.push(await vercelConsumer(spec.name, c.vercel, deps, clock, platform));
+  }
+  return consumers;
+}
+
+async function githubSecretConsumer(
+  secret: string,
+  c: { name: string; previousName?: string | undefined },
+  deps: RotationRunDeps,
+  clock: Clock,
+): Promise<Consumer> {
+  if (!deps.platform?.github.token) {
+    throw new InputError("github-token", `${secret} has a GitHub secret consumer: give github-token`);
+  }
+  const { GitHubSecretConsumer } = await import("./github-secret-consumer.ts");
+  return new GitHubSecretConsumer({
+    ...deps.platform.github,
+    clock,
+    reporter: deps.reporter,
+    retry: defaultRetryPolicy,
+    secretName: c.name,
+    previousName: c.previousName,
+  });
+}
+
+/** A Vercel variable: set, then checked on a staged rebuild of production before promotion. */
+async function vercelConsumer(
+  secret: string,
+  c: { key: string; previousKey?: string | undefined },
+  deps: RotationRunDeps,
+  clock: Clock,
+  platform: ReturnType<typeof connectPlatform> | undefined,
+): Promise<Consumer> {
+  if (!platform) {
+    throw new InputError(
+      "vercel-token",
+      `${secret} has a Vercel consumer: give vercel-token and vercel-project`,
     );
   }
-  return { planned, reports };
+  const target = platform.target instanceof LazyTarget ? await platform.target.resolve() : platform.target;
+  if (!hasEnvironmentVariables(target)) {
+    throw new Error(`${secret}: the ${target.platform} target cannot set environment variables`);
+  }
+  return new VercelEnvConsumer({
+    target,
+    env: target,
+    github: platform.github,
+    key: c.key,
+    previousKey: c.previousKey,
+    check: (url, values) =>
+      smokeGate(
+        { ...deps.smoke, load: undefined },
+        { clock, reporter: deps.reporter, env: { ...deps.env, ...values } },
+      )(url),
+    clock,
+    reporter: deps.reporter,
+    readyTimeoutMs: 600_000,
+    pollIntervalMs: deps.pollIntervalMs ?? 2_000,
+  });
 }
 
 /** Where a token is revoked, with the Authorization header its variable holds. */
