@@ -72,17 +72,15 @@ export class VercelEnvConsumer implements Consumer {
     throw new Error("production moved to another build three times during the rotation rebuild");
   }
 
-  /** Rebuilds what production serves with the new value, checks it, promotes it unless production moved meanwhile. */
-  private async rebuildLive(): Promise<"promoted" | "production moved"> {
-    const { target, clock, reporter, github } = this.opts;
-    const live = await target.currentProduction();
-    if (!live) throw new Error("production serves nothing to rebuild");
-    const built = await target.get(live.id);
-    if (!built.sha) throw new Error(`deployment ${live.id} does not say which commit it was built from`);
+  /** A staged build of the live commit (it takes the project's variables as they are now), recorded on GitHub. */
+  private async stageRebuild(liveId: string) {
+    const { target, clock, github } = this.opts;
+    const { sha } = await target.get(liveId);
+    if (!sha) throw new Error(`deployment ${liveId} does not say which commit it was built from`);
     // The variable was set before this moment: every build from here on carries the new value.
     const secretsSetAt = new Date(clock.now()).toISOString();
     const staged = await target.create({
-      sha: built.sha,
+      sha,
       branch: "main",
       environment: "production",
       staged: true,
@@ -90,19 +88,28 @@ export class VercelEnvConsumer implements Consumer {
     });
     const record = github
       ? await github.ensure({
-          sha: built.sha,
+          sha,
           environment: "production",
-          description: `garde: rotation rebuild of ${live.id} with a new ${this.opts.key}`,
+          description: `garde: rotation rebuild of ${liveId} with a new ${this.opts.key}`,
           targetDeploymentId: staged.id,
           payload: rotationRebuildPayload({
             key: this.opts.key,
-            rebuildOf: live.id,
+            rebuildOf: liveId,
             secretsSetAt,
             platform: target.platform,
             url: staged.url,
           }),
         })
       : null;
+    return { staged, record, secretsSetAt };
+  }
+
+  /** Rebuilds what production serves with the new value, checks it, promotes it unless production moved meanwhile. */
+  private async rebuildLive(): Promise<"promoted" | "production moved"> {
+    const { target, clock, reporter, github } = this.opts;
+    const live = await target.currentProduction();
+    if (!live) throw new Error("production serves nothing to rebuild");
+    const { staged, record, secretsSetAt } = await this.stageRebuild(live.id);
     try {
       const ready = await waitReady(target, staged.id, {
         timeoutMs: this.opts.readyTimeoutMs,
