@@ -239,6 +239,15 @@ async function githubSecretConsumer(
   });
 }
 
+/** The smoke checks a consumer's app must pass with the value under test in their environment. */
+function consumerCheck(deps: RotationRunDeps, clock: Clock) {
+  return (url: string, values: Record<string, string>) =>
+    smokeGate(
+      { ...deps.smoke, load: undefined },
+      { clock, reporter: deps.reporter, env: { ...deps.env, ...values } },
+    )(url);
+}
+
 /** A Vercel variable: set, then checked on a staged rebuild of production before promotion. */
 async function vercelConsumer(
   secret: string,
@@ -263,11 +272,7 @@ async function vercelConsumer(
     github: platform.github,
     key: c.key,
     previousKey: c.previousKey,
-    check: (url, values) =>
-      smokeGate(
-        { ...deps.smoke, load: undefined },
-        { clock, reporter: deps.reporter, env: { ...deps.env, ...values } },
-      )(url),
+    check: consumerCheck(deps, clock),
     clock,
     reporter: deps.reporter,
     readyTimeoutMs: 600_000,
@@ -317,10 +322,6 @@ async function kubernetesConsumer(
     key: c.key,
     previousKey: c.previousKey,
     service: access.service,
-    check: (url, values) =>
-      smokeGate(
-        { ...deps.smoke, load: undefined },
-        { clock, reporter: deps.reporter, env: { ...deps.env, ...values } },
-      )(url),
+    check: consumerCheck(deps, clock),
   });
 }
