@@ -6,6 +6,19 @@
  */
 export type Severity = "P1" | "P2" | "P3" | "P4";
 
+/** Where an alert can go. */
+export type ChannelKind = "slack" | "email" | "sms" | "pagerduty" | "webhook";
+
+/** An alert as garde plan lists it: what it watches, how bad, where it goes. */
+export interface AlertSummary {
+  id: string;
+  title: string;
+  severity: string;
+  threshold: number;
+  unit: string;
+  routes: ChannelKind[];
+}
+
 /** The stacks garde knows; each catalogue entry has a threshold per environment. */
 export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
 export type StackEnvironment = (typeof ENVIRONMENTS)[number];
@@ -263,10 +276,7 @@ export function alertsFor(config: AlertedStack): { entry: CatalogueEntry; thresh
  * P3 and P4 → email. A webhook hears everything. The seed groups P3 daily and P4 weekly;
  * Cloud Monitoring cannot batch metric alerts, so `garde plan` says so instead of claiming it.
  */
-export const CHANNELS_BY_SEVERITY: Record<
-  Severity,
-  readonly ("slack" | "email" | "sms" | "pagerduty" | "webhook")[]
-> = {
+export const CHANNELS_BY_SEVERITY: Record<Severity, readonly ChannelKind[]> = {
   P1: ["sms", "slack", "email", "pagerduty", "webhook"],
   P2: ["slack", "email", "webhook"],
   P3: ["email", "webhook"],

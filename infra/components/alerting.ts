@@ -1,9 +1,10 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import type { AlertSummary, ChannelKind } from "../alert-catalogue.ts";
 import { type CatalogueEntry, CHANNELS_BY_SEVERITY } from "../alert-catalogue.ts";
 import { jobFailureAlerts, type ScheduledJob } from "./job-failure-alerts.ts";
 
-type ChannelKind = "slack" | "email" | "sms" | "pagerduty" | "webhook";
+export type { AlertSummary };
 
 export interface AlertingArgs {
   project: string;
@@ -35,14 +36,6 @@ export interface AlertingArgs {
 }
 
 /** What the inventory shows of each policy. */
-export interface AlertSummary {
-  id: string;
-  title: string;
-  severity: string;
-  threshold: number;
-  unit: string;
-  routes: ChannelKind[];
-}
 
 /** The filter terms that keep a policy on this stack's own series. */
 export function scopeFilter(entry: CatalogueEntry, scope: AlertingArgs["scope"], hosts: string[]): string[] {

@@ -1,7 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import type * as pulumi from "@pulumi/pulumi";
-import { CHANNELS_BY_SEVERITY, type Severity } from "../alert-catalogue.ts";
-import type { AlertSummary } from "./alerting.ts";
+import { type AlertSummary, CHANNELS_BY_SEVERITY, type Severity } from "../alert-catalogue.ts";
 
 /** A garde job on a schedule (the backup, the drill), and where its runs can be seen failing. */
 export type ScheduledJob =

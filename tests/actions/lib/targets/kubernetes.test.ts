@@ -116,15 +116,10 @@ describe("Kubernetes target through @kubernetes/client-node", () => {
   });
 
   it("fails a build that never becomes ready at its progress deadline, leaving production serving", async () => {
-    const apps = kubeConfig.makeApiClient(AppsV1Api);
-    const d = await apps.readNamespacedDeployment({ name: "api-server", namespace: "production" });
-    d.spec = {
-      ...d.spec,
-      progressDeadlineSeconds: 1,
-      selector: d.spec?.selector ?? {},
-      template: d.spec?.template ?? {},
-    };
-    await apps.replaceNamespacedDeployment({ name: "api-server", namespace: "production", body: d });
+    // Set in the cluster's store: a read-then-replace here raced the controller's own writes (409).
+    cluster.edit("apps", "deployments", "production", "api-server", (d) => {
+      d.spec.progressDeadlineSeconds = 1;
+    });
     const { t } = target();
     // A tag no commit has: the image cannot be pulled, the pod never becomes ready.
     const created = await t.create(request("0badc0de".repeat(5)));
