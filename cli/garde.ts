@@ -2,6 +2,7 @@ import { errorMessage, exitCodeFor, InputError } from "../actions/lib/errors.ts"
 import type { Reporter } from "../actions/lib/reporter.ts";
 import { VERSION } from "../actions/lib/version.ts";
 import { backupCommand } from "./commands/backup.ts";
+import { backupAgeCommand } from "./commands/backup-age.ts";
 import { deployCommand } from "./commands/deploy.ts";
 import { drillCommand } from "./commands/drill.ts";
 import { maintenanceCommand } from "./commands/maintenance.ts";
@@ -27,6 +28,7 @@ export const COMMANDS: readonly Command[] = [
   backupCommand,
   drillCommand,
   pruneCommand,
+  backupAgeCommand,
   planCommand,
   maintenanceCommand,
   rateLimitCommand,
