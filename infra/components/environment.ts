@@ -265,11 +265,14 @@ type Gcp = NonNullable<StackConfig["gcp"]>;
 function scheduledJobsOf(c: StackConfig, app: KubernetesApp | undefined): ScheduledJob[] {
   const pg = c.backups?.postgres;
   if (!pg) return [];
-  const roles = ["backup", ...(c.backups?.drill ? ["drill"] : [])];
+  const roles = ["backup", "freshness", ...(c.backups?.drill ? ["drill"] : [])];
+  // garde backup-age failing means no backup succeeded lately: the job itself may not even run.
+  const titles: Record<string, string> = { freshness: "no backup newer than its schedule allows" };
   if ((pg.via ?? "kubernetes") === "kubernetes")
     return app
       ? roles.map((role) => ({
           role,
+          title: titles[role],
           executor: "kubernetes-cronjob",
           namespace: app.namespaceName,
           container: `garde-${role}`,
@@ -277,6 +280,7 @@ function scheduledJobsOf(c: StackConfig, app: KubernetesApp | undefined): Schedu
       : [];
   return roles.map((role) => ({
     role,
+    title: titles[role],
     executor: "cloud-run-job",
     jobName: `${c.app.name}-${c.environment}-pg-${role}`,
   }));

@@ -3,9 +3,13 @@ import type * as pulumi from "@pulumi/pulumi";
 import { type AlertSummary, CHANNELS_BY_SEVERITY, type Severity } from "../alert-catalogue.ts";
 
 /** A garde job on a schedule (the backup, the drill), and where its runs can be seen failing. */
-export type ScheduledJob =
-  | { role: string; executor: "kubernetes-cronjob"; namespace: string; container: string }
-  | { role: string; executor: "cloud-run-job"; jobName: string };
+export type ScheduledJob = {
+  role: string /** What a failed run means, when more than "it failed". */;
+  title?: string;
+} & (
+  | { executor: "kubernetes-cronjob"; namespace: string; container: string }
+  | { executor: "cloud-run-job"; jobName: string }
+);
 
 /** The seeds route a failed or missing backup as P2: Slack within minutes, then email. */
 const SEVERITY: Severity = "P2";
@@ -24,7 +28,7 @@ export function jobFailureAlerts(
 ): AlertSummary[] {
   const routes = CHANNELS_BY_SEVERITY[SEVERITY].filter((kind) => channels.some((c) => c.kind === kind));
   return args.jobs.map((job) => {
-    const title = `garde ${job.role} job failed`;
+    const title = job.title ?? `garde ${job.role} job failed`;
     const { filter, metric } = failureSeries(name, args, job, parent);
     new gcp.monitoring.AlertPolicy(
       `${name}-${job.role}-failed`,

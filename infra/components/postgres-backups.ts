@@ -57,6 +57,18 @@ export function pruneHorizonDays(keep: { daily: number; weekly: number; monthly:
   return Math.max(keep.daily, keep.weekly * 7, keep.monthly * 31);
 }
 
+/** Hourly, a quarter past: clear of the seeds' 00:30 backup. */
+export const FRESHNESS_SCHEDULE = "15 * * * *";
+
+/**
+ * garde backup-age's argv: a daily backup (minute hour * * *) may be 26 hours old, the day plus
+ * the time a long dump takes; any other calendar, a week and two hours.
+ */
+export function freshnessArgs(store: string, schedule: string): string[] {
+  const daily = /^\S+ \S+ \* \* \*$/.test(schedule.trim());
+  return ["backup-age", "--store", store, "--max-age", daily ? "26h" : "170h"];
+}
+
 /** The backup command: argv for the image's entrypoint (garde), no shell. */
 export function backupArgs(store: string, encryptTo: readonly string[] = []): string[] {
   return [
@@ -133,6 +145,7 @@ export class PostgresBackups extends pulumi.ComponentResource {
       },
     });
     const backupCommand = `garde ${backupArgs(store, args.encryptTo).join(" ")}`;
+    this.schedules.push(this.freshnessCheck(name, args, { store, image, runs }));
 
     if (!args.drill) {
       this.schedules.push({
@@ -217,6 +230,34 @@ export class PostgresBackups extends pulumi.ComponentResource {
       // What a person reads: the drill and the prune, not the shell plumbing around them.
       command: script.replace(/^set -eu; (printf [^&]*&& )?/, ""),
       output: "drill.json beside the backup it restored",
+    };
+  }
+
+  /**
+   * Every hour, garde backup-age: a backup job that stopped running (a deleted CronJob, a scheduler
+   * paused, a cluster gone) fails nothing, so this check fails instead, and its failure pages P2.
+   */
+  private freshnessCheck(
+    name: string,
+    args: PostgresBackupArgs & { bucket: pulumi.Output<string>; bucketName: string },
+    { store, image, runs }: { store: string; image: string; runs: ScheduledWork["executor"]["kind"] },
+  ): ScheduledWork {
+    const command = freshnessArgs(store, args.schedule);
+    // It reads object names only: the viewer role, nothing that writes or deletes.
+    const executor = this.executor(`${name}-freshness`, args, {
+      role: "freshness",
+      bucketRoles: ["roles/storage.objectViewer"],
+      schedule: FRESHNESS_SCHEDULE,
+      image,
+      container: { args: command, secretEnv: {}, plainEnv: {} },
+    });
+    return {
+      what: "backup freshness check",
+      schedule: FRESHNESS_SCHEDULE,
+      timeZone: TIME_ZONE,
+      executor: { kind: runs, ...executor },
+      command: `garde ${command.join(" ")}`,
+      output: "exit 1 when the newest backup is older than the schedule allows",
     };
   }
 

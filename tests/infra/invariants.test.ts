@@ -261,6 +261,27 @@ describe("scheduled backups that fail page someone (P2)", () => {
     });
   });
 
+  it("checks hourly that a backup newer than the schedule allows exists, and pages P2 when not", () => {
+    const prod = plans.get("prod") as StackPlan;
+    const check = prod.schedules.find((s) => s.what === "backup freshness check");
+    expect(check).toMatchObject({
+      schedule: "15 * * * *",
+      command: "garde backup-age --store gs://acme-shop-prod-shop-prod-backups/postgres --max-age 26h",
+      executor: { kind: "kubernetes-cronjob", name: "shop-prod-backups-pg-freshness" },
+    });
+    expect(prod.alerts.find((a) => a.id === "freshness-failed")).toMatchObject({
+      title: "no backup newer than its schedule allows",
+      severity: "P2",
+    });
+    // It only lists the store: read, never write or delete.
+    const roles = prod.resources
+      .filter(
+        (r) => r.type === "gcp:storage/bucketIAMMember:BucketIAMMember" && r.name.includes("-freshness-"),
+      )
+      .map((r) => r.inputs.role);
+    expect(roles).toEqual(["roles/storage.objectViewer"]);
+  });
+
   it("reads a Cloud Run job's own failed executions", () => {
     const [backup] = failureAlerts("cesizen-nextjs.yaml");
     expect(String(at(backup?.inputs ?? {}, "conditions.0.conditionThreshold.filter"))).toBe(

@@ -51,8 +51,11 @@ export const serviceAgentsGranted: Rule = (p) => {
   // garde's jobs reach the bucket through the Storage API: the identity they run as needs a
   // role on the bucket their --store names, and read access to each secret they are given.
   const storeOf = (args: unknown) => /gs:\/\/([^/\s]+)/.exec(JSON.stringify(args ?? ""))?.[1];
-  const mayWrite = (email: string, bucket: string | undefined) => {
+  // garde backup-age only lists the store; every other job writes to it.
+  const readsOnly = (args: unknown) => JSON.stringify(args ?? "").includes('"backup-age"');
+  const mayWrite = (email: string, bucket: string | undefined, args?: unknown) => {
     const roles = bucketGrants(p, bucket, email);
+    if (readsOnly(args)) return roles.includes("roles/storage.objectViewer");
     return roles.includes("roles/storage.objectCreator") || roles.includes("roles/storage.objectUser");
   };
   for (const job of ofType(p, "gcp:cloudrunv2/job:Job")) {
@@ -62,7 +65,8 @@ export const serviceAgentsGranted: Rule = (p) => {
       envs?: { name: string; valueSource?: { secretKeyRef?: { secret: string } } }[];
     };
     const bucket = storeOf(container.args);
-    if (!mayWrite(email, bucket)) out.push(`${job.name}: ${email} may not write to ${bucket}`);
+    if (!mayWrite(email, bucket, container.args))
+      out.push(`${job.name}: ${email} may not ${readsOnly(container.args) ? "read" : "write to"} ${bucket}`);
     for (const env of container.envs ?? []) {
       const secret = env.valueSource?.secretKeyRef?.secret;
       if (!secret) continue;
@@ -91,9 +95,12 @@ export const serviceAgentsGranted: Rule = (p) => {
       | Record<string, string>
       | undefined;
     const email = annotations?.["iam.gke.io/gcp-service-account"] ?? "";
-    const bucket = storeOf(at(cron.inputs, `${pod}.containers.0.args`));
-    if (bucket && !mayWrite(email, bucket))
-      out.push(`${cron.name}: ${email || "its pods"} may not write to ${bucket}`);
+    const cronArgs = at(cron.inputs, `${pod}.containers.0.args`);
+    const bucket = storeOf(cronArgs);
+    if (bucket && !mayWrite(email, bucket, cronArgs))
+      out.push(
+        `${cron.name}: ${email || "its pods"} may not ${readsOnly(cronArgs) ? "read" : "write to"} ${bucket}`,
+      );
   }
   return out;
 };

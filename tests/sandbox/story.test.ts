@@ -13,7 +13,7 @@ describe("npm start", () => {
       timeout: 80_000,
     });
     expect(stdout).toMatch(
-      /0\. garde plan[\s\S]*prod\s+\d+ resources · \d+ alerts \(P1 → sms, slack, email, pagerduty\) · 3 schedules · 3 rotated secrets/,
+      /0\. garde plan[\s\S]*prod\s+\d+ resources · \d+ alerts \(P1 → sms, slack, email, pagerduty\) · 4 schedules · 3 rotated secrets/,
     );
     expect(stdout).toMatch(
       /10\. The tenants API on Kubernetes[\s\S]*✓ production [0-9a-f]{12}-\w+: staged on api-server-staged, checked, promoted[\s\S]*api-gateway\s+LoadBalancer/,
