@@ -33,8 +33,9 @@ describe("garde backup-age: the alarm for a backup job that stopped succeeding",
   it("fails (exit 1) naming the newest backup and its age when it is older, ignoring unfinished ones", async () => {
     const url = storeWith("stale", [30, 40]);
     // A dump with no manifest (a killed run) is no backup, however new.
-    mkdirSync(join(work, "stale", backupId(Date.now(), "aaaaaa")), { recursive: true });
-    writeFileSync(join(work, "stale", backupId(Date.now(), "aaaaaa"), "dump.pgc"), "x");
+    const unfinished = join(work, "stale", backupId(Date.now(), "aaaaaa"));
+    mkdirSync(unfinished, { recursive: true });
+    writeFileSync(join(unfinished, "dump.pgc"), "x");
     const r = await garde(["--store", url, "--max-age", "26h"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
