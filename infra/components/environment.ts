@@ -237,6 +237,7 @@ export class Environment extends pulumi.ComponentResource {
               namespace: app?.namespace,
               provider: s.args.kubernetesProvider,
               secretIds: secrets?.ids,
+              secretValue: s.args.secret,
             }
           : undefined,
         firestore: b.firestore,

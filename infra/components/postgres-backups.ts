@@ -26,6 +26,11 @@ export interface PostgresBackupArgs {
   drillSchedule: string;
   /** via kubernetes: the app's namespace and cluster. */
   namespace?: pulumi.Input<string> | undefined;
+  /**
+   * via kubernetes: a garde-secrets value by key. The stack creates the Kubernetes Secrets its
+   * CronJobs read (NAME/KEY → Secret NAME, key KEY, from garde-secrets:KEY): one owner, the stack.
+   */
+  secretValue?: ((key: string) => pulumi.Output<string>) | undefined;
   provider?: k8s.Provider | undefined;
   /** via scheduler: Secret Manager secret ids (full) by garde:secrets item name. */
   secretIds?: Record<string, pulumi.Input<string>> | undefined;
@@ -145,6 +150,7 @@ export class PostgresBackups extends pulumi.ComponentResource {
       },
     });
     const backupCommand = `garde ${backupArgs(store, args.encryptTo).join(" ")}`;
+    if (args.via === "kubernetes") this.kubernetesSecrets(name, args);
     this.schedules.push(this.freshnessCheck(name, args, { store, image, runs }));
 
     if (!args.drill) {
@@ -259,6 +265,40 @@ export class PostgresBackups extends pulumi.ComponentResource {
       command: `garde ${command.join(" ")}`,
       output: "exit 1 when the newest backup is older than the schedule allows",
     };
+  }
+
+  /**
+   * The Kubernetes Secrets the CronJobs read, each created here from garde-secrets: a CronJob whose
+   * Secret nothing creates never starts (CreateContainerConfigError), and fails no alert either.
+   */
+  private kubernetesSecrets(name: string, args: PostgresBackupArgs): void {
+    if (!args.secretValue || !args.namespace) return;
+    const encrypted = Boolean(args.encryptTo?.length);
+    const refs = [
+      args.databaseUrlSecret,
+      args.drill?.targetUrlSecret,
+      encrypted ? args.drill?.ageIdentitySecret : undefined,
+    ].filter((r): r is string => Boolean(r));
+    const keysBySecret = new Map<string, string[]>();
+    for (const ref of refs) {
+      const [secretName = ref, key = ref] = ref.split("/");
+      keysBySecret.set(secretName, [...(keysBySecret.get(secretName) ?? []), key]);
+    }
+    const value = args.secretValue;
+    for (const [secretName, keys] of keysBySecret)
+      new k8s.core.v1.Secret(
+        `${name}-k8s-${secretName}`,
+        {
+          metadata: {
+            name: secretName,
+            namespace: args.namespace,
+            labels: { "app.kubernetes.io/managed-by": "garde" },
+          },
+          type: "Opaque",
+          stringData: Object.fromEntries(keys.map((key) => [key, value(key)])),
+        },
+        { parent: this, ...(args.provider ? { provider: args.provider } : {}) },
+      );
   }
 
   /** A service account with roles on the bucket, and what runs the container on its schedule. */

@@ -126,6 +126,14 @@ describe("each rule fails on a fixture that breaks it", () => {
       /deploy-prod-shop@acme-shop-prod\.iam\.gserviceaccount\.com rotates secrets and may not add records to prod-garde-rotation-audit/,
     ],
     [
+      "podReferencesCreated",
+      () =>
+        broken("prod", "kubernetes:core/v1:Secret", (_s, p) =>
+          without(p, (r) => r.type === "kubernetes:core/v1:Secret"),
+        ),
+      /shop-prod-backups-pg-backup: reads Secret shop-secrets, which the stack does not create/,
+    ],
+    [
       "copyOutlivesPrune",
       () =>
         broken(

@@ -364,6 +364,65 @@ export const rotatorMayAudit: Rule = (p) => {
   return out;
 };
 
+/**
+ * What a pod template names, the same stack creates: each Secret and ConfigMap a container reads
+ * (unless marked optional) and the service account it runs as. A missing one leaves the pod in
+ * CreateContainerConfigError: a CronJob that never starts fails no check and pages no one.
+ */
+export const podReferencesCreated: Rule = (p) => {
+  const named = (type: string) => new Set(ofType(p, type).map((r) => String(at(r.inputs, "metadata.name"))));
+  const secrets = named("kubernetes:core/v1:Secret");
+  const configMaps = named("kubernetes:core/v1:ConfigMap");
+  const accounts = named("kubernetes:core/v1:ServiceAccount");
+  const out: string[] = [];
+  const pods = [
+    ...ofType(p, "kubernetes:apps/v1:Deployment").map(
+      (d) => [d, at(d.inputs, "spec.template.spec")] as const,
+    ),
+    ...ofType(p, "kubernetes:batch/v1:CronJob").map(
+      (c) => [c, at(c.inputs, "spec.jobTemplate.spec.template.spec")] as const,
+    ),
+  ];
+  type Env = {
+    valueFrom?: {
+      secretKeyRef?: { name?: string; optional?: boolean };
+      configMapKeyRef?: { name?: string; optional?: boolean };
+    };
+  };
+  type EnvFrom = {
+    secretRef?: { name?: string; optional?: boolean };
+    configMapRef?: { name?: string; optional?: boolean };
+  };
+  for (const [owner, spec] of pods) {
+    const pod = (spec ?? {}) as {
+      serviceAccountName?: string;
+      containers?: { env?: Env[]; envFrom?: EnvFrom[] }[];
+    };
+    if (pod.serviceAccountName && !accounts.has(pod.serviceAccountName))
+      out.push(
+        `${owner.name}: runs as service account ${pod.serviceAccountName}, which the stack does not create`,
+      );
+    for (const c of pod.containers ?? []) {
+      const refs = [
+        ...(c.env ?? []).flatMap((e) => [
+          ["Secret", e.valueFrom?.secretKeyRef] as const,
+          ["ConfigMap", e.valueFrom?.configMapKeyRef] as const,
+        ]),
+        ...(c.envFrom ?? []).flatMap((e) => [
+          ["Secret", e.secretRef] as const,
+          ["ConfigMap", e.configMapRef] as const,
+        ]),
+      ];
+      for (const [kind, ref] of refs) {
+        if (!ref?.name || ref.optional) continue;
+        if (!(kind === "Secret" ? secrets : configMaps).has(ref.name))
+          out.push(`${owner.name}: reads ${kind} ${ref.name}, which the stack does not create`);
+      }
+    }
+  }
+  return out;
+};
+
 export const RULES: Record<string, Rule> = {
   noVersioningWithRetentionPolicy,
   serviceAgentsGranted,
@@ -376,6 +435,7 @@ export const RULES: Record<string, Rule> = {
   copyOutlivesPrune,
   deployerReachesTheCluster,
   rotatorMayAudit,
+  podReferencesCreated,
   everyScheduleHasItsExecutor,
   everyAlertMetricIsEmitted,
 };
