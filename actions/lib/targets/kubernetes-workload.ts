@@ -10,6 +10,7 @@ import {
 import { CheckFailedError, errorMessage, InputError, PlatformError } from "../errors.ts";
 import type { Clock, Reporter } from "../reporter.ts";
 import {
+  backoffDelay,
   defaultRetryPolicy,
   type FailureVerdict,
   parseRetryAfter,
@@ -223,9 +224,10 @@ export class KubernetesWorkload {
         }
         // A write whose answer was lost may have landed: read again and write only what is missing.
         const verdict = classifyKubernetesFailure(err, this.opts.clock.now());
-        if (verdict.retryable && attempt < (this.opts.retry ?? defaultRetryPolicy).maxAttempts) {
+        const policy = this.opts.retry ?? defaultRetryPolicy;
+        if (verdict.retryable && attempt < policy.maxAttempts) {
           this.opts.reporter.warn(`${what}: ${verdict.detail}; reading it again`);
-          await this.opts.clock.sleep(200 * attempt);
+          await this.opts.clock.sleep(backoffDelay(attempt, policy, Math.random, verdict.retryAfterMs));
           continue;
         }
         throw new PlatformError(what, verdict.detail, { status: verdict.status, attempts: attempt });

@@ -248,6 +248,21 @@ describe("Kubernetes target through @kubernetes/client-node", () => {
     );
   });
 
+  it("retries a write the API server answered 503 by reading again, and promotes once", async () => {
+    const { t, reporter } = target();
+    const created = await t.create(request(release("release three")));
+    await ready(t, created.id);
+    cluster.api.failNext("PUT", "/apis/apps/v1/namespaces/production/deployments/api-server", 503, 1);
+    await t.promote(created.id);
+    expect((await t.currentProduction())?.id).toBe(created.id);
+    expect(await gateway()).toContain("release three");
+    expect(
+      reporter.lines.filter((l) =>
+        /update deployment production\/api-server: HTTP 503 .*reading it again/.test(l),
+      ),
+    ).toHaveLength(1);
+  });
+
   it("is refused a patch without a patch Content-Type (415), as the API server refuses it", async () => {
     const core = kubeConfig.makeApiClient(CoreV1Api);
     const err = (await core

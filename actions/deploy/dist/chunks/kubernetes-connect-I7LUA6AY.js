@@ -1,0 +1,2 @@
+import { createRequire as __gardeRequire } from "node:module"; const require = __gardeRequire(import.meta.url);
+import"./chunk-BV3WUUPG.js";async function n(e){let{KubeConfig:r}=await import("./dist-VKCHXTCH.js"),o=new r;return o.loadFromFile(e.kubeconfig),o}async function i(e,r){let[o,{KubernetesWorkload:t}]=await Promise.all([n(e),import("./kubernetes-workload-4DM2HIHS.js")]);return new t({kubeConfig:o,namespace:e.namespace,deployment:e.deployment,clock:r.clock,reporter:r.reporter,retry:r.retry})}export{i as connectWorkload,n as loadKubeConfig};

@@ -1,2 +1,0 @@
-import { createRequire as __gardeRequire } from "node:module"; const require = __gardeRequire(import.meta.url);
-import{a,b,c,d,e,f,g}from"./chunk-LWFP4BXW.js";import"./chunk-GRV2TCBC.js";import"./chunk-K3CNSJUK.js";import"./chunk-KYEDPJWC.js";import"./chunk-RRNJEOAL.js";import"./chunk-QMXFNUQ5.js";export{g as KubernetesWorkload,a as REVISION,d as classifyKubernetesFailure,c as isApiException,b as readsFrom,f as rolloutState,e as urlOf};

@@ -1,2 +1,0 @@
-import { createRequire as __gardeRequire } from "node:module"; const require = __gardeRequire(import.meta.url);
-import"./chunk-QMXFNUQ5.js";async function n(e){let{KubeConfig:r}=await import("./dist-52H3H327.js"),o=new r;return o.loadFromFile(e.kubeconfig),o}async function i(e,r){let[o,{KubernetesWorkload:t}]=await Promise.all([n(e),import("./kubernetes-workload-Y2JSU355.js")]);return new t({kubeConfig:o,namespace:e.namespace,deployment:e.deployment,clock:r.clock,reporter:r.reporter,retry:r.retry})}export{i as connectWorkload,n as loadKubeConfig};

@@ -1,0 +1,2 @@
+import { createRequire as __gardeRequire } from "node:module"; const require = __gardeRequire(import.meta.url);
+import{a,b,c,d,e,f,g}from"./chunk-GI6TP2Q5.js";import"./chunk-BX7Z64Q6.js";import"./chunk-B6HH526U.js";import"./chunk-EENL3BBP.js";import"./chunk-J3MBQPQY.js";import"./chunk-RRNJEOAL.js";import"./chunk-QMXFNUQ5.js";export{g as KubernetesWorkload,a as REVISION,d as classifyKubernetesFailure,c as isApiException,b as readsFrom,f as rolloutState,e as urlOf};
