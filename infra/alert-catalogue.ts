@@ -6,6 +6,11 @@
  */
 export type Severity = "P1" | "P2" | "P3" | "P4";
 
+/** Cloud Monitoring's own severity for a seed severity (P3 and P4 both WARNING: it has three). */
+export function monitoringSeverity(severity: Severity): "CRITICAL" | "ERROR" | "WARNING" {
+  return severity === "P1" ? "CRITICAL" : severity === "P2" ? "ERROR" : "WARNING";
+}
+
 /** Where an alert can go. */
 export type ChannelKind = "slack" | "email" | "sms" | "pagerduty" | "webhook";
 

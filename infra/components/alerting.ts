@@ -1,7 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { AlertSummary, ChannelKind } from "../alert-catalogue.ts";
-import { type CatalogueEntry, CHANNELS_BY_SEVERITY } from "../alert-catalogue.ts";
+import { type CatalogueEntry, CHANNELS_BY_SEVERITY, monitoringSeverity } from "../alert-catalogue.ts";
 import { jobFailureAlerts, type ScheduledJob } from "./job-failure-alerts.ts";
 
 export type { AlertSummary };
@@ -254,7 +254,7 @@ function alertPolicy(
       project: args.project,
       displayName: `[${entry.severity}] ${args.app} ${args.environment}: ${title}`,
       combiner: "OR",
-      severity: entry.severity === "P1" ? "CRITICAL" : entry.severity === "P2" ? "ERROR" : "WARNING",
+      severity: monitoringSeverity(entry.severity),
       conditions: [
         {
           displayName: title,

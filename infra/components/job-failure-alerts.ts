@@ -1,6 +1,11 @@
 import * as gcp from "@pulumi/gcp";
 import type * as pulumi from "@pulumi/pulumi";
-import { type AlertSummary, CHANNELS_BY_SEVERITY, type Severity } from "../alert-catalogue.ts";
+import {
+  type AlertSummary,
+  CHANNELS_BY_SEVERITY,
+  monitoringSeverity,
+  type Severity,
+} from "../alert-catalogue.ts";
 
 /** A garde job on a schedule (the backup, the drill), and where its runs can be seen failing. */
 export type ScheduledJob = {
@@ -36,7 +41,7 @@ export function jobFailureAlerts(
         project: args.project,
         displayName: `[${SEVERITY}] ${args.app} ${args.environment}: ${title}`,
         combiner: "OR",
-        severity: "ERROR",
+        severity: monitoringSeverity(SEVERITY),
         conditions: [
           {
             displayName: title,
