@@ -1,3 +1,4 @@
+import { GitHubDeployments } from "../actions/lib/deploy/github-deployments.ts";
 import type { Clock, Reporter } from "../actions/lib/reporter.ts";
 
 /**
@@ -30,3 +31,19 @@ export function recordingReporter(): Reporter & { lines: string[] } {
 }
 
 export const fastRetry = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: 60_000 };
+
+/** GitHub deployment records of a sandbox's repository, through the production client, retrying fast. */
+export function sandboxRecords(sandbox: {
+  githubToken: string;
+  github: { url: string };
+  repository: string;
+}): GitHubDeployments {
+  return new GitHubDeployments({
+    token: sandbox.githubToken,
+    apiUrl: sandbox.github.url,
+    repository: sandbox.repository,
+    clock: fastClock(),
+    reporter: recordingReporter(),
+    retry: fastRetry,
+  });
+}

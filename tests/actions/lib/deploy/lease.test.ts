@@ -1,11 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseDeployConfig } from "../../../../actions/lib/deploy/config.ts";
-import { GitHubDeployments } from "../../../../actions/lib/deploy/github-deployments.ts";
 import { leaseDescription } from "../../../../actions/lib/deploy/lease.ts";
 import { planFor, runDeploy } from "../../../../actions/lib/deploy/run.ts";
 import { CheckFailedError } from "../../../../actions/lib/errors.ts";
 import { type Sandbox, startSandbox } from "../../../../sandbox/sandbox.ts";
-import { fastClock, fastRetry, recordingReporter } from "../../../helpers.ts";
+import { fastClock, fastRetry, recordingReporter, sandboxRecords } from "../../../helpers.ts";
 
 let sandbox: Sandbox;
 beforeEach(async () => {
@@ -25,14 +24,7 @@ function deployMain(sha: string, clock = fastClock()) {
 
 /** Another run's record holding the production lease until `until` (virtual time of `clock`). */
 async function otherRunHoldsLease(until: number) {
-  const github = new GitHubDeployments({
-    token: sandbox.githubToken,
-    apiUrl: sandbox.github.url,
-    repository: sandbox.repository,
-    clock: fastClock(),
-    reporter: recordingReporter(),
-    retry: fastRetry,
-  });
+  const github = sandboxRecords(sandbox);
   const id = await github.ensure({
     sha: sandbox.app.git("rev-parse", "main"),
     environment: "production",

@@ -1,11 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseDeployConfig } from "../../../../actions/lib/deploy/config.ts";
-import { GitHubDeployments } from "../../../../actions/lib/deploy/github-deployments.ts";
 import { deploySummaryRows, planFor, runDeploy, runReconcile } from "../../../../actions/lib/deploy/run.ts";
 import type { Reporter } from "../../../../actions/lib/reporter.ts";
 import { rolledBackDescription } from "../../../../actions/lib/rollback/known-good.ts";
 import { type Sandbox, startSandbox } from "../../../../sandbox/sandbox.ts";
-import { fastClock, fastRetry, recordingReporter } from "../../../helpers.ts";
+import { fastClock, fastRetry, recordingReporter, sandboxRecords } from "../../../helpers.ts";
 
 let sandbox: Sandbox;
 beforeEach(async () => {
@@ -127,14 +126,7 @@ describe("half-done deploys converge", () => {
 
   it("--reconcile leaves a failure garde wrote on purpose: an unfinished rollback's intent stays for the rollback to resume", async () => {
     const { config, result } = await deployMain(sandbox.app.git("rev-parse", "main"));
-    const github = new GitHubDeployments({
-      token: sandbox.githubToken,
-      apiUrl: sandbox.github.url,
-      repository: sandbox.repository,
-      clock: fastClock(),
-      reporter: recordingReporter(),
-      retry: fastRetry,
-    });
+    const github = sandboxRecords(sandbox);
     const intent = rolledBackDescription(result.deploymentId, "dpl_good", "3 consecutive failed checks");
     await github.setStatus(result.githubDeploymentId, "failure", { description: intent });
     const outcome = await runReconcile(config, {

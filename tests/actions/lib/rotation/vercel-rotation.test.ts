@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { GitHubDeployments } from "../../../../actions/lib/deploy/github-deployments.ts";
 import { CheckFailedError } from "../../../../actions/lib/errors.ts";
 import { parseRollbackConfig } from "../../../../actions/lib/rollback/config.ts";
 import { knownGoodDescription } from "../../../../actions/lib/rollback/known-good.ts";
@@ -13,7 +12,7 @@ import { runRotation } from "../../../../actions/lib/rotation/run.ts";
 import { parseSmokeConfig } from "../../../../actions/lib/smoke/config.ts";
 import { type Sandbox, startSandbox } from "../../../../sandbox/sandbox.ts";
 import { shipToProduction } from "../../../../sandbox/ship.ts";
-import { fastClock, fastRetry, recordingReporter } from "../../../helpers.ts";
+import { fastClock, fastRetry, recordingReporter, sandboxRecords } from "../../../helpers.ts";
 
 const SMOKE = parseSmokeConfig(
   "retries: { attempts: 1 }\nchecks:\n  - { name: api accepts the token, path: /api/key-check, headers: { Authorization: 'Bearer ${API_TOKEN}' }, expect: { status: 200 } }\n",
@@ -170,14 +169,7 @@ describe("rotating an API token consumed by a Vercel app", () => {
 
 describe("revocation and rollback", () => {
   it("revokes even while a known-good build from before the rotation holds the old token: rolling back there rebuilds it with today's", async () => {
-    const github = new GitHubDeployments({
-      token: sandbox.githubToken,
-      apiUrl: sandbox.github.url,
-      repository: sandbox.repository,
-      clock: fastClock(),
-      reporter: recordingReporter(),
-      retry: fastRetry,
-    });
+    const github = sandboxRecords(sandbox);
     const { config, store, deps } = setup();
     const request = { secrets: ["api-token"], reason: "quarterly", dryRun: false, actor: "ops", runId: "r1" };
     const rotateAndRetire = async () => {
