@@ -8,8 +8,8 @@ import { parseRollbackConfig } from "../../../../actions/lib/rollback/config.ts"
 import { RollbackFailedError } from "../../../../actions/lib/rollback/rollback.ts";
 import { runRollback } from "../../../../actions/lib/rollback/run.ts";
 import { type Sandbox, startSandbox } from "../../../../sandbox/sandbox.ts";
-import { shipToProduction } from "../../../../sandbox/ship.ts";
 import { fastClock, fastRetry, recordingReporter } from "../../../helpers.ts";
+import { releaseTo } from "./release.ts";
 
 const SMOKE =
   "retries: { attempts: 1 }\nchecks:\n  - { name: home, path: / }\n  - { name: status api, path: /api/status, expect: { status: 200 } }\n";
@@ -20,25 +20,8 @@ beforeEach(async () => {
 });
 afterEach(() => sandbox.stop());
 
-/** Commits a release to main and deploys it to production through the deploy core. */
-async function release(version: string, files: Record<string, string | null> = {}) {
-  const sha = sandbox.app.commit(
-    "main",
-    { "public/api/status": `{"version":"${version}"}`, ...files },
-    `Release ${version}`,
-    "main",
-  );
-  const result = await shipToProduction(
-    sandbox.inputs({ sha, "smoke-config-inline": "checks: [{ path: / }]" }),
-    {
-      reporter: recordingReporter(),
-      clock: fastClock(),
-      retry: fastRetry,
-      env: {},
-    },
-  );
-  return result.deploymentId;
-}
+const release = (version: string, files: Record<string, string | null> = {}) =>
+  releaseTo(sandbox, version, files);
 
 function rollbackConfig(extra: Record<string, string> = {}) {
   return parseRollbackConfig({

@@ -12,8 +12,8 @@ import { vercelRotationAccess } from "../../../../actions/lib/rotation/inputs.ts
 import { runRotation } from "../../../../actions/lib/rotation/run.ts";
 import { parseSmokeConfig } from "../../../../actions/lib/smoke/config.ts";
 import { type Sandbox, startSandbox } from "../../../../sandbox/sandbox.ts";
-import { shipToProduction } from "../../../../sandbox/ship.ts";
 import { fastClock, fastRetry, recordingReporter } from "../../../helpers.ts";
+import { releaseTo } from "./release.ts";
 
 /** The checks of the bug report: they pass on a build that refuses every token. */
 const SMOKE =
@@ -34,24 +34,8 @@ afterEach(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function release(version: string, files: Record<string, string> = {}) {
-  const sha = sandbox.app.commit(
-    "main",
-    { "public/api/status": `{"version":"${version}"}`, ...files },
-    `Release ${version}`,
-    "main",
-  );
-  const result = await shipToProduction(
-    sandbox.inputs({ sha, "smoke-config-inline": "checks: [{ path: / }]" }),
-    {
-      reporter: recordingReporter(),
-      clock: fastClock(),
-      retry: fastRetry,
-      env: {},
-    },
-  );
-  return result.deploymentId;
-}
+const release = (version: string, files: Record<string, string | null> = {}) =>
+  releaseTo(sandbox, version, files);
 
 /** Rotates API_TOKEN (consumed by the Vercel app) and returns the value clients now hold. */
 async function rotateToken(): Promise<string> {
