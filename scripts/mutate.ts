@@ -19,10 +19,11 @@ import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from
 import { join, relative, resolve } from "node:path";
 import * as z from "zod";
 import { readYaml } from "../actions/lib/yaml-text.ts";
+import { mutatedOriginals, ORIGINAL_SUFFIX } from "./mutation-guard.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const LIST_DIR = join(ROOT, "mutants");
-const ORIGINAL = ".mutate-original";
+const ORIGINAL = ORIGINAL_SUFFIX;
 
 const mutantSchema = z
   .object({
@@ -74,16 +75,11 @@ function fail(code: number, message: string): never {
 }
 
 /** Puts back every file a killed run left mutated. */
-function restoreLeftovers(dir = ROOT): void {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === "node_modules" || entry.name === ".git") continue;
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) restoreLeftovers(path);
-    else if (entry.name.endsWith(ORIGINAL)) {
-      const target = path.slice(0, -ORIGINAL.length);
-      renameSync(path, target);
-      process.stdout.write(`restored ${relative(ROOT, target)}, left mutated by a killed run\n`);
-    }
+function restoreLeftovers(): void {
+  for (const path of mutatedOriginals(ROOT)) {
+    const target = path.slice(0, -ORIGINAL.length);
+    renameSync(path, target);
+    process.stdout.write(`restored ${relative(ROOT, target)}, left mutated by a killed run\n`);
   }
 }
 
