@@ -4,7 +4,7 @@ import { findPgBin } from "../lib/backup/pg-bin.ts";
 import { runBackupMode } from "../lib/backup/run.ts";
 import { errorMessage, exitCodeFor } from "../lib/errors.ts";
 import { type Reporter, systemClock } from "../lib/reporter.ts";
-import { isAliveHere, thisProcess } from "../shared/process-owner.ts";
+import { processProbe } from "../shared/process-owner.ts";
 import { mask, writeSummary } from "../shared/summary.ts";
 
 const reporter: Reporter = { info: core.info, warn: core.warning, debug: core.debug };
@@ -19,7 +19,7 @@ export async function run(): Promise<void> {
       pgBin: findPgBin(inputs["pg-bin"], process.env),
       clock: systemClock,
       reporter,
-      process: { owner: thisProcess(), isAlive: isAliveHere },
+      process: processProbe(),
     });
     for (const [name, value] of Object.entries(report.outputs)) core.setOutput(name, value);
     await writeSummary(report.heading, report.sections);

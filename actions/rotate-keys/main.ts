@@ -3,7 +3,7 @@ import { errorMessage, exitCodeFor } from "../lib/errors.ts";
 import type { Reporter } from "../lib/reporter.ts";
 import { parseRotateInputs, rotateInputsSchema } from "../lib/rotation/inputs.ts";
 import { runRotation } from "../lib/rotation/run.ts";
-import { isAliveHere, thisProcess } from "../shared/process-owner.ts";
+import { processProbe } from "../shared/process-owner.ts";
 import { context } from "../shared/runner-context.ts";
 import { mask, writeSummary } from "../shared/summary.ts";
 
@@ -30,8 +30,7 @@ export async function run(): Promise<void> {
         platform: inputs.platform,
         smoke: inputs.smoke,
         fileStoreKey: inputs.fileStoreKey,
-        owner: thisProcess(),
-        isAlive: isAliveHere,
+        ...processProbe(),
       },
     );
     core.setOutput(

@@ -6,6 +6,11 @@ export function thisProcess(): RunOwner {
   return { host: hostname(), pid: process.pid };
 }
 
+/** This process and the probe of others: what the stores and the lease need to tell a dead writer. */
+export function processProbe(): { owner: RunOwner; isAlive: (owner: RunOwner) => boolean } {
+  return { owner: thisProcess(), isAlive: isAliveHere };
+}
+
 /**
  * Whether a process of this host still runs: signal 0 checks without signalling. EPERM means it
  * runs under another user; only ESRCH (no such process) means it is gone.

@@ -44,10 +44,9 @@ export function urlFromEnv(
   return value;
 }
 
-/** This process, and the probe that tells a dead writer's leftovers from a live one's. */
+/** This process, and the probe that tells a dead writer's leftovers from a live one's (loaded on use). */
 export async function thisProcessOwner() {
-  const { isAliveHere, thisProcess } = await import("../../actions/shared/process-owner.ts");
-  return { owner: thisProcess(), isAlive: isAliveHere };
+  return (await import("../../actions/shared/process-owner.ts")).processProbe();
 }
 
 export const backupCommand: Command = {

@@ -77,7 +77,7 @@ export const rotateCommand: Command = {
   ],
   async run(args, ctx) {
     noPositionals(this, args, 1);
-    const [{ parseRotateInputs }, { runRotation }, { isAliveHere, thisProcess }] = await Promise.all([
+    const [{ parseRotateInputs }, { runRotation }, { processProbe }] = await Promise.all([
       import("../../actions/lib/rotation/inputs.ts"),
       import("../../actions/lib/rotation/run.ts"),
       import("../../actions/shared/process-owner.ts"),
@@ -101,8 +101,7 @@ export const rotateCommand: Command = {
         platform: inputs.platform,
         smoke: inputs.smoke,
         fileStoreKey: inputs.fileStoreKey,
-        owner: thisProcess(),
-        isAlive: isAliveHere,
+        ...processProbe(),
         afterStep: killAfterStepForTests(ctx.env.GARDE_TEST_KILL_AFTER_STEP),
       },
     );
